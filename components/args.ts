@@ -1,0 +1,177 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** How the gluster containers reach each other. */
+export type NetworkMode = "container" | "host";
+
+/** Which host firewall the firewall child drives; `auto` picks the one the host runs. */
+export type FirewallBackend = "auto" | "iptables" | "nftables" | "firewalld" | "ufw";
+
+/** An SSH connection to a Docker host, used for the commands that run on it. */
+export interface SshConnectionArgs {
+    /** Host name or address that sshd listens on. */
+    host: string;
+    /** sshd's port. Defaults to `22`. */
+    port?: number;
+    /** Login user; it must be allowed to run `docker` (and the firewall tools). Defaults to `"root"`. */
+    user?: string;
+    /**
+     * The private key (PEM/OpenSSH text). Pass a secret, e.g. `config.requireSecret("sshKey")`;
+     * the component marks it secret in any case, and it never appears in outputs or logs.
+     */
+    privateKey: pulumi.Input<string>;
+}
+
+/** A remote Docker host. */
+export interface RemoteHostArgs {
+    /**
+     * The Docker endpoint of this host as the Docker provider takes it:
+     * `ssh://root@gfs1.example.net`, `tcp://10.0.0.11:2376` or `unix:///path/to/docker.sock`.
+     */
+    dockerHost: string;
+    /** How to run commands on this host (gluster bootstrap, firewall). */
+    ssh: SshConnectionArgs;
+}
+
+/** One GlusterFS server. */
+export interface GlusterNodeArgs {
+    /**
+     * The node's name: a DNS label (`a-z`, `0-9`, `-`). It names the container and, in
+     * container mode, is the host name peers and clients use for the node.
+     */
+    name: string;
+    /**
+     * Host mode only: the address peers and clients use for this node — a host name that
+     * DNS resolves (or that `extraHosts` maps), or an IPv4 address. Required in host mode.
+     */
+    address?: string;
+    /** The Docker host the node runs on. Omit it to use the local Docker engine. */
+    host?: RemoteHostArgs;
+}
+
+/** The Docker network of container mode. */
+export interface NetworkArgs {
+    /** The network's name. Defaults to `"<component name>-net"`. */
+    name?: string;
+    /**
+     * Use an existing network of that name (an overlay network, or one Rancher manages)
+     * instead of creating a bridge network. Required when the nodes are on several Docker
+     * hosts in container mode. Defaults to `false`.
+     */
+    existing?: boolean;
+}
+
+/** Host firewall rules for GlusterFS (host mode). */
+export interface FirewallArgs {
+    /** Manage firewall rules on every host. Defaults to `true` in host mode; container mode does not support it. */
+    enabled?: boolean;
+    /** Firewall backend. Defaults to `"auto"`. */
+    backend?: FirewallBackend;
+    /**
+     * Open the client ports (24007 and the brick ports) to any source instead of only
+     * `clientCidrs`. Reported loudly. Defaults to `false`.
+     */
+    allowAllClients?: boolean;
+}
+
+/** The pinned brick port range (glusterd's `base-port` and `max-port`). */
+export interface BrickPortsArgs {
+    /** First brick port. Defaults to `49152`. */
+    base?: number;
+    /**
+     * Last brick port; must be above `base` (a range of one port breaks restarts while the
+     * old port sits in TIME_WAIT). Defaults to `49161`.
+     */
+    max?: number;
+}
+
+/** Deadlines for the readiness waits. Polls are short; these only bound a failure. */
+export interface TimeoutsArgs {
+    /** How long to wait for a glusterd to answer its CLI. Defaults to `120` seconds. */
+    glusterdSeconds?: number;
+    /** How long to wait for a peer to reach "Peer in Cluster" and connect. Defaults to `120` seconds. */
+    peersSeconds?: number;
+    /** How long to wait for the volume's bricks to come online. Defaults to `180` seconds. */
+    volumeSeconds?: number;
+}
+
+export interface GlusterClusterArgs {
+    /**
+     * The GlusterFS volume's name: letters, digits, `-` and `_`, at most 64 characters, not
+     * starting with `-`, and not one of GlusterFS's reserved words. Defaults to `"my_vol"`.
+     */
+    volumeName?: string;
+    /**
+     * `"container"`: the containers share a Docker network (created by the component, or an
+     * existing one named in `network`). `"host"`: each container uses its host's network
+     * stack, so at most one node per host. Defaults to `"container"`.
+     */
+    networkMode?: NetworkMode;
+    /** Container mode's Docker network. Defaults to a bridge network named `"<component name>-net"`. */
+    network?: NetworkArgs;
+    /**
+     * The servers, at least 3. The first 3 hold the volume's bricks (replica 3); further
+     * nodes join the trusted pool and not the volume.
+     */
+    nodes: GlusterNodeArgs[];
+    /**
+     * A prebuilt GlusterFS image to run instead of building `docker/glusterfs/` on each host.
+     * It must honour the same contract (see the README). Defaults to building the project's image.
+     */
+    image?: string;
+    /**
+     * Host mode: the host directory that holds glusterd's state (`glusterd/`), the bricks
+     * (`bricks/`) and the logs (`log/`). Defaults to `"/data/glusterfs"`.
+     */
+    dataRoot?: string;
+    /**
+     * Delete the bricks' data and glusterd's state on destroy. Defaults to `false`: destroy
+     * removes the containers and the volume definition and keeps the data.
+     */
+    deleteDataOnDestroy?: boolean;
+    /**
+     * GlusterFS volume options, applied after create and re-applied when changed; an option
+     * removed from this map is reset. Merged over the defaults `cluster.quorum-type=auto`,
+     * `cluster.server-quorum-type=server`, `cluster.server-quorum-ratio=51%` (cluster-wide)
+     * and, when `clientCidrs` is set, `auth.allow` = the servers' addresses and `clientCidrs`.
+     */
+    volumeOptions?: Record<string, string>;
+    /**
+     * Networks (CIDR, e.g. `10.0.5.0/24`) whose hosts may mount the volume. Used for the
+     * firewall's client sources and for `auth.allow`. Defaults to none: only the servers
+     * themselves (and, in container mode, containers on the network) can reach it.
+     */
+    clientCidrs?: string[];
+    /**
+     * Extra `/etc/hosts` entries (name → IPv4 address) for every gluster container, for
+     * host names that DNS does not resolve. Defaults to none.
+     */
+    extraHosts?: Record<string, string>;
+    /** Host firewall rules. Defaults to on in host mode with the `auto` backend. */
+    firewall?: FirewallArgs;
+    /** The brick port range that glusterd is pinned to. Defaults to `49152`–`49161`. */
+    brickPorts?: BrickPortsArgs;
+    /** Where the mount outputs mount the volume. Defaults to `"/mnt/<volumeName>"`. */
+    mountPoint?: string;
+    /** Deadlines for the readiness waits. */
+    timeouts?: TimeoutsArgs;
+}
+
+/** Defaults, stated once. */
+export const DEFAULTS = {
+    volumeName: "my_vol",
+    networkMode: "container" as NetworkMode,
+    dataRoot: "/data/glusterfs",
+    firewallBackend: "auto" as FirewallBackend,
+    brickPortBase: 49152,
+    brickPortMax: 49161,
+    sshPort: 22,
+    sshUser: "root",
+    glusterdSeconds: 120,
+    peersSeconds: 120,
+    volumeSeconds: 180,
+    volumeOptions: {
+        "cluster.quorum-type": "auto",
+        "cluster.server-quorum-type": "server",
+        "cluster.server-quorum-ratio": "51%",
+    } as Record<string, string>,
+};

@@ -1,0 +1,75 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { BRICKS_MOUNT, ClusterSpec, NodeSpec } from "./spec";
+
+/** Where glusterd keeps its identity (glusterd.info), peers and volume definitions. */
+export const STATE_DIR = "/var/lib/glusterd";
+export const LOG_DIR = "/var/log/glusterfs";
+
+/** The named Docker volumes of a node in container mode, by role. */
+export function nodeVolumeNames(spec: ClusterSpec, node: NodeSpec): { state: string; bricks: string; logs: string } {
+    return {
+        state: `${spec.name}-${node.name}-state`,
+        bricks: `${spec.name}-${node.name}-bricks`,
+        logs: `${spec.name}-${node.name}-logs`,
+    };
+}
+
+/** The host directories of a node in host mode (one node per host), by role. */
+export function nodeHostDirs(spec: ClusterSpec): { state: string; bricks: string; logs: string } {
+    return {
+        state: `${spec.dataRoot}/glusterd`,
+        bricks: `${spec.dataRoot}/bricks`,
+        logs: `${spec.dataRoot}/log`,
+    };
+}
+
+/** The health check: glusterd answers its CLI, judged by <opRet> (the exit code says nothing in XML mode). */
+export const HEALTHCHECK_COMMAND =
+    "gluster --mode=script --xml --timeout=5 pool list | xmllint --xpath 'string(/cliOutput/opRet)' - | grep -qx 0";
+
+/**
+ * The arguments of a node's container, apart from the image. Only the capability glusterd
+ * needs (SYS_ADMIN, for the trusted.* extended attributes on bricks), never `privileged`.
+ * State, bricks and logs live outside the container; `/run` is a fresh tmpfs on every start
+ * so stale pid files can never keep a brick offline.
+ */
+export function containerArgs(spec: ClusterSpec, node: NodeSpec, image: pulumi.Input<string>): docker.ContainerArgs {
+    const hostMode = spec.networkMode === "host";
+    const paths = hostMode ? nodeHostDirs(spec) : nodeVolumeNames(spec, node);
+    const mount = (source: string, containerPath: string): docker.types.input.ContainerVolume =>
+        hostMode ? { hostPath: source, containerPath } : { volumeName: source, containerPath };
+    const extraHosts = Object.entries(spec.extraHosts).map(([host, ip]) => ({ host, ip }));
+
+    return {
+        name: node.name,
+        image,
+        restart: "unless-stopped",
+        capabilities: { adds: ["SYS_ADMIN"] },
+        envs: [`GLUSTER_BASE_PORT=${spec.ports.base}`, `GLUSTER_MAX_PORT=${spec.ports.max}`],
+        tmpfs: { "/run": "rw,nosuid,nodev,mode=0755" },
+        volumes: [
+            mount(paths.state, STATE_DIR),
+            mount(paths.bricks, BRICKS_MOUNT),
+            mount(paths.logs, LOG_DIR),
+        ],
+        ...(extraHosts.length > 0 ? { hosts: extraHosts } : {}),
+        ...(hostMode
+            ? { networkMode: "host" }
+            : { hostname: node.name, networksAdvanced: [{ name: spec.networkName, aliases: [node.name] }] }),
+        healthcheck: {
+            tests: ["CMD-SHELL", HEALTHCHECK_COMMAND],
+            interval: "30s",
+            timeout: "10s",
+            startPeriod: "30s",
+            startInterval: "1s",
+            retries: 3,
+        },
+        labels: [
+            { label: "io.glusterfs-cluster.cluster", value: spec.name },
+            { label: "io.glusterfs-cluster.node", value: node.name },
+        ],
+        // Readiness is awaited by the ready command with tight polling, not by the provider.
+        wait: false,
+    };
+}

@@ -1,0 +1,288 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { GlusterClusterArgs } from "./args";
+import { hostCommand } from "./commands";
+import { containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
+import { firewallApplyScript, firewallRemoveScript } from "./firewall";
+import { imageBuildContext, projectImageName } from "./image";
+import { clientDockerArgs, CLIENT_DOCKER_NOTE, mountInfo } from "./mount";
+import {
+    detachScript,
+    GLOBAL_OPTIONS,
+    inContainer,
+    inContainerIfPresent,
+    probeBackScript,
+    probeScript,
+    readyScript,
+    versionFromReadyOutput,
+    volumeDeleteScript,
+    volumeScript,
+} from "./scripts";
+import { shqAll } from "./shell";
+import { brickPath, ClusterSpec, HostSpec, NodeSpec, resolveSpec, serverSourceAddresses, sortedRecord } from "./spec";
+
+/** The component's type token. */
+export const GLUSTER_CLUSTER_TYPE = "glusterfs:index:GlusterCluster";
+
+/**
+ * A replicated (replica 3) GlusterFS volume served by gluster containers on Docker hosts:
+ * the image, the persistent state and brick storage, the containers, host firewall rules,
+ * and the commands that form the trusted pool and create, configure and start the volume.
+ */
+export class GlusterCluster extends pulumi.ComponentResource {
+    /** The volume's name. */
+    public readonly volumeName: pulumi.Output<string>;
+    /** The addresses of the three nodes that hold the volume's bricks. */
+    public readonly servers: pulumi.Output<string[]>;
+    /** The mount source, e.g. `gluster-0:/my_vol`. */
+    public readonly mountEndpoint: pulumi.Output<string>;
+    /** The other volfile servers a client falls back to, e.g. `gluster-1:gluster-2`. */
+    public readonly backupVolfileServers: pulumi.Output<string>;
+    /** A complete mount command line. */
+    public readonly mountCommand: pulumi.Output<string>;
+    /** An /etc/fstab line for the mount. */
+    public readonly fstabEntry: pulumi.Output<string>;
+    /** The `docker run` arguments a client container needs to mount the volume. */
+    public readonly clientDockerArgs: pulumi.Output<string[]>;
+    /** What else a client container may need on some hosts (AppArmor). */
+    public readonly clientDockerNote: pulumi.Output<string>;
+    /** Every node's address: the brick nodes and the pool-only nodes. */
+    public readonly poolMembers: pulumi.Output<string[]>;
+    /** The brick port range glusterd is pinned to, e.g. `49152-49161`. */
+    public readonly brickPortRange: pulumi.Output<string>;
+
+    constructor(name: string, args: GlusterClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validated before anything is registered: bad input creates nothing.
+        const spec = resolveSpec(name, args);
+        super(GLUSTER_CLUSTER_TYPE, name, {}, opts);
+
+        if (spec.firewall.enabled && spec.firewall.allowAllClients) {
+            pulumi.log.warn(
+                `GlusterCluster ${name}: firewall.allowAllClients is set: GlusterFS's client ports are open to ANY source on every host.`,
+                this,
+            );
+        }
+
+        const providers = new Map<string, docker.Provider>();
+        const images = new Map<string, pulumi.Output<string>>();
+        for (const host of spec.hosts) {
+            const provider = new docker.Provider(
+                `${name}-docker-${host.id}`,
+                host.dockerHost ? { host: host.dockerHost } : {},
+                { parent: this },
+            );
+            providers.set(host.key, provider);
+            images.set(host.key, this.declareImage(spec, host, provider));
+        }
+        const onHost = (host: HostSpec): pulumi.CustomResourceOptions => ({ parent: this, provider: providers.get(host.key) });
+
+        const network =
+            spec.networkMode === "container" && !spec.networkExisting
+                ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge" }, onHost(spec.hosts[0]))
+                : undefined;
+
+        const firewalls = spec.firewall.enabled ? spec.hosts.map((host) => this.declareFirewall(spec, host)) : [];
+
+        const ready = new Map<string, pulumi.CustomResource>();
+        const readyStdout = new Map<string, pulumi.Output<string>>();
+        for (const node of spec.nodes) {
+            const storage = this.declareStorage(spec, node, onHost(node.host));
+            const container = new docker.Container(
+                `${name}-${node.name}`,
+                containerArgs(spec, node, images.get(node.host.key)!),
+                {
+                    ...onHost(node.host),
+                    // The container's name is fixed, so the old one must go before its replacement starts.
+                    deleteBeforeReplace: true,
+                    dependsOn: [...storage, ...(network ? [network] : [])],
+                },
+            );
+            const cmd = hostCommand(
+                `${name}-ready-${node.name}`,
+                node.host,
+                {
+                    create: inContainer(node.name, readyScript({ node: node.address, volumeName: spec.volumeName, ...spec.timeouts })),
+                    // A replaced container must be waited for again.
+                    triggers: [container.id],
+                },
+                { parent: this, dependsOn: [container] },
+            );
+            ready.set(node.name, cmd);
+            readyStdout.set(node.name, cmd.stdout);
+        }
+
+        // Probes run one after another from the first node: gluster allows one transaction at a time.
+        const [first, second] = spec.nodes;
+        const allReady = [...ready.values(), ...firewalls];
+        const brickNodes = spec.nodes.filter((n) => n.holdsBrick);
+        const extraNodes = spec.nodes.filter((n) => !n.holdsBrick);
+        let previous: pulumi.Resource[] = allReady;
+        const finished: pulumi.Output<string>[] = [];
+        const probe = (node: NodeSpec): void => {
+            const cmd = hostCommand(
+                `${name}-probe-${node.name}`,
+                first.host,
+                {
+                    create: pulumi
+                        .all([readyStdout.get(first.name)!, readyStdout.get(node.name)!])
+                        .apply(([a, b]) =>
+                            inContainer(
+                                first.name,
+                                probeScript({
+                                    from: first.address,
+                                    peer: node.address,
+                                    fromVersion: versionFromReadyOutput(a),
+                                    peerVersion: versionFromReadyOutput(b),
+                                    peersSeconds: spec.timeouts.peersSeconds,
+                                }),
+                            ),
+                        ),
+                    delete: inContainerIfPresent(first.name, detachScript({ peer: node.address })),
+                },
+                { parent: this, dependsOn: previous },
+            );
+            previous = [cmd];
+            finished.push(cmd.stdout);
+        };
+        brickNodes.slice(1).forEach(probe);
+        const probeBack = hostCommand(
+            `${name}-probe-back`,
+            second.host,
+            { create: inContainer(second.name, probeBackScript({ first: first.address, peersSeconds: spec.timeouts.peersSeconds })) },
+            { parent: this, dependsOn: previous },
+        );
+
+        const options = this.volumeOptions(spec);
+        const volume = hostCommand(
+            `${name}-volume`,
+            first.host,
+            {
+                create: inContainer(
+                    first.name,
+                    volumeScript({
+                        volumeName: spec.volumeName,
+                        servers: brickNodes.map((n) => n.address),
+                        brickPath: brickPath(spec.volumeName),
+                        options: options.perVolume,
+                        globalOptions: options.global,
+                        ports: spec.ports,
+                        peersSeconds: spec.timeouts.peersSeconds,
+                        volumeSeconds: spec.timeouts.volumeSeconds,
+                    }),
+                ),
+                delete: inContainerIfPresent(first.name, volumeDeleteScript({ volumeName: spec.volumeName })),
+            },
+            { parent: this, dependsOn: [probeBack] },
+        );
+
+        // Nodes beyond the first three join the pool, not the volume.
+        previous = [volume];
+        finished.push(volume.stdout);
+        extraNodes.forEach(probe);
+
+        // Outputs resolve once the volume is started and every node is in the pool, so a
+        // stack that mounts from them waits for a volume that can be mounted.
+        const whenReady = <T>(value: T): pulumi.Output<T> => pulumi.all(finished).apply(() => value);
+        const mount = mountInfo(spec);
+        this.volumeName = whenReady(spec.volumeName);
+        this.servers = whenReady(mount.servers);
+        this.mountEndpoint = whenReady(mount.endpoint);
+        this.backupVolfileServers = whenReady(mount.backupVolfileServers);
+        this.mountCommand = whenReady(mount.command);
+        this.fstabEntry = whenReady(mount.fstab);
+        this.clientDockerArgs = whenReady(clientDockerArgs(spec));
+        this.clientDockerNote = whenReady(CLIENT_DOCKER_NOTE);
+        this.poolMembers = whenReady(spec.nodes.map((n) => n.address));
+        this.brickPortRange = whenReady(`${spec.ports.base}-${spec.ports.max}`);
+        this.registerOutputs({
+            volumeName: this.volumeName,
+            servers: this.servers,
+            mountEndpoint: this.mountEndpoint,
+            backupVolfileServers: this.backupVolfileServers,
+            mountCommand: this.mountCommand,
+            fstabEntry: this.fstabEntry,
+            clientDockerArgs: this.clientDockerArgs,
+            clientDockerNote: this.clientDockerNote,
+            poolMembers: this.poolMembers,
+            brickPortRange: this.brickPortRange,
+        });
+    }
+
+    /** The image on one host: the project's image built there, or the named image pulled there. */
+    private declareImage(spec: ClusterSpec, host: HostSpec, provider: docker.Provider): pulumi.Output<string> {
+        const opts = { parent: this, provider };
+        if (spec.image) {
+            const remote = new docker.RemoteImage(`${spec.name}-image-${host.id}`, { name: spec.image, keepLocally: true }, opts);
+            return remote.imageId;
+        }
+        const built = new docker.Image(
+            `${spec.name}-image-${host.id}`,
+            { imageName: projectImageName(), build: imageBuildContext(), skipPush: true },
+            opts,
+        );
+        return built.imageName;
+    }
+
+    /**
+     * Where a node's state, bricks and logs live: named Docker volumes (container mode),
+     * kept on destroy unless deleteDataOnDestroy; or host directories (host mode), created
+     * by a command that removes them on destroy only when deleteDataOnDestroy is set.
+     */
+    private declareStorage(spec: ClusterSpec, node: NodeSpec, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+        if (spec.networkMode === "container") {
+            const names = nodeVolumeNames(spec, node);
+            return Object.entries(names).map(
+                ([role, volumeName]) =>
+                    new docker.Volume(`${spec.name}-${node.name}-${role}`, { name: volumeName }, {
+                        ...opts,
+                        retainOnDelete: !spec.deleteDataOnDestroy,
+                    }),
+            );
+        }
+        const dirs = Object.values(nodeHostDirs(spec));
+        return [
+            hostCommand(
+                `${spec.name}-data-${node.name}`,
+                node.host,
+                {
+                    create: `mkdir -p ${shqAll(dirs)}`,
+                    ...(spec.deleteDataOnDestroy ? { delete: `rm -rf -- ${shqAll(dirs)}` } : {}),
+                },
+                { parent: this },
+            ),
+        ];
+    }
+
+    private declareFirewall(spec: ClusterSpec, host: HostSpec): pulumi.Resource {
+        return hostCommand(
+            `${spec.name}-firewall-${host.id}`,
+            host,
+            {
+                create: firewallApplyScript({
+                    host: host.id,
+                    backend: spec.firewall.backend,
+                    peers: serverSourceAddresses(spec),
+                    clients: spec.firewall.allowAllClients ? ["0.0.0.0/0"] : spec.clientCidrs,
+                    ports: spec.ports,
+                }),
+                delete: firewallRemoveScript(),
+            },
+            { parent: this },
+        );
+    }
+
+    /** The options the volume holds, split into per-volume and cluster-wide ones. */
+    private volumeOptions(spec: ClusterSpec): { perVolume: Record<string, string>; global: Record<string, string> } {
+        const all: Record<string, string> = { ...spec.volumeOptions };
+        if (spec.clientCidrs.length > 0 && all["auth.allow"] === undefined) {
+            // The servers must be allowed too, or self-heal and glusterd's own mounts break.
+            all["auth.allow"] = [...serverSourceAddresses(spec), ...spec.clientCidrs].join(",");
+        }
+        const perVolume: Record<string, string> = {};
+        const global: Record<string, string> = {};
+        for (const [k, v] of Object.entries(all)) {
+            (GLOBAL_OPTIONS.includes(k) ? global : perVolume)[k] = v;
+        }
+        return { perVolume: sortedRecord(perVolume), global: sortedRecord(global) };
+    }
+}

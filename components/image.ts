@@ -1,0 +1,45 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+/** The files of the project's image, in the order they are hashed. */
+const IMAGE_FILES = ["Dockerfile", "entrypoint.sh"];
+
+/**
+ * The directory of the project's image (`docker/glusterfs/`). It is found relative to this
+ * file, so it works from the sources (`components/`), from the compiled package
+ * (`bin/components/`) and from `node_modules`.
+ */
+export function imageContextDir(): string {
+    let dir = __dirname;
+    for (let i = 0; i < 4; i++) {
+        const candidate = path.join(dir, "docker", "glusterfs");
+        if (fs.existsSync(path.join(candidate, "Dockerfile"))) {
+            return candidate;
+        }
+        dir = path.dirname(dir);
+    }
+    throw new Error(`GlusterCluster: cannot find docker/glusterfs/Dockerfile above ${__dirname}; the package is incomplete.`);
+}
+
+/**
+ * The project image's name. Its tag is a hash of the image's files, so that a changed
+ * image is a changed input (the containers are replaced) and an unchanged one is not.
+ */
+export function projectImageName(): string {
+    const dir = imageContextDir();
+    const hash = crypto.createHash("sha256");
+    for (const file of IMAGE_FILES) {
+        hash.update(file).update("\0").update(fs.readFileSync(path.join(dir, file))).update("\0");
+    }
+    return `glusterfs-cluster/glusterfs:11-${hash.digest("hex").slice(0, 12)}`;
+}
+
+/**
+ * The build context as the Docker provider takes it: relative to the program's working
+ * directory, so the same program gives the same input from any checkout.
+ */
+export function imageBuildContext(): { context: string; dockerfile: string } {
+    const context = path.relative(process.cwd(), imageContextDir()) || ".";
+    return { context, dockerfile: path.join(context, "Dockerfile") };
+}

@@ -1,0 +1,4 @@
+/** The package's public surface. */
+export { GlusterCluster, GLUSTER_CLUSTER_TYPE } from "./glusterCluster";
+export * from "./args";
+export { GlusterClusterArgsError, ArgProblem, findProblems } from "./validate";

@@ -1,0 +1,25 @@
+/**
+ * The one quoting helper for every value that reaches a shell.
+ *
+ * Values are validated before they get here (see validate.ts), so quoting is a second
+ * line of defence, not the only one: whatever a value holds, it reaches the shell as a
+ * single literal word.
+ */
+
+/**
+ * Quotes `value` as one POSIX shell word. Plain words made only of characters that no
+ * shell treats specially are left bare so that generated scripts stay readable; anything
+ * else is wrapped in single quotes, with embedded single quotes written as `'\''`.
+ */
+export function shq(value: string | number): string {
+    const s = String(value);
+    if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) {
+        return s;
+    }
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Quotes each value and joins them with spaces. */
+export function shqAll(values: ReadonlyArray<string | number>): string {
+    return values.map(shq).join(" ");
+}

@@ -1,0 +1,131 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS, FirewallBackend, GlusterClusterArgs, NetworkMode, SshConnectionArgs } from "./args";
+import { isIPv4, validateArgs } from "./validate";
+
+/** A Docker host and the nodes on it. `key` is "local" or the Docker endpoint. */
+export interface HostSpec {
+    key: string;
+    /** A short, stable name for the host's children: "local" or the SSH host. */
+    id: string;
+    dockerHost?: string;
+    ssh?: Required<Omit<SshConnectionArgs, "privateKey">> & { privateKey: pulumi.Input<string> };
+}
+
+export interface NodeSpec {
+    name: string;
+    /** What peers and clients call this node: its name (container mode) or its address (host mode). */
+    address: string;
+    index: number;
+    /** The first three nodes hold the volume's bricks. */
+    holdsBrick: boolean;
+    host: HostSpec;
+}
+
+/** The arguments with every default applied: what the rest of the component reads. */
+export interface ClusterSpec {
+    name: string;
+    volumeName: string;
+    networkMode: NetworkMode;
+    networkName: string;
+    networkExisting: boolean;
+    nodes: NodeSpec[];
+    hosts: HostSpec[];
+    image?: string;
+    dataRoot: string;
+    deleteDataOnDestroy: boolean;
+    /** Options set on the volume (sorted by key); `auth.allow` is added by the component when clientCidrs is set. */
+    volumeOptions: Record<string, string>;
+    clientCidrs: string[];
+    extraHosts: Record<string, string>;
+    firewall: { enabled: boolean; backend: FirewallBackend; allowAllClients: boolean };
+    ports: { base: number; max: number };
+    mountPoint: string;
+    timeouts: { glusterdSeconds: number; peersSeconds: number; volumeSeconds: number };
+}
+
+/** Where bricks live inside a server container; the brick is a sub-directory, never the mount point. */
+export const BRICKS_MOUNT = "/bricks";
+
+export function brickPath(volumeName: string): string {
+    return `${BRICKS_MOUNT}/${volumeName}`;
+}
+
+/** Sorts an object's keys so that two runs render identical text. */
+export function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
+    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Validates `args` (throwing GlusterClusterArgsError) and applies every default. */
+export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec {
+    validateArgs(args);
+    const networkMode = args.networkMode ?? DEFAULTS.networkMode;
+
+    const hosts = new Map<string, HostSpec>();
+    const hostFor = (node: GlusterClusterArgs["nodes"][number]): HostSpec => {
+        const key = node.host?.dockerHost ?? "local";
+        let host = hosts.get(key);
+        if (!host) {
+            const ssh = node.host?.ssh;
+            host = ssh
+                ? {
+                      key,
+                      id: ssh.host,
+                      dockerHost: node.host!.dockerHost,
+                      ssh: {
+                          host: ssh.host,
+                          port: ssh.port ?? DEFAULTS.sshPort,
+                          user: ssh.user ?? DEFAULTS.sshUser,
+                          privateKey: pulumi.secret(ssh.privateKey),
+                      },
+                  }
+                : { key, id: "local" };
+            hosts.set(key, host);
+        }
+        return host;
+    };
+
+    const nodes: NodeSpec[] = args.nodes.map((node, index) => ({
+        name: node.name,
+        address: networkMode === "host" ? node.address! : node.name,
+        index,
+        holdsBrick: index < 3,
+        host: hostFor(node),
+    }));
+
+    const fw = args.firewall ?? {};
+    return {
+        name,
+        volumeName: args.volumeName ?? DEFAULTS.volumeName,
+        networkMode,
+        networkName: args.network?.name ?? `${name}-net`,
+        networkExisting: args.network?.existing ?? false,
+        nodes,
+        hosts: [...hosts.values()],
+        image: args.image,
+        dataRoot: args.dataRoot ?? DEFAULTS.dataRoot,
+        deleteDataOnDestroy: args.deleteDataOnDestroy ?? false,
+        volumeOptions: sortedRecord({ ...DEFAULTS.volumeOptions, ...(args.volumeOptions ?? {}) }),
+        clientCidrs: [...(args.clientCidrs ?? [])],
+        extraHosts: sortedRecord({ ...(args.extraHosts ?? {}) }),
+        firewall: {
+            enabled: fw.enabled ?? networkMode === "host",
+            backend: fw.backend ?? DEFAULTS.firewallBackend,
+            allowAllClients: fw.allowAllClients ?? false,
+        },
+        ports: { base: args.brickPorts?.base ?? DEFAULTS.brickPortBase, max: args.brickPorts?.max ?? DEFAULTS.brickPortMax },
+        mountPoint: args.mountPoint ?? `/mnt/${args.volumeName ?? DEFAULTS.volumeName}`,
+        timeouts: {
+            glusterdSeconds: args.timeouts?.glusterdSeconds ?? DEFAULTS.glusterdSeconds,
+            peersSeconds: args.timeouts?.peersSeconds ?? DEFAULTS.peersSeconds,
+            volumeSeconds: args.timeouts?.volumeSeconds ?? DEFAULTS.volumeSeconds,
+        },
+    };
+}
+
+/**
+ * The addresses the servers' own connections come from, for `auth.allow` and the firewall:
+ * an IPv4 address where the node's address is one or `extraHosts` maps it, else the name.
+ */
+export function serverSourceAddresses(spec: ClusterSpec): string[] {
+    return spec.nodes.map((n) => (isIPv4(n.address) ? n.address : spec.extraHosts[n.address] ?? n.address));
+}

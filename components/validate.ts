@@ -1,0 +1,287 @@
+import { DEFAULTS, GlusterClusterArgs } from "./args";
+
+/** One thing wrong with the arguments: the field's path and what to do about it. */
+export interface ArgProblem {
+    /** The field, as a property path: `nodes[1].name`. */
+    field: string;
+    /** The rule, the bad value and the fix. */
+    message: string;
+}
+
+/** Thrown by the constructor before any child is declared; lists every problem at once. */
+export class GlusterClusterArgsError extends Error {
+    constructor(public readonly problems: ArgProblem[]) {
+        super(
+            `GlusterCluster: invalid arguments (nothing was created):\n` +
+                problems.map((p) => `  - \`${p.field}\`: ${p.message}`).join("\n"),
+        );
+        this.name = "GlusterClusterArgsError";
+    }
+}
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const VOLUME_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+/** Words the gluster CLI refuses as volume names (cli-cmd-parser.c, cli_validate_volname). */
+const RESERVED_VOLUME_NAMES = [
+    "volume", "type", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring",
+    "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete",
+    "activate-on-create",
+];
+const OPTION_KEY = /^[a-z][a-z0-9_.-]*$/;
+const SAFE_PATH = /^\/[A-Za-z0-9_./-]*$/;
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export function isIPv4(s: string): boolean {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+    return !!m && m.slice(1).every((o) => Number(o) <= 255 && String(Number(o)) === o);
+}
+
+/** An IPv4 CIDR such as `10.0.5.0/24` (host bits may be set; the firewall masks them). */
+export function isIPv4Cidr(s: string): boolean {
+    const m = /^([^/]+)\/(\d{1,2})$/.exec(s);
+    return !!m && isIPv4(m[1]) && Number(m[2]) <= 32 && String(Number(m[2])) === m[2];
+}
+
+export function isHostname(s: string): boolean {
+    return HOSTNAME.test(s);
+}
+
+const show = (v: unknown) => JSON.stringify(v);
+
+/**
+ * Checks every plain argument and returns the problems found (empty when the arguments
+ * are good). Pure: it reads nothing but its argument.
+ */
+export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
+    const problems: ArgProblem[] = [];
+    const add = (field: string, message: string) => problems.push({ field, message });
+    const mode = args.networkMode ?? DEFAULTS.networkMode;
+
+    if (mode !== "container" && mode !== "host") {
+        add("networkMode", `must be "container" or "host"; got ${show(mode)}. Fix: pick one of them.`);
+    }
+
+    const volumeName = args.volumeName ?? DEFAULTS.volumeName;
+    if (typeof volumeName !== "string" || !VOLUME_NAME.test(volumeName)) {
+        add(
+            "volumeName",
+            `must be 1-64 letters, digits, '-' or '_', not starting with '-' (GlusterFS's rule); got ${show(volumeName)}. ` +
+                `Fix: e.g. "my_vol".`,
+        );
+    } else if (RESERVED_VOLUME_NAMES.includes(volumeName)) {
+        add("volumeName", `${show(volumeName)} is a word the gluster CLI reserves. Fix: choose another name, e.g. "${volumeName}_vol".`);
+    }
+
+    const nodes = Array.isArray(args.nodes) ? args.nodes : [];
+    if (!Array.isArray(args.nodes)) {
+        add("nodes", `must be a list of at least 3 nodes; got ${show(args.nodes)}. Fix: e.g. [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }].`);
+    } else if (nodes.length < 3) {
+        add(
+            "nodes",
+            `needs at least 3 nodes for a replica-3 volume; got ${nodes.length}. Fix: add ${3 - nodes.length} more node(s).`,
+        );
+    }
+
+    const seenNames = new Map<string, number>();
+    const seenAddresses = new Map<string, number>();
+    const hostOfNode: string[] = [];
+    nodes.forEach((node, i) => {
+        const f = `nodes[${i}]`;
+        if (typeof node?.name !== "string" || !DNS_LABEL.test(node.name)) {
+            add(
+                `${f}.name`,
+                `must be a DNS label (a-z, 0-9 and '-', at most 63, no '-' at either end); got ${show(node?.name)}. ` +
+                    `Fix: e.g. "gluster-${i}".`,
+            );
+        } else if (seenNames.has(node.name)) {
+            add(`${f}.name`, `${show(node.name)} is also the name of nodes[${seenNames.get(node.name)}]; names must be unique. Fix: rename one of them.`);
+        } else {
+            seenNames.set(node.name, i);
+        }
+
+        if (mode === "host") {
+            if (node?.address === undefined) {
+                add(`${f}.address`, `is required in host mode: the host name or IPv4 address peers and clients use for this node. Fix: e.g. "gfs${i + 1}.example.net".`);
+            } else if (typeof node.address !== "string" || !(isIPv4(node.address) || isHostname(node.address))) {
+                add(`${f}.address`, `must be a host name or an IPv4 address; got ${show(node.address)}.`);
+            } else if (node.address === "localhost" || node.address.startsWith("127.")) {
+                add(`${f}.address`, `must not be a loopback name or address (GlusterFS refuses bricks on ${show(node.address)}). Fix: use the host's network address.`);
+            } else if (seenAddresses.has(node.address)) {
+                add(`${f}.address`, `${show(node.address)} is also the address of nodes[${seenAddresses.get(node.address)}]. Fix: give each node its own host.`);
+            } else {
+                seenAddresses.set(node.address, i);
+            }
+        } else if (mode === "container" && node?.address !== undefined) {
+            add(`${f}.address`, `only applies in host mode; in container mode peers reach a node by its name. Fix: remove it, or set networkMode: "host".`);
+        }
+
+        hostOfNode.push(problemsOfHost(node?.host, f, add));
+    });
+
+    // Hosts: one identity per Docker endpoint and per SSH address.
+    const dockerToSsh = new Map<string, string>();
+    const sshToDocker = new Map<string, string>();
+    nodes.forEach((node, i) => {
+        const h = node?.host;
+        if (!h || typeof h.dockerHost !== "string" || typeof h.ssh?.host !== "string") return;
+        const ssh = `${h.ssh.host}:${h.ssh.port ?? DEFAULTS.sshPort}`;
+        if (dockerToSsh.has(h.dockerHost) && dockerToSsh.get(h.dockerHost) !== ssh) {
+            add(`nodes[${i}].host.ssh`, `Docker host ${show(h.dockerHost)} is reached over SSH as ${show(dockerToSsh.get(h.dockerHost))} by another node, and as ${show(ssh)} here. Fix: use the same SSH connection for nodes on one host.`);
+        }
+        if (sshToDocker.has(ssh) && sshToDocker.get(ssh) !== h.dockerHost) {
+            add(`nodes[${i}].host.dockerHost`, `SSH host ${show(ssh)} is given Docker host ${show(sshToDocker.get(ssh))} by another node, and ${show(h.dockerHost)} here. Fix: use one Docker endpoint per host.`);
+        }
+        dockerToSsh.set(h.dockerHost, ssh);
+        sshToDocker.set(ssh, h.dockerHost);
+    });
+
+    const distinctHosts = new Set(hostOfNode);
+    if (mode === "host") {
+        const firstOnHost = new Map<string, number>();
+        hostOfNode.forEach((key, i) => {
+            if (firstOnHost.has(key)) {
+                const where = key === "local" ? "the local Docker engine" : show(key);
+                add(
+                    `nodes[${i}].host`,
+                    `nodes[${firstOnHost.get(key)}] already runs on ${where}; host mode allows one node per host (both would bind 24007 and the brick ports). ` +
+                        `Fix: put this node on another host, or use networkMode: "container".`,
+                );
+            } else {
+                firstOnHost.set(key, i);
+            }
+        });
+    }
+    if (mode === "container" && distinctHosts.size > 1 && !args.network?.existing) {
+        add(
+            "network.existing",
+            `the nodes run on ${distinctHosts.size} Docker hosts, and a bridge network the component creates cannot span them. ` +
+                `Fix: name an existing multi-host (overlay) network with network: { name: "...", existing: true }, or use networkMode: "host".`,
+        );
+    }
+    if (args.network !== undefined) {
+        if (mode === "host") {
+            add("network", `only applies in container mode. Fix: remove it, or set networkMode: "container".`);
+        } else if (args.network.name !== undefined && !NETWORK_NAME.test(args.network.name)) {
+            add("network.name", `must be a Docker network name (letters, digits, '_', '.', '-'); got ${show(args.network.name)}.`);
+        } else if (args.network.existing && args.network.name === undefined) {
+            add("network.name", `is required with existing: true: the name of the network to join.`);
+        }
+    }
+
+    if (args.image !== undefined && (typeof args.image !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.\/:@-]*$/.test(args.image))) {
+        add("image", `must be a Docker image reference such as "registry.example.net/glusterfs:11"; got ${show(args.image)}.`);
+    }
+
+    if (args.dataRoot !== undefined) {
+        if (mode !== "host") {
+            add("dataRoot", `only applies in host mode (container mode keeps data in named Docker volumes). Fix: remove it.`);
+        } else if (!SAFE_PATH.test(args.dataRoot) || args.dataRoot === "/" || args.dataRoot.includes("..")) {
+            add("dataRoot", `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/" and without ".."; got ${show(args.dataRoot)}.`);
+        }
+    }
+    if (args.mountPoint !== undefined && (!SAFE_PATH.test(args.mountPoint) || args.mountPoint === "/" || args.mountPoint.includes(".."))) {
+        add("mountPoint", `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/"; got ${show(args.mountPoint)}. Fix: e.g. "/mnt/gluster".`);
+    }
+
+    for (const [key, value] of Object.entries(args.volumeOptions ?? {})) {
+        if (!OPTION_KEY.test(key)) {
+            add(`volumeOptions[${show(key)}]`, `is not a GlusterFS option name (lower-case words joined by '.', '-' or '_'). Fix: e.g. "network.ping-timeout".`);
+        } else if (key.startsWith("user.glusterfs-cluster")) {
+            add(`volumeOptions[${show(key)}]`, `is reserved: the component records what it manages there.`);
+        }
+        if (typeof value !== "string" || value === "" || /[\n\r\0]/.test(value)) {
+            add(`volumeOptions[${show(key)}]`, `must be a non-empty one-line string; got ${show(value)}.`);
+        }
+    }
+
+    (args.clientCidrs ?? []).forEach((cidr, i) => {
+        if (typeof cidr !== "string" || !isIPv4Cidr(cidr)) {
+            add(`clientCidrs[${i}]`, `must be an IPv4 network in CIDR form; got ${show(cidr)}. Fix: e.g. "10.0.5.0/24", or "10.0.5.7/32" for one host.`);
+        }
+    });
+
+    for (const [name, ip] of Object.entries(args.extraHosts ?? {})) {
+        if (!isHostname(name)) {
+            add(`extraHosts[${show(name)}]`, `the key must be a host name; got ${show(name)}.`);
+        }
+        if (typeof ip !== "string" || !isIPv4(ip)) {
+            add(`extraHosts[${show(name)}]`, `must map to an IPv4 address; got ${show(ip)}.`);
+        }
+    }
+
+    const fw = args.firewall ?? {};
+    const backends = ["auto", "iptables", "nftables", "firewalld", "ufw"];
+    if (fw.backend !== undefined && !backends.includes(fw.backend)) {
+        add("firewall.backend", `must be one of ${backends.map((b) => `"${b}"`).join(", ")}; got ${show(fw.backend)}.`);
+    }
+    if (mode === "container" && fw.enabled === true) {
+        add(
+            "firewall.enabled",
+            `container mode does not support host firewall rules (traffic between containers on a Docker network does not pass the host's INPUT chain). ` +
+                `Fix: remove it, or set networkMode: "host".`,
+        );
+    }
+
+    const base = args.brickPorts?.base ?? DEFAULTS.brickPortBase;
+    const max = args.brickPorts?.max ?? DEFAULTS.brickPortMax;
+    if (!Number.isInteger(base) || base < 24010 || base > 65534) {
+        add("brickPorts.base", `must be a whole number from 24010 to 65534; got ${show(base)}. Fix: e.g. 49152.`);
+    }
+    if (!Number.isInteger(max) || max > 65535) {
+        add("brickPorts.max", `must be a whole number up to 65535; got ${show(max)}.`);
+    } else if (Number.isInteger(base) && max <= base) {
+        add(
+            "brickPorts.max",
+            `must be above brickPorts.base (${base}): a single-port range makes glusterd restarts fail while the old port is in TIME_WAIT; got ${show(max)}. ` +
+                `Fix: e.g. ${base + 9}.`,
+        );
+    } else if (Number.isInteger(base) && max - base > 10000) {
+        add("brickPorts.max", `the range ${base}-${max} is wider than 10000 ports; the point of pinning is a narrow firewall rule. Fix: e.g. ${base + 99}.`);
+    }
+
+    const t = args.timeouts ?? {};
+    for (const key of ["glusterdSeconds", "peersSeconds", "volumeSeconds"] as const) {
+        const v = t[key];
+        if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 3600)) {
+            add(`timeouts.${key}`, `must be a whole number of seconds from 1 to 3600; got ${show(v)}.`);
+        }
+    }
+    return problems;
+}
+
+/** Checks one node's `host` and returns its host key ("local" or the Docker endpoint). */
+function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: string, add: (field: string, message: string) => void): string {
+    if (host === undefined) return "local";
+    if (typeof host.dockerHost !== "string" || !/^(ssh|tcp|unix):\/\/[A-Za-z0-9_.@:\/\[\]-]+$/.test(host.dockerHost)) {
+        add(`${f}.host.dockerHost`, `must be a Docker endpoint "ssh://user@host", "tcp://host:port" or "unix:///path"; got ${show(host.dockerHost)}.`);
+    }
+    const ssh = host.ssh;
+    if (ssh === undefined || ssh === null) {
+        add(`${f}.host.ssh`, `a remote host needs an SSH connection for its commands. Fix: add ssh: { host: "...", user: "root", privateKey: config.requireSecret("sshKey") }.`);
+        return String(host.dockerHost);
+    }
+    if (typeof ssh.host !== "string" || !(isIPv4(ssh.host) || isHostname(ssh.host))) {
+        add(`${f}.host.ssh.host`, `must be a host name or IPv4 address; got ${show(ssh.host)}.`);
+    }
+    if (ssh.port !== undefined && (!Number.isInteger(ssh.port) || ssh.port < 1 || ssh.port > 65535)) {
+        add(`${f}.host.ssh.port`, `must be a port number from 1 to 65535; got ${show(ssh.port)}.`);
+    }
+    if (ssh.user !== undefined && !USER.test(ssh.user)) {
+        add(`${f}.host.ssh.user`, `must be a Unix user name; got ${show(ssh.user)}.`);
+    }
+    if (ssh.privateKey === undefined || ssh.privateKey === null || ssh.privateKey === "") {
+        // The key itself is never shown.
+        add(`${f}.host.ssh.privateKey`, `is required (key-based login). Fix: privateKey: config.requireSecret("sshKey").`);
+    }
+    return String(host.dockerHost);
+}
+
+/** Throws one GlusterClusterArgsError listing every problem, or returns quietly. */
+export function validateArgs(args: GlusterClusterArgs): void {
+    const problems = findProblems(args);
+    if (problems.length > 0) {
+        throw new GlusterClusterArgsError(problems);
+    }
+}

@@ -1,0 +1,246 @@
+import * as assert from "assert";
+import { GlusterCluster, GlusterClusterArgs } from "../../components";
+import { MANAGED_OPTIONS_KEY } from "../../components/scripts";
+import { Recorder, runProgram } from "../helpers";
+
+const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
+const T = {
+    container: "docker:index/container:Container",
+    image: "docker:index/image:Image",
+    remoteImage: "docker:index/remoteImage:RemoteImage",
+    volume: "docker:index/volume:Volume",
+    network: "docker:index/network:Network",
+    provider: "pulumi:providers:docker",
+    local: "command:local:Command",
+    remote: "command:remote:Command",
+    cluster: "glusterfs:index:GlusterCluster",
+};
+
+function outputsOf(c: GlusterCluster) {
+    return {
+        volumeName: c.volumeName,
+        servers: c.servers,
+        mountEndpoint: c.mountEndpoint,
+        backupVolfileServers: c.backupVolfileServers,
+        mountCommand: c.mountCommand,
+        fstabEntry: c.fstabEntry,
+        clientDockerArgs: c.clientDockerArgs,
+        clientDockerNote: c.clientDockerNote,
+        poolMembers: c.poolMembers,
+        brickPortRange: c.brickPortRange,
+    };
+}
+
+async function build(args: GlusterClusterArgs, name = "gluster", behaviour = {}) {
+    return runProgram(() => outputsOf(new GlusterCluster(name, args)), behaviour);
+}
+
+const countByType = (rec: Recorder) =>
+    rec.records.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.type]: (acc[r.type] ?? 0) + 1 }), {});
+
+/** The script a command runs inside its container (unwrapped from `docker exec NAME sh -c '...'`). */
+function innerScript(create: string): string {
+    const m = /^docker exec \S+ sh -c '([\s\S]*)'$/.exec(create);
+    assert.ok(m, `not a docker exec command: ${create.slice(0, 80)}`);
+    return m![1].replace(/'\\''/g, "'");
+}
+
+describe("GlusterCluster (container mode, local engine)", () => {
+    let rec: Recorder;
+    let outputs: Record<string, any>;
+    before(async () => {
+        ({ rec, outputs } = await build({ nodes: THREE }));
+    });
+
+    it("declares exactly the expected children", () => {
+        assert.deepStrictEqual(countByType(rec), {
+            "pulumi:pulumi:Stack": 1,
+            [T.cluster]: 1,
+            [T.provider]: 1,
+            [T.image]: 1,
+            [T.network]: 1,
+            [T.volume]: 9,
+            [T.container]: 3,
+            // 3 ready, 2 probes, probe-back, volume
+            [T.local]: 7,
+        });
+        assert.deepStrictEqual(
+            rec.ofType(T.local).map((r) => r.name).sort(),
+            ["gluster-probe-back", "gluster-probe-gluster-1", "gluster-probe-gluster-2", "gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2", "gluster-volume"],
+        );
+    });
+
+    it("parents every child to the component and gives docker resources the explicit provider", () => {
+        for (const r of rec.records.filter((r) => r.type !== "pulumi:pulumi:Stack" && r.type !== T.cluster)) {
+            assert.strictEqual(r.parent, "gluster", `${r.name} is not parented to the component`);
+        }
+        for (const r of rec.records.filter((r) => r.type.startsWith("docker:index/"))) {
+            assert.match(r.provider ?? "", /pulumi:providers:docker::gluster-docker-local::/, `${r.name} has no explicit provider`);
+        }
+    });
+
+    it("runs each container with SYS_ADMIN only, never privileged, with state, bricks and logs outside it", () => {
+        const c = rec.named("gluster-gluster-1");
+        assert.strictEqual(c.inputs.name, "gluster-1");
+        assert.strictEqual(c.inputs.hostname, "gluster-1");
+        assert.deepStrictEqual(c.inputs.capabilities, { adds: ["SYS_ADMIN"] });
+        assert.notStrictEqual(c.inputs.privileged, true);
+        assert.deepStrictEqual(c.inputs.volumes, [
+            { volumeName: "gluster-gluster-1-state", containerPath: "/var/lib/glusterd" },
+            { volumeName: "gluster-gluster-1-bricks", containerPath: "/bricks" },
+            { volumeName: "gluster-gluster-1-logs", containerPath: "/var/log/glusterfs" },
+        ]);
+        assert.deepStrictEqual(c.inputs.tmpfs, { "/run": "rw,nosuid,nodev,mode=0755" });
+        assert.deepStrictEqual(c.inputs.envs, ["GLUSTER_BASE_PORT=49152", "GLUSTER_MAX_PORT=49161"]);
+        assert.deepStrictEqual(c.inputs.networksAdvanced, [{ name: "gluster-net", aliases: ["gluster-1"] }]);
+        assert.strictEqual(c.inputs.networkMode, undefined);
+        assert.strictEqual(c.inputs.restart, "unless-stopped");
+        assert.deepStrictEqual(c.inputs.healthcheck.tests.slice(0, 1), ["CMD-SHELL"]);
+        assert.match(c.inputs.healthcheck.tests[1], /opRet/);
+        assert.strictEqual(c.deleteBeforeReplace, true);
+        assert.match(c.inputs.image, /^glusterfs-cluster\/glusterfs:11-[0-9a-f]{12}$/);
+    });
+
+    it("keeps the named volumes on destroy by default", () => {
+        for (const v of rec.ofType(T.volume)) {
+            assert.strictEqual(v.retainOnDelete, true, v.name);
+        }
+        assert.deepStrictEqual(rec.ofType(T.volume).map((v) => v.inputs.name).sort().slice(0, 3), [
+            "gluster-gluster-0-bricks",
+            "gluster-gluster-0-logs",
+            "gluster-gluster-0-state",
+        ]);
+    });
+
+    it("builds the project's image locally, without pushing", () => {
+        const img = rec.ofType(T.image)[0];
+        assert.strictEqual(img.inputs.skipPush, true);
+        assert.strictEqual(img.inputs.build.context, "docker/glusterfs");
+        assert.strictEqual(img.inputs.build.dockerfile, "docker/glusterfs/Dockerfile");
+    });
+
+    it("orders the steps: probes after every node is ready, probe-back after the probes, volume after probe-back", () => {
+        const ready = ["gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2"];
+        assert.deepStrictEqual(rec.named("gluster-probe-gluster-1").dependsOn.sort(), ready);
+        assert.deepStrictEqual(rec.named("gluster-probe-gluster-2").dependsOn, ["gluster-probe-gluster-1"]);
+        assert.deepStrictEqual(rec.named("gluster-probe-back").dependsOn, ["gluster-probe-gluster-2"]);
+        assert.deepStrictEqual(rec.named("gluster-volume").dependsOn, ["gluster-probe-back"]);
+        assert.deepStrictEqual(rec.named("gluster-ready-gluster-1").dependsOn, ["gluster-gluster-1"]);
+        assert.deepStrictEqual(rec.named("gluster-ready-gluster-1").inputs.triggers, ["gluster-gluster-1-container-id"]);
+    });
+
+    it("creates the replica-3 volume from the first three nodes' bricks, never with force", () => {
+        const script = innerScript(rec.named("gluster-volume").inputs.create);
+        assert.match(script, /tx volume create my_vol replica 3 gluster-0:\/bricks\/my_vol gluster-1:\/bricks\/my_vol gluster-2:\/bricks\/my_vol \|\|/);
+        assert.doesNotMatch(script, /\bforce\b(?!")/);
+        assert.match(script, /hold_option all cluster.server-quorum-ratio 51%/);
+        assert.match(script, /hold_option my_vol cluster.quorum-type auto/);
+        assert.match(script, /hold_option my_vol cluster.server-quorum-type server/);
+        assert.match(script, new RegExp(`hold_option my_vol ${MANAGED_OPTIONS_KEY.replace(/\./g, "\\.")} cluster.quorum-type,cluster.server-quorum-type`));
+        assert.doesNotMatch(script, /auth\.allow/, "auth.allow is only set when clientCidrs is");
+    });
+
+    it("probes from the first node, probes the first back from the second, and detaches on delete", () => {
+        const p1 = rec.named("gluster-probe-gluster-1").inputs;
+        assert.match(p1.create, /^docker exec gluster-0 sh -c /);
+        assert.match(innerScript(p1.create), /tx peer probe gluster-1 \|\|/);
+        assert.match(p1.delete, /docker exec gluster-0 sh -c /);
+        assert.match(p1.delete, /tx peer detach gluster-1/);
+        const back = rec.named("gluster-probe-back").inputs;
+        assert.match(back.create, /^docker exec gluster-1 sh -c /);
+        assert.match(innerScript(back.create), /tx peer probe gluster-0 \|\|/);
+        assert.match(rec.named("gluster-volume").inputs.delete, /tx volume stop my_vol/);
+        assert.match(rec.named("gluster-volume").inputs.delete, /tx volume delete my_vol/);
+    });
+
+    it("gives every command an update equal to its create, so a trigger change re-runs it instead of replacing it", () => {
+        for (const r of rec.ofType(T.local)) {
+            assert.strictEqual(r.inputs.update, r.inputs.create, r.name);
+            assert.deepStrictEqual(r.inputs.interpreter, ["/bin/sh", "-c"], r.name);
+        }
+    });
+
+    it("exports exactly the mount contract", () => {
+        assert.deepStrictEqual(outputs, {
+            volumeName: "my_vol",
+            servers: ["gluster-0", "gluster-1", "gluster-2"],
+            mountEndpoint: "gluster-0:/my_vol",
+            backupVolfileServers: "gluster-1:gluster-2",
+            mountCommand: "mount -t glusterfs -o backup-volfile-servers=gluster-1:gluster-2 gluster-0:/my_vol /mnt/my_vol",
+            fstabEntry: "gluster-0:/my_vol /mnt/my_vol glusterfs defaults,_netdev,backup-volfile-servers=gluster-1:gluster-2 0 0",
+            clientDockerArgs: ["--device", "/dev/fuse", "--cap-add", "SYS_ADMIN", "--network", "gluster-net"],
+            clientDockerNote: outputs.clientDockerNote,
+            poolMembers: ["gluster-0", "gluster-1", "gluster-2"],
+            brickPortRange: "49152-49161",
+        });
+        assert.match(outputs.clientDockerNote, /apparmor=unconfined/);
+    });
+
+    it("is deterministic: a second evaluation gives identical resource inputs", async () => {
+        const again = await build({ nodes: THREE });
+        assert.deepStrictEqual(again.rec.snapshot(), rec.snapshot());
+    });
+});
+
+describe("GlusterCluster with five nodes", () => {
+    it("probes the extra nodes into the pool after the volume, and keeps them out of the brick list", async () => {
+        const nodes = [...THREE, { name: "gluster-3" }, { name: "gluster-4" }];
+        const { rec, outputs } = await build({ nodes });
+        assert.deepStrictEqual(rec.named("gluster-probe-gluster-3").dependsOn, ["gluster-volume"]);
+        assert.deepStrictEqual(rec.named("gluster-probe-gluster-4").dependsOn, ["gluster-probe-gluster-3"]);
+        const create = rec.named("gluster-volume").inputs.create as string;
+        assert.doesNotMatch(create, /gluster-3|gluster-4/);
+        assert.deepStrictEqual(outputs.servers, ["gluster-0", "gluster-1", "gluster-2"]);
+        assert.deepStrictEqual(outputs.poolMembers, ["gluster-0", "gluster-1", "gluster-2", "gluster-3", "gluster-4"]);
+        assert.strictEqual(rec.ofType(T.container).length, 5);
+    });
+
+    it("waits for the registration of every ready command before the first probe (ordering is real)", async () => {
+        const { rec } = await build({ nodes: THREE }, "gluster", {
+            delay: (type: string, name: string) => (name === "gluster-ready-gluster-2" ? 150 : 0),
+        });
+        assert.ok(rec.named("gluster-probe-gluster-1").seq > rec.named("gluster-ready-gluster-2").seq);
+    });
+});
+
+describe("GlusterCluster options", () => {
+    it("sets auth.allow to the servers and the client networks when clientCidrs is given", async () => {
+        const { rec } = await build({ nodes: THREE, clientCidrs: ["10.0.5.0/24"] });
+        const script = innerScript(rec.named("gluster-volume").inputs.create);
+        assert.match(script, /hold_option my_vol auth.allow gluster-0,gluster-1,gluster-2,10.0.5.0\/24/);
+    });
+
+    it("lets volumeOptions override a default and add options", async () => {
+        const { rec } = await build({ nodes: THREE, volumeOptions: { "cluster.quorum-type": "fixed", "network.ping-timeout": "20" } });
+        const script = innerScript(rec.named("gluster-volume").inputs.create);
+        assert.match(script, /hold_option my_vol cluster.quorum-type fixed/);
+        assert.match(script, /hold_option my_vol network.ping-timeout 20/);
+    });
+
+    it("deletes the named volumes on destroy only when deleteDataOnDestroy is set", async () => {
+        const { rec } = await build({ nodes: THREE, deleteDataOnDestroy: true });
+        for (const v of rec.ofType(T.volume)) assert.strictEqual(v.retainOnDelete, false, v.name);
+    });
+
+    it("runs a named image instead of building one, kept locally on destroy", async () => {
+        const { rec } = await build({ nodes: THREE, image: "registry.example.net/glusterfs:11" });
+        assert.strictEqual(rec.ofType(T.image).length, 0);
+        const img = rec.ofType(T.remoteImage)[0];
+        assert.deepStrictEqual(img.inputs, { name: "registry.example.net/glusterfs:11", keepLocally: true });
+        assert.strictEqual(rec.named("gluster-gluster-0").inputs.image, "sha256:gluster-image-local");
+    });
+
+    it("joins an existing network instead of creating one", async () => {
+        const { rec, outputs } = await build({ nodes: THREE, network: { name: "overlay-a", existing: true } });
+        assert.strictEqual(rec.ofType(T.network).length, 0);
+        assert.deepStrictEqual(rec.named("gluster-gluster-0").inputs.networksAdvanced, [{ name: "overlay-a", aliases: ["gluster-0"] }]);
+        assert.deepStrictEqual(outputs.clientDockerArgs.slice(-2), ["--network", "overlay-a"]);
+    });
+
+    it("pins a custom brick port range into the containers and the volume check", async () => {
+        const { rec, outputs } = await build({ nodes: THREE, brickPorts: { base: 50000, max: 50019 } });
+        assert.deepStrictEqual(rec.named("gluster-gluster-0").inputs.envs, ["GLUSTER_BASE_PORT=50000", "GLUSTER_MAX_PORT=50019"]);
+        assert.match(rec.named("gluster-volume").inputs.create, /port < 50000 or port > 50019/);
+        assert.strictEqual(outputs.brickPortRange, "50000-50019");
+    });
+});
