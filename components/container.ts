@@ -24,6 +24,11 @@ export function nodeHostDirs(spec: ClusterSpec): { state: string; bricks: string
     };
 }
 
+/** Labels on everything the component creates on a Docker engine, to find it with `docker ps --filter label=...`. */
+export function clusterLabels(spec: ClusterSpec): Array<{ label: string; value: string }> {
+    return [{ label: "io.glusterfs-cluster.cluster", value: spec.name }];
+}
+
 /** The health check: glusterd answers its CLI, judged by <opRet> (the exit code says nothing in XML mode). */
 export const HEALTHCHECK_COMMAND =
     "gluster --mode=script --xml --timeout=5 pool list | xmllint --xpath 'string(/cliOutput/opRet)' - | grep -qx 0";
@@ -62,13 +67,9 @@ export function containerArgs(spec: ClusterSpec, node: NodeSpec, image: pulumi.I
             interval: "30s",
             timeout: "10s",
             startPeriod: "30s",
-            startInterval: "1s",
             retries: 3,
         },
-        labels: [
-            { label: "io.glusterfs-cluster.cluster", value: spec.name },
-            { label: "io.glusterfs-cluster.node", value: node.name },
-        ],
+        labels: [...clusterLabels(spec), { label: "io.glusterfs-cluster.node", value: node.name }],
         // Readiness is awaited by the ready command with tight polling, not by the provider.
         wait: false,
     };

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GlusterClusterArgs } from "./args";
 import { hostCommand } from "./commands";
-import { containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
+import { clusterLabels, containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
 import { firewallApplyScript, firewallRemoveScript } from "./firewall";
 import { imageBuildContext, projectImageName } from "./image";
 import { clientDockerArgs, CLIENT_DOCKER_NOTE, mountInfo } from "./mount";
@@ -78,7 +78,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
 
         const network =
             spec.networkMode === "container" && !spec.networkExisting
-                ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge" }, onHost(spec.hosts[0]))
+                ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, onHost(spec.hosts[0]))
                 : undefined;
 
         const firewalls = spec.firewall.enabled ? spec.hosts.map((host) => this.declareFirewall(spec, host)) : [];
@@ -233,7 +233,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
             const names = nodeVolumeNames(spec, node);
             return Object.entries(names).map(
                 ([role, volumeName]) =>
-                    new docker.Volume(`${spec.name}-${node.name}-${role}`, { name: volumeName }, {
+                    new docker.Volume(`${spec.name}-${node.name}-${role}`, { name: volumeName, labels: clusterLabels(spec) }, {
                         ...opts,
                         retainOnDelete: !spec.deleteDataOnDestroy,
                     }),

@@ -77,7 +77,7 @@ export class Recorder {
         this.opts.set(`${args.type}::${args.name}`, {
             parent: args.opts.parent ? this.names.get(args.opts.parent) ?? "?" : undefined,
             dependsOn,
-            deleteBeforeReplace: args.opts.deleteBeforeReplace,
+            deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
             retainOnDelete: args.opts.retainOnDelete,
         });
         return undefined;
