@@ -82,11 +82,16 @@ base_image() {
 }
 
 project_image() {
+  # The tag the component gives the image (a hash of docker/glusterfs/), so the build that
+  # the component declares finds everything cached.
   local tag
-  tag=$(cd "$here" && node -e 'console.log(require("./tests/support/image-tag").projectImageTag())' 2>/dev/null || true)
-  [ -n "$tag" ] || tag=glusterfs-cluster/glusterfs:dev
+  tag=$(cd "$here" && node -e 'require("ts-node").register({ transpileOnly: true }); console.log(require("./components/image").projectImageName())')
   log "building $tag from docker/glusterfs/"
-  docker build -q -t "$tag" "$here/docker/glusterfs" >/dev/null
+  if ! docker build -q -t "$tag" "$here/docker/glusterfs" >/var/log/glusterfs-cluster-build.log 2>&1; then
+    echo "setup: docker build failed:" >&2
+    tail -n 30 /var/log/glusterfs-cluster-build.log >&2
+    exit 1
+  fi
   log "built $tag"
 }
 

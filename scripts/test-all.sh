@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test run, as CI does it: unit tests (mocks), then the machine setup (Docker
+# engine, base image, the project's image), then the live suite against real GlusterFS.
+# Needs root for the setup. Fails, never skips, when the engine or the image cannot be had.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm test
+bash scripts/setup.sh
+npm run test:live

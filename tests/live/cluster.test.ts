@@ -1,0 +1,201 @@
+/**
+ * The program's own resources, applied for real by the harness on the local Docker engine,
+ * must give a working GlusterFS volume and survive what operators do to clusters. The
+ * steps of the first suite build on each other, in order, like an operator's day.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import { GlusterCluster, GlusterClusterArgs, GlusterClusterArgsError } from "../../components";
+import { Harness } from "./harness/engine";
+import { runScript, readLocal } from "./harness/commands";
+import { Strict } from "./harness/strict";
+import { stackConfig } from "../support/stack-config";
+import { docker, engineHolds, eventually, gx, nodeUuid, removeLeftovers, requireEngine } from "./support";
+
+const INDEX = path.resolve(__dirname, "..", "..", "index");
+const NODES = ["gluster-0", "gluster-1", "gluster-2"];
+const CLIENT = "gluster-live-client";
+
+/** Runs the stack program (index.ts) afresh, as `pulumi up` does. */
+function stackProgram(): any {
+    delete require.cache[require.resolve(INDEX)];
+    return require(INDEX);
+}
+
+function clusterProgram(name: string, args: GlusterClusterArgs) {
+    return () => {
+        const c = new GlusterCluster(name, args);
+        return { servers: c.servers, poolMembers: c.poolMembers, mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs };
+    };
+}
+
+async function clientSh(script: string): Promise<string> {
+    return docker("exec", CLIENT, "sh", "-c", script);
+}
+
+async function volumeId(node = "gluster-0"): Promise<string> {
+    return gx(docker, node, "volume info my_vol", "string(//volume/id)");
+}
+
+describe("live: the dev stack on the local Docker engine", function () {
+    this.timeout(600_000);
+    const h = new Harness();
+    let outputs: Record<string, any>;
+    let image: string;
+    const uuids: Record<string, string> = {};
+
+    before(async () => {
+        await requireEngine();
+        await removeLeftovers(docker, "gluster", [CLIENT]);
+    });
+
+    after(async () => {
+        // Whatever happened above, leave nothing behind.
+        await docker("rm", "-f", CLIENT).catch(() => undefined);
+        await h.destroy().catch(() => undefined);
+        await removeLeftovers(docker, "gluster", [CLIENT]);
+    });
+
+    it("1. applies: every node sees two connected peers; the volume is started, replica 3, one brick per node, ports pinned", async () => {
+        outputs = await h.apply(stackProgram, stackConfig("dev"));
+        image = h.find("gluster-image-local").outputs.imageName;
+        for (const node of NODES) {
+            assert.strictEqual(await gx(docker, node, "peer status", "count(//peer)"), "2", `${node}'s peers`);
+            assert.strictEqual(await gx(docker, node, "peer status", "count(//peer[state=3 and connected=1])"), "2", `${node}'s connected peers`);
+            uuids[node] = await nodeUuid(docker, node);
+        }
+        // gluster-0 is known by its name (probe-back), not only by the address it probed from.
+        assert.strictEqual(await gx(docker, "gluster-2", "peer status", "count(//peer/hostnames[hostname='gluster-0'])"), "1");
+        assert.strictEqual(await gx(docker, "gluster-1", "volume info my_vol", "string(//volume/statusStr)"), "Started");
+        assert.strictEqual(await gx(docker, "gluster-1", "volume info my_vol", "string(//volume/replicaCount)"), "3");
+        const bricks = await gx(docker, "gluster-0", "volume info my_vol", "//volume/bricks/brick/name/text()");
+        assert.deepStrictEqual(bricks.split("\n"), NODES.map((n) => `${n}:/bricks/my_vol`));
+        const ports = (await gx(docker, "gluster-0", "volume status my_vol", "//volume/node[starts-with(path,'/')]/port/text()")).split("\n").map(Number);
+        assert.strictEqual(ports.length, 3);
+        for (const p of ports) assert.ok(p >= 49152 && p <= 49161, `brick port ${p} outside 49152-49161`);
+        assert.deepStrictEqual(outputs.servers, NODES);
+    });
+
+    it("2. a client started with clientDockerArgs mounts with mountCommand; files land byte-identical on all three bricks", async () => {
+        await docker("run", "-d", "--name", CLIENT, ...outputs.clientDockerArgs, "--entrypoint", "sleep", image, "infinity");
+        await clientSh(`mkdir -p /mnt/my_vol && ${outputs.mountCommand}`);
+        assert.strictEqual(await clientSh("findmnt -n -o FSTYPE /mnt/my_vol"), "fuse.glusterfs");
+        await clientSh("head -c 1048576 /dev/urandom > /mnt/my_vol/blob && echo hello > /mnt/my_vol/hello.txt && sync");
+        const want = await clientSh("sha256sum < /mnt/my_vol/blob");
+        for (const node of NODES) {
+            assert.strictEqual(await docker("exec", node, "sh", "-c", "sha256sum < /bricks/my_vol/blob"), want, `blob on ${node}'s brick`);
+            assert.strictEqual(await docker("exec", node, "cat", "/bricks/my_vol/hello.txt"), "hello");
+        }
+    });
+
+    it("3. re-apply changes nothing and runs nothing; every script run again succeeds and changes nothing", async () => {
+        const id = await volumeId();
+        const mark = h.log.length;
+        const again = await h.apply(stackProgram, stackConfig("dev"));
+        assert.deepStrictEqual(again, outputs);
+        const ops = h.since(mark);
+        assert.ok(ops.length > 20);
+        assert.deepStrictEqual(ops.filter((e) => e.op !== "same"), [], "a second apply over unchanged inputs must not touch anything");
+
+        // Every command's create script, run again on the converged cluster.
+        for (const cmd of h.ofType("command:local:Command")) {
+            const spec = readLocal(new Strict(cmd.inputs, cmd.name));
+            const r = await runScript(cmd.name, spec, spec.create!);
+            if (cmd.name === "gluster-volume") {
+                assert.match(r.stdout, /exists with the expected layout/);
+                assert.doesNotMatch(r.stdout, /^(created|set|reset|started) /m, "the volume script changed something on a converged cluster");
+            }
+        }
+        assert.strictEqual(await volumeId(), id);
+        for (const node of NODES) assert.strictEqual(await nodeUuid(docker, node), uuids[node]);
+        assert.strictEqual(await clientSh("cat /mnt/my_vol/hello.txt"), "hello");
+    });
+
+    it("4. replacing one node's container keeps its UUID; the cluster, the volume and the files come back", async () => {
+        const oldId = h.find("gluster-gluster-1").id;
+        const id = await volumeId();
+        h.taint("gluster-gluster-1");
+        const mark = h.log.length;
+        await h.apply(stackProgram, stackConfig("dev"));
+        const changed = h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`);
+        // Old container first (its name is fixed), then the new one; the ready command follows it.
+        assert.deepStrictEqual(changed, ["delete gluster-gluster-1", "replace gluster-gluster-1", "replace gluster-ready-gluster-1", "delete gluster-ready-gluster-1"]);
+        assert.notStrictEqual(h.find("gluster-gluster-1").id, oldId);
+        assert.strictEqual(await nodeUuid(docker, "gluster-1"), uuids["gluster-1"]);
+        for (const node of NODES) {
+            assert.strictEqual(await gx(docker, node, "peer status", "count(//peer[state=3 and connected=1])"), "2", `${node} after the replacement`);
+        }
+        assert.strictEqual(await gx(docker, "gluster-0", "volume status my_vol", "count(//volume/node[starts-with(path,'/') and status=1])"), "3");
+        assert.strictEqual(await volumeId(), id);
+        const want = await clientSh("sha256sum < /mnt/my_vol/blob");
+        assert.strictEqual(await docker("exec", "gluster-1", "sh", "-c", "sha256sum < /bricks/my_vol/blob"), want);
+    });
+
+    it("5. with one node stopped the client still writes; once it is back, self-heal brings its brick up to date", async () => {
+        await docker("stop", "gluster-2");
+        await clientSh("head -c 262144 /dev/urandom > /mnt/my_vol/while-down && sync");
+        const want = await clientSh("sha256sum < /mnt/my_vol/while-down");
+        await docker("start", "gluster-2");
+        await eventually("gluster-2's brick to be online again", 120_000, async () =>
+            (await gx(docker, "gluster-0", "volume status my_vol", "count(//volume/node[starts-with(path,'/') and status=1])")) === "3");
+        // What an operator does after an outage: start an index heal, and watch heal info drain.
+        await eventually("heal info to reach zero entries", 180_000, async () => {
+            await docker("exec", "gluster-0", "gluster", "--mode=script", "volume", "heal", "my_vol").catch(() => "");
+            const pending = await gx(docker, "gluster-0", "volume heal my_vol info summary", "sum(//brick/totalNumberOfEntries)");
+            return pending === "0";
+        }, 1000);
+        assert.strictEqual(await docker("exec", "gluster-2", "sh", "-c", "sha256sum < /bricks/my_vol/while-down"), want);
+    });
+
+    it("7a. destroy removes the containers and the volume definition, and keeps the brick data", async () => {
+        const want = await clientSh("sha256sum < /mnt/my_vol/blob");
+        await docker("rm", "-f", CLIENT);
+        await h.destroy();
+        const held = await engineHolds(docker, "gluster");
+        assert.deepStrictEqual(held.containers, []);
+        assert.deepStrictEqual(held.networks, []);
+        assert.deepStrictEqual(held.volumes, NODES.flatMap((n) => [`gluster-${n}-bricks`, `gluster-${n}-logs`, `gluster-${n}-state`]).sort());
+        for (const n of NODES) {
+            const look = (vol: string, target: string, cmd: string) =>
+                docker("run", "--rm", "-v", `${vol}:${target}`, "--entrypoint", "sh", image, "-c", cmd);
+            assert.strictEqual(await look(`gluster-${n}-state`, "/s", "ls /s/vols | wc -l"), "0", `${n} still defines a volume`);
+            assert.strictEqual(await look(`gluster-${n}-bricks`, "/b", "sha256sum < /b/my_vol/blob"), want, `${n}'s brick data`);
+        }
+    });
+});
+
+describe("live: more clusters", function () {
+    this.timeout(600_000);
+
+    before(async () => {
+        await requireEngine();
+        for (const c of ["g5", "bad"]) await removeLeftovers(docker, c);
+    });
+
+    it("6 and 7b. five nodes: the extra two are in the pool and not in the volume; with deleteDataOnDestroy nothing is left", async () => {
+        const h = new Harness();
+        const nodes = [0, 1, 2, 3, 4].map((i) => ({ name: `g5-${i}` }));
+        try {
+            const out = await h.apply(clusterProgram("g5", { nodes, volumeName: "vol5", deleteDataOnDestroy: true }));
+            assert.deepStrictEqual(out.poolMembers, nodes.map((n) => n.name));
+            for (const n of nodes) {
+                assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "4", `${n.name}'s peers`);
+            }
+            const bricks = await gx(docker, "g5-3", "volume info vol5", "//volume/bricks/brick/name/text()");
+            assert.deepStrictEqual(bricks.split("\n"), ["g5-0:/bricks/vol5", "g5-1:/bricks/vol5", "g5-2:/bricks/vol5"]);
+        } finally {
+            await h.destroy();
+        }
+        assert.deepStrictEqual(await engineHolds(docker, "g5"), { containers: [], volumes: [], networks: [] });
+    });
+
+    it("8. a bad config is refused before anything is created", async () => {
+        const h = new Harness();
+        await assert.rejects(
+            h.apply(clusterProgram("bad", { nodes: [{ name: "bad-0" }, { name: "bad-1" }], volumeName: "x y" })),
+            (e: Error) => e instanceof GlusterClusterArgsError && /`nodes`/.test(e.message) && /`volumeName`/.test(e.message),
+        );
+        assert.deepStrictEqual(h.log, []);
+        assert.deepStrictEqual(await engineHolds(docker, "bad"), { containers: [], volumes: [], networks: [] });
+    });
+});
