@@ -111,45 +111,42 @@ export class GlusterCluster extends pulumi.ComponentResource {
             readyStdout.set(node.name, cmd.stdout);
         }
 
-        // Probes run one after another from the first node: gluster allows one transaction at a time.
+        // Probes run from the first node, one at a time: gluster allows one transaction at a time.
+        // `pool` brings in the other brick nodes; each extra node gets its own probe (after the
+        // volume), so removing one from the config detaches exactly that node.
         const [first, second] = spec.nodes;
-        const allReady = [...ready.values(), ...firewalls];
         const brickNodes = spec.nodes.filter((n) => n.holdsBrick);
         const extraNodes = spec.nodes.filter((n) => !n.holdsBrick);
-        let previous: pulumi.Resource[] = allReady;
         const finished: pulumi.Output<string>[] = [];
-        const probe = (node: NodeSpec): void => {
+        const probe = (resourceName: string, peers: NodeSpec[], dependsOn: pulumi.Resource[]) => {
             const cmd = hostCommand(
-                `${name}-probe-${node.name}`,
+                resourceName,
                 first.host,
                 {
-                    create: pulumi
-                        .all([readyStdout.get(first.name)!, readyStdout.get(node.name)!])
-                        .apply(([a, b]) =>
-                            inContainer(
-                                first.name,
-                                probeScript({
-                                    from: first.address,
-                                    peer: node.address,
-                                    fromVersion: versionFromReadyOutput(a),
-                                    peerVersion: versionFromReadyOutput(b),
-                                    peersSeconds: spec.timeouts.peersSeconds,
-                                }),
-                            ),
+                    create: pulumi.all([first, ...peers].map((n) => readyStdout.get(n.name)!)).apply(([firstOut, ...peerOuts]) =>
+                        inContainer(
+                            first.name,
+                            probeScript({
+                                from: first.address,
+                                fromVersion: versionFromReadyOutput(firstOut),
+                                peers: peers.map((n, i) => ({ address: n.address, version: versionFromReadyOutput(peerOuts[i]) })),
+                                peersSeconds: spec.timeouts.peersSeconds,
+                            }),
                         ),
-                    delete: inContainerIfPresent(first.name, detachScript({ peer: node.address })),
+                    ),
+                    delete: inContainerIfPresent(first.name, detachScript({ peers: peers.map((n) => n.address) })),
                 },
-                { parent: this, dependsOn: previous },
+                { parent: this, dependsOn },
             );
-            previous = [cmd];
             finished.push(cmd.stdout);
+            return cmd;
         };
-        brickNodes.slice(1).forEach(probe);
+        const pool = probe(`${name}-pool`, brickNodes.slice(1), [...ready.values(), ...firewalls]);
         const probeBack = hostCommand(
             `${name}-probe-back`,
             second.host,
             { create: inContainer(second.name, probeBackScript({ first: first.address, peersSeconds: spec.timeouts.peersSeconds })) },
-            { parent: this, dependsOn: previous },
+            { parent: this, dependsOn: [pool] },
         );
 
         const options = this.volumeOptions(spec);
@@ -176,9 +173,11 @@ export class GlusterCluster extends pulumi.ComponentResource {
         );
 
         // Nodes beyond the first three join the pool, not the volume.
-        previous = [volume];
         finished.push(volume.stdout);
-        extraNodes.forEach(probe);
+        let previous: pulumi.Resource = volume;
+        for (const node of extraNodes) {
+            previous = probe(`${name}-probe-${node.name}`, [node], [previous]);
+        }
 
         // Outputs resolve once the volume is started and every node is in the pool, so a
         // stack that mounts from them waits for a volume that can be mounted.

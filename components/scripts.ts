@@ -67,6 +67,15 @@ peer_ok() {
   [ "$st" = 3 ] && [ "$cn" = 1 ]
 }`;
 
+/**
+ * An XPath string literal for a validated name or address (letters, digits, '.', '-', '_'),
+ * to be placed inside a double-quoted shell word.
+ */
+function xpathLiteral(value: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new Error(`not a name or address: ${JSON.stringify(value)}`);
+    return `'${value}'`;
+}
+
 function script(...parts: string[]): string {
     return [PRELUDE, ...parts].join("\n") + "\n";
 }
@@ -91,59 +100,86 @@ export function readyScript(p: { node: string; volumeName: string; glusterdSecon
         `wait_for "glusterd on "${node}" to answer" ${p.glusterdSeconds} glusterd_answers`,
         `echo "glusterfs-version: $(gluster --version | sed -n '1s/^glusterfs //p')"`,
         ``,
-        `# Peers this node already knows (after a container replacement) must reconnect.`,
-        `known_peers_ok() {`,
-        `  out=$(g peer status)`,
-        `  bad=$(xv "count(//peer[not(state=3 and connected=1)])")`,
-        `  why="$bad peer(s) not connected in cluster"`,
-        `  [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$bad" = 0 ]`,
-        `}`,
-        `wait_for "peers known to "${node}" to be connected" ${p.peersSeconds} known_peers_ok`,
-        ``,
-        `# If the volume is started and has a brick here, that brick must be online.`,
-        `out=$(g volume info ${vol})`,
-        `if [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$(xv //volume/statusStr)" = Started ]; then`,
-        `  uuid=$(sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info)`,
-        `  local_bricks_online() {`,
-        `    out=$(g volume status ${vol})`,
-        `    down=$(xv "count(//volume/node[peerid='$uuid' and starts-with(path,'/') and status!=1])")`,
-        `    why="$down local brick(s) offline"`,
-        `    [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$down" = 0 ]`,
+        `# A node that already has peers (a replaced container keeps its state) must rejoin:`,
+        `# its peers connected, its bricks of the volume online. A new node has none, and the`,
+        `# pool list just read (in $out) says so without another call.`,
+        `if [ "$(xv 'count(//peerStatus/peer)')" -gt 1 ]; then`,
+        `  known_peers_ok() {`,
+        `    out=$(g peer status)`,
+        `    bad=$(xv "count(//peer[not(state=3 and connected=1)])")`,
+        `    why="$bad peer(s) not connected in cluster"`,
+        `    [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$bad" = 0 ]`,
         `  }`,
-        `  wait_for "bricks of "${vol}" on "${node}" to be online" ${p.volumeSeconds} local_bricks_online`,
+        `  wait_for "peers known to "${node}" to be connected" ${p.peersSeconds} known_peers_ok`,
+        `  # ...and each of them must see this node connected again: a peer reconnects on its own`,
+        `  # timer, so "connected" in one direction says nothing of the other.`,
+        `  peers=$(xl '//peer/hostname/text()')`,
+        `  peers_see_me() {`,
+        `    for peer in $peers; do`,
+        `      out=$(g --remote-host="$peer" peer status)`,
+        `      st=$(xv "//peer[hostnames/hostname=${xpathLiteral(p.node)}]/state")`,
+        `      cn=$(xv "//peer[hostnames/hostname=${xpathLiteral(p.node)}]/connected")`,
+        `      [ "$st" = 3 ] && [ "$cn" = 1 ] || { why="$peer sees "${node}": state \${st:-absent}, connected \${cn:-absent}"; return 1; }`,
+        `    done`,
+        `  }`,
+        `  wait_for "the peers of "${node}" to see it connected" ${p.peersSeconds} peers_see_me`,
+        `  out=$(g volume info ${vol})`,
+        `  if [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$(xv //volume/statusStr)" = Started ]; then`,
+        `    uuid=$(sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info)`,
+        `    local_bricks_online() {`,
+        `      out=$(g volume status ${vol})`,
+        `      down=$(xv "count(//volume/node[peerid='$uuid' and starts-with(path,'/') and status!=1])")`,
+        `      why="$down local brick(s) offline"`,
+        `      [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$down" = 0 ]`,
+        `    }`,
+        `    wait_for "bricks of "${vol}" on "${node}" to be online" ${p.volumeSeconds} local_bricks_online`,
+        `  fi`,
         `fi`,
     );
 }
 
 /**
- * Run on the first node: probes `peer` into the trusted pool and waits until it is in the
- * cluster and connected. "Already in peer list" and "probe on localhost not needed" come
- * back with opRet 0 (opErrno 2 and 1), so they count as success. Refuses a peer that runs
- * another GlusterFS version than the first node.
+ * Run on the first node: probes each peer into the trusted pool, one after another, and
+ * waits until each is in the cluster and connected. "Already in peer list" and "probe on
+ * localhost not needed" come back with opRet 0 (opErrno 2 and 1), so they count as
+ * success. Refuses a peer that runs another GlusterFS version than the first node.
  */
-export function probeScript(p: { from: string; peer: string; fromVersion: string; peerVersion: string; peersSeconds: number }): string {
-    const peer = shq(p.peer);
+export function probeScript(p: { from: string; fromVersion: string; peers: Array<{ address: string; version: string }>; peersSeconds: number }): string {
     return script(
-        `if [ ${shq(p.fromVersion)} != ${shq(p.peerVersion)} ]; then`,
-        `  die "all nodes must run the same GlusterFS version: "${shq(p.from)}" runs "${shq(p.fromVersion)}", "${peer}" runs "${shq(p.peerVersion)}". Run one image on every host."`,
-        `fi`,
-        `tx peer probe ${peer} || die "peer probe "${peer}": $(reason)"`,
-        `echo "probed "${peer}": $(xv /cliOutput/output)"`,
-        `wait_for ${shq(`${p.peer} to be in the cluster and connected`)} ${p.peersSeconds} peer_ok ${peer}`,
+        ...p.peers.flatMap(({ address, version }) => {
+            const peer = shq(address);
+            return [
+                `if [ ${shq(p.fromVersion)} != ${shq(version)} ]; then`,
+                `  die "all nodes must run the same GlusterFS version: "${shq(p.from)}" runs "${shq(p.fromVersion)}", "${peer}" runs "${shq(version)}". Run one image on every host."`,
+                `fi`,
+            ];
+        }),
+        ...p.peers.flatMap(({ address }) => {
+            const peer = shq(address);
+            return [
+                `tx peer probe ${peer} || die "peer probe "${peer}": $(reason)"`,
+                `echo "probed "${peer}": $(xv /cliOutput/output)"`,
+            ];
+        }),
+        ...p.peers.map(({ address }) => `wait_for ${shq(`${address} to be in the cluster and connected`)} ${p.peersSeconds} peer_ok ${shq(address)}`),
     );
 }
 
-/** Delete of a probe: detaches the peer (run on the first node). gluster refuses while it holds bricks. */
-export function detachScript(p: { peer: string }): string {
-    const peer = shq(p.peer);
+/** Delete of a probe: detaches the peers, last first (run on the first node). gluster refuses while a peer holds bricks. */
+export function detachScript(p: { peers: string[] }): string {
     return script(
-        `out=$(g peer status)`,
-        `if [ "$(xv "count(//peer[hostnames/hostname='"${peer}"'])")" = 0 ]; then`,
-        `  echo ${shq(`${p.peer} is not in the pool; nothing to detach`)}`,
-        `  exit 0`,
-        `fi`,
-        `tx peer detach ${peer} || die "peer detach "${peer}": $(reason)"`,
-        `echo ${shq(`detached ${p.peer}`)}`,
+        ...[...p.peers].reverse().flatMap((address) => {
+            const peer = shq(address);
+            return [
+                `out=$(g peer status)`,
+                `if [ "$(xv "count(//peer[hostnames/hostname='"${peer}"'])")" = 0 ]; then`,
+                `  echo ${shq(`${address} is not in the pool; nothing to detach`)}`,
+                `else`,
+                `  tx peer detach ${peer} || die "peer detach "${peer}": $(reason)"`,
+                `  echo ${shq(`detached ${address}`)}`,
+                `fi`,
+            ];
+        }),
     );
 }
 
@@ -194,8 +230,10 @@ export const GLOBAL_OPTIONS = [
 export function volumeScript(p: VolumeScriptParams): string {
     const vol = shq(p.volumeName);
     const bricks = p.servers.map((s) => `${s}:${p.brickPath}`);
-    const optionLines = Object.entries(p.options).map(([k, v]) => `hold_option ${vol} ${shq(k)} ${shq(v)}`);
-    const globalLines = Object.entries(p.globalOptions).map(([k, v]) => `hold_option all ${shq(k)} ${shq(v)}`);
+    // "current" holds `volume get … all`; a default shows as "<value> (DEFAULT)" and is set explicitly.
+    const want = ([k, v]: [string, string]) => `[ "$(value_in "$current" ${shq(k)})" = ${shq(v)} ] || set -- "$@" ${shq(k)} ${shq(v)}`;
+    const optionLines = Object.entries(p.options).map(want);
+    const globalLines = Object.entries(p.globalOptions).map(want);
     // Options cannot be set to an empty value, so an empty record is written as "none".
     const managed = Object.keys(p.options).join(",") || "none";
     return script(
@@ -212,18 +250,23 @@ export function volumeScript(p: VolumeScriptParams): string {
         `    [ "$st" = 3 ] && [ "$cn" = 1 ] || { why="$node sees $other: state \${st:-absent}, connected \${cn:-absent}"; return 1; }`,
         `  done`,
         `}`,
+        `# The three queries are read-only, so they run side by side.`,
+        `pids=""`,
         ...p.servers.map(
-            (s) => `wait_for ${shq(`${s} to see every brick node in the cluster`)} ${p.peersSeconds} node_sees_all ${shqAll([s, ...p.servers])}`,
+            (s) => `( wait_for ${shq(`${s} to see every brick node in the cluster`)} ${p.peersSeconds} node_sees_all ${shqAll([s, ...p.servers])} ) & pids="$pids $!"`,
         ),
+        `for pid in $pids; do wait "$pid" || exit 1; done`,
         ``,
         `# 2. Create the volume, or check that the existing one has this layout.`,
         `expected=$(printf '%s\\n' ${shqAll(bricks)})`,
+        `created=""`,
         `out=$(g volume info ${vol})`,
         `if [ "$(xv /cliOutput/opRet)" != 0 ]; then`,
         `  [ "$(xv /cliOutput/opErrno)" = 30806 ] || die "volume info "${vol}": $(reason)"`,
         `  # Never "force": a brick on the root filesystem or reused from another volume must stop us.`,
         `  tx volume create ${vol} replica 3 ${shqAll(bricks)} || die "volume create "${vol}": $(reason)"`,
         `  echo "created volume "${vol}" (replica 3)"`,
+        `  created=1`,
         `  out=$(g volume info ${vol})`,
         `else`,
         `  actual=$(xl '//volume/bricks/brick/name/text()')`,
@@ -236,23 +279,39 @@ export function volumeScript(p: VolumeScriptParams): string {
         `volume_id=$(xv //volume/id)`,
         `status=$(xv //volume/statusStr)`,
         ``,
-        `# 3. Options: set what differs, reset what an earlier run set and is no longer wanted.`,
-        `hold_option() {`,
-        `  out=$(g volume get "$1" "$2")`,
-        `  current=$(xv "//volGetopts/Opt[Option='$2']/Value")`,
-        `  [ "$current" = "$3" ] && return 0`,
-        `  tx volume set "$1" "$2" "$3" || die "volume set $1 $2: $(reason)"`,
-        `  echo "set $2=$3 on $1"`,
-        `}`,
-        `out=$(g volume get ${vol} ${shq(MANAGED_OPTIONS_KEY)})`,
-        `for key in $(xv "//volGetopts/Opt[Option='${MANAGED_OPTIONS_KEY}']/Value" | tr ',' ' '); do`,
+        `# 3. Options: everything that differs is set in one transaction per scope (volume,`,
+        `#    cluster); what an earlier run managed and this one does not is reset.`,
+        `value_in() { printf '%s' "$1" | xmllint --xpath "string(//volGetopts/Opt[Option='$2']/Value)" - 2>/dev/null || true; }`,
+        `#    A volume created just now holds no option yet, so nothing needs to be read.`,
+        `managed_before=""`,
+        `if [ -z "$created" ]; then`,
+        `  out=$(g volume get ${vol} ${shq(MANAGED_OPTIONS_KEY)})`,
+        `  managed_before=$(xv "//volGetopts/Opt[Option='${MANAGED_OPTIONS_KEY}']/Value")`,
+        `fi`,
+        `for key in $(echo "$managed_before" | tr ',' ' '); do`,
         `  case ",${managed}," in *",$key,"*) continue ;; esac`,
         `  tx volume reset ${vol} "$key" || die "volume reset "${vol}" $key: $(reason)"`,
         `  echo "reset $key on "${vol}`,
         `done`,
-        ...globalLines,
+        ...(globalLines.length > 0
+            ? [
+                  `current=""; [ -n "$created" ] || current=$(g volume get all all)`,
+                  `set --`,
+                  ...globalLines,
+                  `if [ $# -gt 0 ]; then`,
+                  `  tx volume set all "$@" || die "volume set all $*: $(reason)"`,
+                  `  echo "set on all volumes: $*"`,
+                  `fi`,
+              ]
+            : []),
+        `current=""; [ -n "$created" ] || current=$(g volume get ${vol} all)`,
+        `set --`,
         ...optionLines,
-        `hold_option ${vol} ${shq(MANAGED_OPTIONS_KEY)} ${shq(managed)}`,
+        `[ "$managed_before" = ${shq(managed)} ] || set -- "$@" ${shq(MANAGED_OPTIONS_KEY)} ${shq(managed)}`,
+        `if [ $# -gt 0 ]; then`,
+        `  tx volume set ${vol} "$@" || die "volume set "${vol}" $*: $(reason)"`,
+        `  echo "set on "${vol}": $*"`,
+        `fi`,
         ``,
         `# 4. Start it, and wait until every brick is online on a port in the pinned range.`,
         `if [ "$status" != Started ]; then`,

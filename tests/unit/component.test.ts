@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { MANAGED_OPTIONS_KEY } from "../../components/scripts";
+import { shq } from "../../components/shell";
 import { Recorder, runProgram } from "../helpers";
 
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
@@ -39,6 +40,9 @@ const countByType = (rec: Recorder) =>
     rec.records.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.type]: (acc[r.type] ?? 0) + 1 }), {});
 
 /** The script a command runs inside its container (unwrapped from `docker exec NAME sh -c '...'`). */
+/** The line of the volume script that holds option `key` at `value`. */
+const holds = (key: string, value: string) => `[ "$(value_in "$current" ${shq(key)})" = ${shq(value)} ] || set -- "$@" ${shq(key)} ${shq(value)}`;
+
 function innerScript(create: string): string {
     const m = /^docker exec \S+ sh -c '([\s\S]*)'$/.exec(create);
     assert.ok(m, `not a docker exec command: ${create.slice(0, 80)}`);
@@ -61,12 +65,12 @@ describe("GlusterCluster (container mode, local engine)", () => {
             [T.network]: 1,
             [T.volume]: 9,
             [T.container]: 3,
-            // 3 ready, 2 probes, probe-back, volume
-            [T.local]: 7,
+            // 3 ready, pool, probe-back, volume
+            [T.local]: 6,
         });
         assert.deepStrictEqual(
             rec.ofType(T.local).map((r) => r.name).sort(),
-            ["gluster-probe-back", "gluster-probe-gluster-1", "gluster-probe-gluster-2", "gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2", "gluster-volume"],
+            ["gluster-pool", "gluster-probe-back", "gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2", "gluster-volume"],
         );
     });
 
@@ -121,9 +125,8 @@ describe("GlusterCluster (container mode, local engine)", () => {
 
     it("orders the steps: probes after every node is ready, probe-back after the probes, volume after probe-back", () => {
         const ready = ["gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2"];
-        assert.deepStrictEqual(rec.named("gluster-probe-gluster-1").dependsOn.sort(), ready);
-        assert.deepStrictEqual(rec.named("gluster-probe-gluster-2").dependsOn, ["gluster-probe-gluster-1"]);
-        assert.deepStrictEqual(rec.named("gluster-probe-back").dependsOn, ["gluster-probe-gluster-2"]);
+        assert.deepStrictEqual(rec.named("gluster-pool").dependsOn.sort(), ready);
+        assert.deepStrictEqual(rec.named("gluster-probe-back").dependsOn, ["gluster-pool"]);
         assert.deepStrictEqual(rec.named("gluster-volume").dependsOn, ["gluster-probe-back"]);
         assert.deepStrictEqual(rec.named("gluster-ready-gluster-1").dependsOn, ["gluster-gluster-1"]);
         assert.deepStrictEqual(rec.named("gluster-ready-gluster-1").inputs.triggers, ["gluster-gluster-1-container-id"]);
@@ -133,19 +136,22 @@ describe("GlusterCluster (container mode, local engine)", () => {
         const script = innerScript(rec.named("gluster-volume").inputs.create);
         assert.match(script, /tx volume create my_vol replica 3 gluster-0:\/bricks\/my_vol gluster-1:\/bricks\/my_vol gluster-2:\/bricks\/my_vol \|\|/);
         assert.doesNotMatch(script, /\bforce\b(?!")/);
-        assert.match(script, /hold_option all cluster.server-quorum-ratio 51%/);
-        assert.match(script, /hold_option my_vol cluster.quorum-type auto/);
-        assert.match(script, /hold_option my_vol cluster.server-quorum-type server/);
-        assert.match(script, new RegExp(`hold_option my_vol ${MANAGED_OPTIONS_KEY.replace(/\./g, "\\.")} cluster.quorum-type,cluster.server-quorum-type`));
+        // The cluster-wide option is held with `volume set all`, the others with `volume set my_vol`.
+        const global = script.slice(script.indexOf("current=$(g volume get all all)"), script.indexOf("tx volume set all"));
+        assert.ok(global.includes(holds("cluster.server-quorum-ratio", "51%")));
+        const perVolume = script.slice(script.indexOf("current=$(g volume get my_vol all)"), script.indexOf('tx volume set my_vol "$@"'));
+        assert.ok(perVolume.includes(holds("cluster.quorum-type", "auto")));
+        assert.ok(perVolume.includes(holds("cluster.server-quorum-type", "server")));
+        assert.ok(perVolume.includes(`[ "$managed_before" = cluster.quorum-type,cluster.server-quorum-type ] || set -- "$@" ${MANAGED_OPTIONS_KEY} cluster.quorum-type,cluster.server-quorum-type`));
         assert.doesNotMatch(script, /auth\.allow/, "auth.allow is only set when clientCidrs is");
     });
 
     it("probes from the first node, probes the first back from the second, and detaches on delete", () => {
-        const p1 = rec.named("gluster-probe-gluster-1").inputs;
-        assert.match(p1.create, /^docker exec gluster-0 sh -c /);
-        assert.match(innerScript(p1.create), /tx peer probe gluster-1 \|\|/);
-        assert.match(p1.delete, /docker exec gluster-0 sh -c /);
-        assert.match(p1.delete, /tx peer detach gluster-1/);
+        const pool = rec.named("gluster-pool").inputs;
+        assert.match(pool.create, /^docker exec gluster-0 sh -c /);
+        assert.match(innerScript(pool.create), /tx peer probe gluster-1 \|\|[^\n]*\n[^\n]*\ntx peer probe gluster-2 \|\|/);
+        assert.match(pool.delete, /docker exec gluster-0 sh -c /);
+        assert.match(pool.delete, /tx peer detach gluster-2[\s\S]*tx peer detach gluster-1/);
         const back = rec.named("gluster-probe-back").inputs;
         assert.match(back.create, /^docker exec gluster-1 sh -c /);
         assert.match(innerScript(back.create), /tx peer probe gluster-0 \|\|/);
@@ -190,6 +196,9 @@ describe("GlusterCluster with five nodes", () => {
         assert.deepStrictEqual(rec.named("gluster-probe-gluster-4").dependsOn, ["gluster-probe-gluster-3"]);
         const create = rec.named("gluster-volume").inputs.create as string;
         assert.doesNotMatch(create, /gluster-3|gluster-4/);
+        assert.doesNotMatch(rec.named("gluster-pool").inputs.create, /gluster-3|gluster-4/);
+        assert.match(rec.named("gluster-probe-gluster-3").inputs.create, /tx peer probe gluster-3 /);
+        assert.match(rec.named("gluster-probe-gluster-3").inputs.delete, /tx peer detach gluster-3/);
         assert.deepStrictEqual(outputs.servers, ["gluster-0", "gluster-1", "gluster-2"]);
         assert.deepStrictEqual(outputs.poolMembers, ["gluster-0", "gluster-1", "gluster-2", "gluster-3", "gluster-4"]);
         assert.strictEqual(rec.ofType(T.container).length, 5);
@@ -199,7 +208,7 @@ describe("GlusterCluster with five nodes", () => {
         const { rec } = await build({ nodes: THREE }, "gluster", {
             delay: (type: string, name: string) => (name === "gluster-ready-gluster-2" ? 150 : 0),
         });
-        assert.ok(rec.named("gluster-probe-gluster-1").seq > rec.named("gluster-ready-gluster-2").seq);
+        assert.ok(rec.named("gluster-pool").seq > rec.named("gluster-ready-gluster-2").seq);
     });
 });
 
@@ -207,14 +216,14 @@ describe("GlusterCluster options", () => {
     it("sets auth.allow to the servers and the client networks when clientCidrs is given", async () => {
         const { rec } = await build({ nodes: THREE, clientCidrs: ["10.0.5.0/24"] });
         const script = innerScript(rec.named("gluster-volume").inputs.create);
-        assert.match(script, /hold_option my_vol auth.allow gluster-0,gluster-1,gluster-2,10.0.5.0\/24/);
+        assert.ok(script.includes(holds("auth.allow", "gluster-0,gluster-1,gluster-2,10.0.5.0/24")));
     });
 
     it("lets volumeOptions override a default and add options", async () => {
         const { rec } = await build({ nodes: THREE, volumeOptions: { "cluster.quorum-type": "fixed", "network.ping-timeout": "20" } });
         const script = innerScript(rec.named("gluster-volume").inputs.create);
-        assert.match(script, /hold_option my_vol cluster.quorum-type fixed/);
-        assert.match(script, /hold_option my_vol network.ping-timeout 20/);
+        assert.ok(script.includes(holds("cluster.quorum-type", "fixed")));
+        assert.ok(script.includes(holds("network.ping-timeout", "20")));
     });
 
     it("deletes the named volumes on destroy only when deleteDataOnDestroy is set", async () => {

@@ -26,8 +26,8 @@ const VOLUME = {
 
 const ALL = {
     ready: readyScript({ node: "gluster-0", volumeName: "my_vol", glusterdSeconds: 120, peersSeconds: 120, volumeSeconds: 180 }),
-    probe: probeScript({ from: "gluster-0", peer: "gluster-1", fromVersion: "11.1", peerVersion: "11.1", peersSeconds: 120 }),
-    detach: detachScript({ peer: "gluster-1" }),
+    probe: probeScript({ from: "gluster-0", fromVersion: "11.1", peers: [{ address: "gluster-1", version: "11.1" }, { address: "gluster-2", version: "11.1" }], peersSeconds: 120 }),
+    detach: detachScript({ peers: ["gluster-1", "gluster-2"] }),
     probeBack: probeBackScript({ first: "gluster-0", peersSeconds: 120 }),
     volume: volumeScript(VOLUME),
     volumeDelete: volumeDeleteScript({ volumeName: "my_vol" }),
@@ -86,27 +86,34 @@ describe("generated scripts", () => {
     it("wait on conditions with a deadline", () => {
         assert.match(ALL.ready, /wait_for "glusterd on "gluster-0" to answer" 120 glusterd_answers/);
         assert.match(ALL.probe, /wait_for 'gluster-1 to be in the cluster and connected' 120 peer_ok gluster-1/);
-        assert.match(ALL.volume, /wait_for 'gluster-0 to see every brick node in the cluster' 120 node_sees_all gluster-0 gluster-0 gluster-1 gluster-2/);
+        assert.match(ALL.volume, /\( wait_for 'gluster-0 to see every brick node in the cluster' 120 node_sees_all gluster-0 gluster-0 gluster-1 gluster-2 \) &/);
         assert.match(ALL.volume, /wait_for "my_vol bricks to be online" 180 bricks_online/);
     });
 
     it("quote every interpolated value", () => {
         const hostile = volumeScript({ ...VOLUME, options: { "auth.allow": "a b;$(x)" } });
-        assert.match(hostile, /hold_option my_vol auth.allow 'a b;\$\(x\)'/);
-        const probe = probeScript({ from: "g0", peer: "g1", fromVersion: "11.1", peerVersion: "1'1", peersSeconds: 1 });
+        assert.ok(hostile.includes(`|| set -- "$@" auth.allow 'a b;$(x)'`));
+        const probe = probeScript({ from: "g0", fromVersion: "11.1", peers: [{ address: "g1", version: "1'1" }], peersSeconds: 1 });
         assert.match(probe, /'1'\\''1'/);
     });
 
     it("refuse a peer that runs another GlusterFS version", () => {
         const out = (() => {
             try {
-                execFileSync("/bin/sh", ["-c", probeScript({ from: "g0", peer: "g1", fromVersion: "11.1", peerVersion: "10.3", peersSeconds: 1 })], { stdio: "pipe" });
+                execFileSync("/bin/sh", ["-c", probeScript({ from: "g0", fromVersion: "11.1", peers: [{ address: "g1", version: "10.3" }], peersSeconds: 1 })], { stdio: "pipe" });
                 return "";
             } catch (e: any) {
                 return String(e.stderr);
             }
         })();
         assert.match(out, /all nodes must run the same GlusterFS version: g0 runs 11.1, g1 runs 10.3/);
+    });
+
+    it("probe peers one after another, and detach them last first", () => {
+        const probes = [...ALL.probe.matchAll(/tx peer probe (\S+)/g)].map((m) => m[1]);
+        assert.deepStrictEqual(probes, ["gluster-1", "gluster-2"]);
+        const detaches = [...ALL.detach.matchAll(/tx peer detach (\S+)/g)].map((m) => m[1]);
+        assert.deepStrictEqual(detaches, ["gluster-2", "gluster-1"]);
     });
 
     it("read the version a ready script printed", () => {

@@ -1,0 +1,141 @@
+/**
+ * Benchmark (not a test): time-to-ready of a 3-node replica-3 volume, from nothing to a
+ * started volume whose bricks are all online, through the component (applied by the live
+ * harness) against the bare minimum measured in the same run: the same three containers
+ * started by hand and the gluster commands typed with nothing but tight polling between them.
+ *
+ * Usage: npm run bench            (BENCH_RUNS=5 for more rounds; default 3)
+ * The last line is: time-to-ready: component <s> s, bare <s> s, ratio <r>
+ */
+import { GlusterCluster } from "../../components";
+import { projectImageName } from "../../components/image";
+import { Harness } from "../live/harness/engine";
+import { run } from "../live/harness/run";
+import { readLocal, runScript } from "../live/harness/commands";
+import { Strict } from "../live/harness/strict";
+import { docker, removeLeftovers, requireEngine } from "../live/support";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const IMAGE = projectImageName();
+
+/** The bare sequence, as a person would type it, polling every 0.05 s. */
+const BARE = `
+set -eu
+img=$1
+g() { docker exec "$1" gluster --mode=script --xml "$@" 2>/dev/null; }
+x() { xmllint --xpath "string($1)" - 2>/dev/null; }
+docker network create bare-net >/dev/null
+for i in 0 1 2; do
+  docker run -d --name bare-$i --hostname bare-$i --network bare-net --cap-add SYS_ADMIN --tmpfs /run \\
+    -v bare-$i-state:/var/lib/glusterd -v bare-$i-bricks:/bricks -v bare-$i-logs:/var/log/glusterfs "$img" >/dev/null &
+done
+wait
+for i in 0 1 2; do
+  until [ "$(docker exec bare-$i gluster --mode=script --xml pool list 2>/dev/null | x /cliOutput/opRet)" = 0 ]; do sleep 0.05; done
+done
+docker exec bare-0 gluster --mode=script peer probe bare-1 >/dev/null
+docker exec bare-0 gluster --mode=script peer probe bare-2 >/dev/null
+docker exec bare-1 gluster --mode=script peer probe bare-0 >/dev/null
+for i in 0 1 2; do
+  until [ "$(docker exec bare-$i gluster --mode=script --xml peer status 2>/dev/null | x 'count(//peer[state=3 and connected=1])')" = 2 ]; do sleep 0.05; done
+done
+docker exec bare-0 gluster --mode=script volume create benchvol replica 3 bare-0:/bricks/benchvol bare-1:/bricks/benchvol bare-2:/bricks/benchvol >/dev/null
+docker exec bare-0 gluster --mode=script volume start benchvol >/dev/null
+until [ "$(docker exec bare-0 gluster --mode=script --xml volume status benchvol 2>/dev/null | x "count(//volume/node[starts-with(path,'/') and status=1])")" = 3 ]; do sleep 0.05; done
+`;
+
+async function cleanBare(): Promise<void> {
+    const names = ["bare-0", "bare-1", "bare-2"];
+    await run(["docker", "rm", "-f", "-v", ...names]);
+    await run(["docker", "volume", "rm", ...names.flatMap((n) => [`${n}-state`, `${n}-bricks`, `${n}-logs`])]);
+    await run(["docker", "network", "rm", "bare-net"]);
+}
+
+async function bare(): Promise<number> {
+    await cleanBare();
+    const started = Date.now();
+    const r = await run(["bash", "-c", BARE, "bare", IMAGE]);
+    const ms = Date.now() - started;
+    if (r.code !== 0) throw new Error(`bare sequence failed: ${r.stderr}`);
+    await cleanBare();
+    return ms;
+}
+
+interface ComponentRound {
+    ready: number;
+    reapply: number;
+    reapplyCommandMs: number;
+    rerunScriptsMs: number;
+    steps: Array<[string, number]>;
+}
+
+async function component(): Promise<ComponentRound> {
+    await removeLeftovers(docker, "bench");
+    const h = new Harness();
+    const program = () => {
+        const c = new GlusterCluster("bench", {
+            nodes: [{ name: "bench-0" }, { name: "bench-1" }, { name: "bench-2" }],
+            volumeName: "benchvol",
+            deleteDataOnDestroy: true,
+        });
+        return { mountCommand: c.mountCommand };
+    };
+    try {
+        const started = Date.now();
+        await h.apply(program);
+        const ready = Date.now() - started;
+        const steps = h.log.filter((e) => e.op === "create").map((e) => [e.name, e.ms] as [string, number]);
+
+        const mark = h.log.length;
+        const t = Date.now();
+        await h.apply(program);
+        const reapply = Date.now() - t;
+        const reapplyCommandMs = h.since(mark).reduce((sum, e) => sum + e.ms, 0);
+
+        // Every command script run again over the converged cluster (what a refresh-and-rerun costs).
+        let rerunScriptsMs = 0;
+        for (const cmd of h.ofType("command:local:Command")) {
+            const spec = readLocal(new Strict(cmd.inputs, cmd.name));
+            rerunScriptsMs += (await runScript(cmd.name, spec, spec.create!)).ms;
+        }
+        return { ready, reapply, reapplyCommandMs, rerunScriptsMs, steps };
+    } finally {
+        await h.destroy();
+        await removeLeftovers(docker, "bench");
+    }
+}
+
+const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sec = (ms: number) => (ms / 1000).toFixed(2);
+
+async function main(): Promise<void> {
+    await requireEngine();
+    const c: ComponentRound[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        // Alternate the order so that neither side always runs on a warmer engine.
+        if (i % 2 === 0) {
+            c.push(await component());
+            b.push(await bare());
+        } else {
+            b.push(await bare());
+            c.push(await component());
+        }
+        console.log(`round ${i + 1}: component ${sec(c[i].ready)} s, bare ${sec(b[i])} s`);
+    }
+    const last = c[c.length - 1];
+    console.log("component steps of the last round (ms):", last.steps.map(([n, ms]) => `${n.replace(/^bench-/, "")}=${ms}`).join(" "));
+    console.log(`converged re-apply: ${sec(median(c.map((r) => r.reapply)))} s wall, ${sec(median(c.map((r) => r.reapplyCommandMs)))} s of command work`);
+    console.log(`every script re-run on the converged cluster: ${sec(median(c.map((r) => r.rerunScriptsMs)))} s in all`);
+    const cm = median(c.map((r) => r.ready));
+    const bm = median(b);
+    console.log(`time-to-ready: component ${sec(cm)} s, bare ${sec(bm)} s, ratio ${(cm / bm).toFixed(2)}`);
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
