@@ -46,6 +46,8 @@ export interface GlusterNodeArgs {
     address?: string;
     /** The Docker host the node runs on. Omit it to use the local Docker engine. */
     host?: RemoteHostArgs;
+    /** Host mode only: this node's data directory, when it differs from the cluster's `dataRoot`. */
+    dataRoot?: string;
 }
 
 /** The Docker network of container mode. */

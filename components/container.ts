@@ -16,11 +16,11 @@ export function nodeVolumeNames(spec: ClusterSpec, node: NodeSpec): { state: str
 }
 
 /** The host directories of a node in host mode (one node per host), by role. */
-export function nodeHostDirs(spec: ClusterSpec): { state: string; bricks: string; logs: string } {
+export function nodeHostDirs(node: NodeSpec): { state: string; bricks: string; logs: string } {
     return {
-        state: `${spec.dataRoot}/glusterd`,
-        bricks: `${spec.dataRoot}/bricks`,
-        logs: `${spec.dataRoot}/log`,
+        state: `${node.dataRoot}/glusterd`,
+        bricks: `${node.dataRoot}/bricks`,
+        logs: `${node.dataRoot}/log`,
     };
 }
 
@@ -41,7 +41,7 @@ export const HEALTHCHECK_COMMAND =
  */
 export function containerArgs(spec: ClusterSpec, node: NodeSpec, image: pulumi.Input<string>): docker.ContainerArgs {
     const hostMode = spec.networkMode === "host";
-    const paths = hostMode ? nodeHostDirs(spec) : nodeVolumeNames(spec, node);
+    const paths = hostMode ? nodeHostDirs(node) : nodeVolumeNames(spec, node);
     const mount = (source: string, containerPath: string): docker.types.input.ContainerVolume =>
         hostMode ? { hostPath: source, containerPath } : { volumeName: source, containerPath };
     const extraHosts = Object.entries(spec.extraHosts).map(([host, ip]) => ({ host, ip }));

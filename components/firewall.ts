@@ -33,13 +33,18 @@ export const CHAIN = "GLUSTERFS";
 export const NFT_CHAIN = "glusterfs";
 /** The table used when the host has no nftables input chain of its own. */
 export const NFT_TABLE = "glusterfs";
-/** Where the firewalld backend records the rich rules it added (firewalld has no rule comments). */
-export const FIREWALLD_STATE = "/var/lib/glusterfs-cluster/firewalld-rich-rules";
+/**
+ * Where the firewalld backend records the rich rules it added (firewalld has no rule
+ * comments); GLUSTERFS_CLUSTER_STATE_DIR on the host overrides it.
+ */
+export const STATE_DIR = "/var/lib/glusterfs-cluster";
 export const UFW_COMMENT = "glusterfs-cluster";
 
-/** Shell helpers shared by the backends. */
-const PRELUDE = `set -eu
-die() { echo "error on host $(hostname): $*" >&2; exit 1; }
+/** Shell helpers shared by the backends; `host` names the host in every message. */
+const prelude = (host: string) => `set -eu
+host=${shq(host)}
+die() { echo "error on host $host: $*" >&2; exit 1; }
+state_dir=\${GLUSTERFS_CLUSTER_STATE_DIR:-${STATE_DIR}}
 # ipv4 NAME-OR-ADDRESS-OR-CIDR: prints it as an IPv4 address or CIDR, resolving names.
 ipv4() {
   case $1 in
@@ -51,9 +56,9 @@ ipv4() {
 function lists(p: FirewallParams): string[] {
     return [
         `peers=""; for s in ${shqAll(p.peers)}; do peers="$peers $(ipv4 "$s")"; done`,
-        `clients=""; for s in ${p.clients.length > 0 ? shqAll(p.clients) : "''"}; do [ -n "$s" ] && clients="$clients $(ipv4 "$s")"; done`,
+        p.clients.length > 0 ? `clients=""; for s in ${shqAll(p.clients)}; do clients="$clients $(ipv4 "$s")"; done` : `clients=""`,
         ...(p.clients.includes("0.0.0.0/0")
-            ? [`echo "WARNING: the GlusterFS client ports are open to ANY source on $(hostname) (firewall.allowAllClients)" >&2`]
+            ? [`echo "WARNING: the GlusterFS client ports are open to ANY source on $host (firewall.allowAllClients)" >&2`]
             : []),
     ];
 }
@@ -105,7 +110,7 @@ function iptablesApply(p: FirewallParams): string {
         `} | iptables-restore --noflush`,
         `# Jump to it first thing in INPUT, once. Packets it does not accept return to INPUT.`,
         `iptables -C INPUT -j ${CHAIN} 2>/dev/null || iptables -I INPUT 1 -j ${CHAIN}`,
-        `echo "iptables on $(hostname): chain ${CHAIN} holds $(iptables -S ${CHAIN} | grep -c '^-A') rules"`,
+        `echo "iptables on $host: chain ${CHAIN} holds $(iptables -S ${CHAIN} | grep -c '^-A') rules"`,
     ].join("\n");
 }
 
@@ -126,6 +131,8 @@ function nftApply(p: FirewallParams): string {
         `# of the host's own table would still drop the packet. So the component's chain goes`,
         `# into the table of the host's input chain and is jumped to from there; a host`,
         `# without an nftables input chain gets a table of ours.`,
+        `ruleset=$(mktemp)`,
+        `trap 'rm -f "$ruleset"' EXIT`,
         `set -- $(nft_input_chain)`,
         `if [ $# -eq 3 ]; then fam=$1; tab=$2; input=$3; own=""; else fam=inet; tab=${NFT_TABLE}; input=input; own=1; fi`,
         `{`,
@@ -149,70 +156,70 @@ function nftApply(p: FirewallParams): string {
         `  if ! nft list chain "$fam" "$tab" "$input" 2>/dev/null | grep -q 'jump ${NFT_CHAIN}$'; then`,
         `    echo "insert rule $fam $tab $input jump ${NFT_CHAIN}"`,
         `  fi`,
-        `} > /tmp/glusterfs-cluster.nft`,
+        `} > "$ruleset"`,
         `# One nft transaction: the chain's old content is replaced atomically.`,
-        `nft -f /tmp/glusterfs-cluster.nft`,
-        `rm -f /tmp/glusterfs-cluster.nft`,
-        `echo "nftables on $(hostname): chain $fam $tab ${NFT_CHAIN} holds $(nft list chain "$fam" "$tab" ${NFT_CHAIN} | grep -c accept) rules"`,
+        `nft -f "$ruleset"`,
+        `echo "nftables on $host: chain $fam $tab ${NFT_CHAIN} holds $(nft list chain "$fam" "$tab" ${NFT_CHAIN} | grep -c accept) rules"`,
     ].join("\n");
 }
 
 const NFT_REMOVE = [
     `if command -v nft >/dev/null 2>&1; then`,
-    `  # Every jump to our chain, by handle, then the chain, then our own table if we made one.`,
+    `  # Every jump to our chain, by handle; then the chain; then our own table if we made one.`,
     `  nft -a list ruleset 2>/dev/null | awk '`,
     `    $1 == "table" { fam = $2; tab = $3 }`,
     `    $1 == "chain" { ch = $2 }`,
     `    /jump ${NFT_CHAIN} # handle/ { print fam, tab, ch, $NF }`,
     `  ' | while read -r fam tab ch handle; do nft delete rule "$fam" "$tab" "$ch" handle "$handle"; done`,
-    `  nft list tables 2>/dev/null | while read -r _ fam tab; do`,
-    `    nft list chain "$fam" "$tab" ${NFT_CHAIN} >/dev/null 2>&1 && nft delete chain "$fam" "$tab" ${NFT_CHAIN}`,
+    `  for t in $(nft list tables 2>/dev/null | awk '{ print $2 "/" $3 }'); do`,
+    `    if nft list chain "\${t%%/*}" "\${t#*/}" ${NFT_CHAIN} >/dev/null 2>&1; then`,
+    `      nft delete chain "\${t%%/*}" "\${t#*/}" ${NFT_CHAIN}`,
+    `    fi`,
     `  done`,
-    `  nft list table inet ${NFT_TABLE} >/dev/null 2>&1 && nft delete table inet ${NFT_TABLE}`,
+    `  if nft list table inet ${NFT_TABLE} >/dev/null 2>&1; then nft delete table inet ${NFT_TABLE}; fi`,
     `fi`,
-    `true`,
 ].join("\n");
 
 function firewalldApply(p: FirewallParams): string {
-    const rule = (src: string, what: string) => `rule family="ipv4" source address="${src}" ${what} accept`;
+    const rule = (what: string) => `printf 'rule family="ipv4" source address="%s" ${what} accept\\n' "$s"`;
     return [
         `firewall-cmd --state >/dev/null 2>&1 || die "firewalld is not running"`,
         `# firewalld rules carry no comment, so the rich rules added are recorded in a file;`,
         `# an update removes the recorded ones that are no longer wanted.`,
         `want=$(`,
         `  for s in $peers; do`,
-        `    echo '${rule("'\"$s\"'", `port port="24007-24008" protocol="tcp"`)}'`,
-        `    echo '${rule("'\"$s\"'", `port port="24007-24008" protocol="udp"`)}'`,
-        `    echo '${rule("'\"$s\"'", `port port="${p.ports.base}-${p.ports.max}" protocol="tcp"`)}'`,
-        `    echo '${rule("'\"$s\"'", `icmp-type name="echo-request"`)}'`,
+        `    ${rule(`port port="24007-24008" protocol="tcp"`)}`,
+        `    ${rule(`port port="24007-24008" protocol="udp"`)}`,
+        `    ${rule(`port port="${p.ports.base}-${p.ports.max}" protocol="tcp"`)}`,
+        `    ${rule(`icmp-type name="echo-request"`)}`,
         `  done`,
         `  for s in $clients; do`,
-        `    echo '${rule("'\"$s\"'", `port port="24007" protocol="tcp"`)}'`,
-        `    echo '${rule("'\"$s\"'", `port port="${p.ports.base}-${p.ports.max}" protocol="tcp"`)}'`,
-        `    echo '${rule("'\"$s\"'", `icmp-type name="echo-request"`)}'`,
+        `    ${rule(`port port="24007" protocol="tcp"`)}`,
+        `    ${rule(`port port="${p.ports.base}-${p.ports.max}" protocol="tcp"`)}`,
+        `    ${rule(`icmp-type name="echo-request"`)}`,
         `  done`,
         `)`,
-        `mkdir -p ${shq(FIREWALLD_STATE.replace(/\/[^/]*$/, ""))}`,
-        `if [ -f ${FIREWALLD_STATE} ]; then`,
+        `mkdir -p "$state_dir"`,
+        `if [ -f "$state_dir/firewalld-rich-rules" ]; then`,
         `  while IFS= read -r r; do`,
-        `    printf '%s\\n' "$want" | grep -qxF "$r" || firewall-cmd --permanent --remove-rich-rule="$r" >/dev/null`,
-        `  done < ${FIREWALLD_STATE}`,
+        `    printf '%s\n' "$want" | grep -qxF "$r" || firewall-cmd --permanent --remove-rich-rule="$r" >/dev/null`,
+        `  done < "$state_dir/firewalld-rich-rules"`,
         `fi`,
-        `printf '%s\\n' "$want" | while IFS= read -r r; do`,
+        `printf '%s\n' "$want" | while IFS= read -r r; do`,
         `  firewall-cmd --permanent --query-rich-rule="$r" >/dev/null 2>&1 || firewall-cmd --permanent --add-rich-rule="$r" >/dev/null`,
         `done`,
-        `printf '%s\\n' "$want" > ${FIREWALLD_STATE}`,
+        `printf '%s\n' "$want" > "$state_dir/firewalld-rich-rules"`,
         `# Stateful by itself: firewalld accepts established and related packets.`,
         `firewall-cmd --reload >/dev/null`,
-        `echo "firewalld on $(hostname): $(printf '%s\\n' "$want" | grep -c .) rich rules"`,
+        `echo "firewalld on $host: $(printf '%s\n' "$want" | grep -c .) rich rules"`,
     ].join("\n");
 }
 
 const FIREWALLD_REMOVE = [
-    `if [ -f ${FIREWALLD_STATE} ] && command -v firewall-cmd >/dev/null 2>&1; then`,
-    `  while IFS= read -r r; do firewall-cmd --permanent --remove-rich-rule="$r" >/dev/null 2>&1 || true; done < ${FIREWALLD_STATE}`,
+    `if [ -f "$state_dir/firewalld-rich-rules" ] && command -v firewall-cmd >/dev/null 2>&1; then`,
+    `  while IFS= read -r r; do firewall-cmd --permanent --remove-rich-rule="$r" >/dev/null 2>&1 || true; done < "$state_dir/firewalld-rich-rules"`,
     `  firewall-cmd --reload >/dev/null 2>&1 || true`,
-    `  rm -f ${FIREWALLD_STATE}`,
+    `  rm -f "$state_dir/firewalld-rich-rules"`,
     `fi`,
 ].join("\n");
 
@@ -232,7 +239,7 @@ function ufwApply(p: FirewallParams): string {
         `  ufw allow proto tcp from "$s" to any port ${p.ports.base}:${p.ports.max} ${c} >/dev/null`,
         `done`,
         `# ufw's default before.rules already accept ICMP echo requests.`,
-        `echo "ufw on $(hostname): $(ufw status | grep -c '# ${UFW_COMMENT}') rules"`,
+        `echo "ufw on $host: $(ufw status | grep -c '# ${UFW_COMMENT}') rules"`,
     ].join("\n");
 }
 
@@ -242,29 +249,23 @@ const UFW_REMOVE_FN = `remove_ours() {
     while read -r n; do ufw --force delete "$n" >/dev/null; done
 }`;
 
+const BACKENDS = { iptables: iptablesApply, nftables: nftApply, firewalld: firewalldApply, ufw: ufwApply };
+
 /** The create/update script of a host's firewall child. Idempotent. */
 export function firewallApplyScript(p: FirewallParams): string {
     return [
-        PRELUDE,
+        prelude(p.host),
         NFT_FIND,
         DETECT,
         UFW_REMOVE_FN,
         ...lists(p),
         p.backend === "auto" ? `backend=$(detect)` : `backend=${p.backend}`,
-        `echo "firewall backend on $(hostname): $backend"`,
+        `echo "firewall backend on $host: $backend"`,
         `case $backend in`,
-        `iptables)`,
-        iptablesApply(p),
-        `;;`,
-        `nftables)`,
-        nftApply(p),
-        `;;`,
-        `firewalld)`,
-        firewalldApply(p),
-        `;;`,
-        `ufw)`,
-        ufwApply(p),
-        `;;`,
+        // A fixed backend gets only its own branch; `auto` needs them all.
+        ...(Object.entries(BACKENDS) as Array<[string, (p: FirewallParams) => string]>)
+            .filter(([name]) => p.backend === "auto" || p.backend === name)
+            .flatMap(([name, apply]) => [`${name})`, apply(p), `;;`]),
         `esac`,
         ``,
     ].join("\n");
@@ -274,15 +275,15 @@ export function firewallApplyScript(p: FirewallParams): string {
  * The delete script: removes what any backend of the component added (the backend in use
  * may have been `auto`), and nothing else.
  */
-export function firewallRemoveScript(): string {
+export function firewallRemoveScript(host: string): string {
     return [
-        PRELUDE,
+        prelude(host),
         UFW_REMOVE_FN,
         IPTABLES_REMOVE,
         NFT_REMOVE,
         FIREWALLD_REMOVE,
         `if command -v ufw >/dev/null 2>&1; then remove_ours; fi`,
-        `echo "removed the GlusterFS firewall rules from $(hostname)"`,
+        `echo "removed the GlusterFS firewall rules from $host"`,
         ``,
     ].join("\n");
 }

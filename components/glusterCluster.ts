@@ -238,7 +238,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                     }),
             );
         }
-        const dirs = Object.values(nodeHostDirs(spec));
+        const dirs = Object.values(nodeHostDirs(node));
         return [
             hostCommand(
                 `${spec.name}-data-${node.name}`,
@@ -264,7 +264,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                     clients: spec.firewall.allowAllClients ? ["0.0.0.0/0"] : spec.clientCidrs,
                     ports: spec.ports,
                 }),
-                delete: firewallRemoveScript(),
+                delete: firewallRemoveScript(host.id),
             },
             { parent: this },
         );

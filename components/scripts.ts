@@ -17,8 +17,10 @@ import { shq, shqAll } from "./shell";
 
 /** Helpers shared by all scripts (defined first in each one). */
 export const PRELUDE = `set -eu
-# g ARGS...: the gluster CLI in script mode (never prompts) with XML output.
-g() { gluster --mode=script --xml --timeout=60 "$@" 2>/dev/null || true; }
+# g ARGS...: the gluster CLI in script mode (never prompts) with XML output; it gives up
+# on glusterd after $cli_timeout seconds.
+cli_timeout=60
+g() { gluster --mode=script --xml --timeout="$cli_timeout" "$@" 2>/dev/null || true; }
 # xv XPATH: the string value of XPATH in the XML reply held in $out ("" if none).
 xv() { printf '%s' "$out" | xmllint --xpath "string($1)" - 2>/dev/null || true; }
 # xl XPATH: the text of every node XPATH matches, one per line.
@@ -55,8 +57,8 @@ tx() {
 reason() {
   r=$(xv /cliOutput/opErrstr)
   [ -n "$r" ] || r=$(xv /cliOutput/output)
-  [ -n "$r" ] || r="no answer from glusterd"
-  printf '%s (opErrno %s)' "$r" "$(xv /cliOutput/opErrno)"
+  e=$(xv /cliOutput/opErrno)
+  if [ -z "$r$e" ]; then printf 'no reply from glusterd within %s s' "$cli_timeout"; else printf '%s (opErrno %s)' "$r" "$e"; fi
 }
 # peer_ok ADDRESS: the local glusterd lists ADDRESS as "Peer in Cluster" (state 3), connected.
 peer_ok() {
@@ -154,10 +156,12 @@ export function probeScript(p: { from: string; fromVersion: string; peers: Array
                 `fi`,
             ];
         }),
+        `# A probe waits for the peer's glusterd; an unreachable peer fails at the deadline.`,
+        `cli_timeout=${p.peersSeconds}`,
         ...p.peers.flatMap(({ address }) => {
             const peer = shq(address);
             return [
-                `tx peer probe ${peer} || die "peer probe "${peer}": $(reason)"`,
+                `tx peer probe ${peer} || die "peer probe "${peer}": $(reason). Check that "${peer}" resolves here and that its port 24007 is reachable from this node (DNS, firewall)."`,
                 `echo "probed "${peer}": $(xv /cliOutput/output)"`,
             ];
         }),
@@ -190,7 +194,8 @@ export function detachScript(p: { peers: string[] }): string {
 export function probeBackScript(p: { first: string; peersSeconds: number }): string {
     const first = shq(p.first);
     return script(
-        `tx peer probe ${first} || die "peer probe "${first}": $(reason)"`,
+        `cli_timeout=${p.peersSeconds}`,
+        `tx peer probe ${first} || die "peer probe "${first}": $(reason). Check that "${first}" resolves here and that its port 24007 is reachable from this node (DNS, firewall)."`,
         `echo "probed "${first}" back by name: $(xv /cliOutput/output)"`,
         `wait_for ${shq(`${p.first} to be in the cluster and connected`)} ${p.peersSeconds} peer_ok ${first}`,
     );

@@ -19,6 +19,8 @@ export interface NodeSpec {
     /** The first three nodes hold the volume's bricks. */
     holdsBrick: boolean;
     host: HostSpec;
+    /** Host mode: where this node's state, bricks and logs live on its host. */
+    dataRoot: string;
 }
 
 /** The arguments with every default applied: what the rest of the component reads. */
@@ -90,6 +92,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         index,
         holdsBrick: index < 3,
         host: hostFor(node),
+        dataRoot: node.dataRoot ?? args.dataRoot ?? DEFAULTS.dataRoot,
     }));
 
     const fw = args.firewall ?? {};

@@ -44,6 +44,10 @@ export function isIPv4Cidr(s: string): boolean {
     return !!m && isIPv4(m[1]) && Number(m[2]) <= 32 && String(Number(m[2])) === m[2];
 }
 
+function isSafeDir(s: unknown): boolean {
+    return typeof s === "string" && SAFE_PATH.test(s) && s !== "/" && !s.includes("..");
+}
+
 export function isHostname(s: string): boolean {
     return HOSTNAME.test(s);
 }
@@ -117,6 +121,14 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
             add(`${f}.address`, `only applies in host mode; in container mode peers reach a node by its name. Fix: remove it, or set networkMode: "host".`);
         }
 
+        if (node?.dataRoot !== undefined) {
+            if (mode !== "host") {
+                add(`${f}.dataRoot`, `only applies in host mode. Fix: remove it.`);
+            } else if (!isSafeDir(node.dataRoot)) {
+                add(`${f}.dataRoot`, `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/" and without ".."; got ${show(node.dataRoot)}.`);
+            }
+        }
+
         hostOfNode.push(problemsOfHost(node?.host, f, add));
     });
 
@@ -177,7 +189,7 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
     if (args.dataRoot !== undefined) {
         if (mode !== "host") {
             add("dataRoot", `only applies in host mode (container mode keeps data in named Docker volumes). Fix: remove it.`);
-        } else if (!SAFE_PATH.test(args.dataRoot) || args.dataRoot === "/" || args.dataRoot.includes("..")) {
+        } else if (!isSafeDir(args.dataRoot)) {
             add("dataRoot", `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/" and without ".."; got ${show(args.dataRoot)}.`);
         }
     }

@@ -32,7 +32,7 @@ const ALL = {
     volume: volumeScript(VOLUME),
     volumeDelete: volumeDeleteScript({ volumeName: "my_vol" }),
     firewall: firewallApplyScript({ host: "h1", backend: "auto", peers: ["10.0.0.1", "gfs2.example.net"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 } }),
-    firewallRemove: firewallRemoveScript(),
+    firewallRemove: firewallRemoveScript("h1"),
 };
 
 describe("shell quoting", () => {

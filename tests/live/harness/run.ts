@@ -33,6 +33,8 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
             clearTimeout(timer);
             resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, ms: Date.now() - started });
         });
+        // A process that exits without reading its input must not crash the run.
+        child.stdin.on("error", () => undefined);
         child.stdin.end(opts.input ?? "");
     });
 }

@@ -1,0 +1,189 @@
+/**
+ * A bed of hosts on one machine, for host-mode tests: network namespaces joined by a
+ * bridge, each cluster host with its own Docker engine and its own sshd (key-only root
+ * login; `docker` in an SSH session talks to that host's engine), a client host with an
+ * engine of its own, and an outsider with nothing. Traffic goes only to these addresses.
+ * Setup removes leftovers of its own names first; teardown removes everything it made.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { check, run } from "./harness/run";
+
+export const SUBNET = "10.77.0";
+export const BRIDGE = "gtbr0";
+/** The machine's own address on the bridge (it reaches the hosts over SSH from there). */
+export const MACHINE_IP = `${SUBNET}.254`;
+const ROOT = "/var/tmp/gt";
+const KEY = `${ROOT}/id_ed25519`;
+
+export interface BedHost {
+    name: string;
+    ns: string;
+    ip: string;
+    /** The name peers and clients use (resolved through extraHosts / --add-host). */
+    hostname: string;
+    /** unix:///… socket of the host's Docker engine, when it has one. */
+    dockerHost?: string;
+    sshd: boolean;
+}
+
+export const HOSTS: BedHost[] = [
+    { name: "h1", ns: "gt-h1", ip: `${SUBNET}.1`, hostname: "h1.gt.test", dockerHost: "unix:///run/gt-h1/docker.sock", sshd: true },
+    { name: "h2", ns: "gt-h2", ip: `${SUBNET}.2`, hostname: "h2.gt.test", dockerHost: "unix:///run/gt-h2/docker.sock", sshd: true },
+    { name: "h3", ns: "gt-h3", ip: `${SUBNET}.3`, hostname: "h3.gt.test", dockerHost: "unix:///run/gt-h3/docker.sock", sshd: true },
+    { name: "client", ns: "gt-client", ip: `${SUBNET}.20`, hostname: "client.gt.test", dockerHost: "unix:///run/gt-client/docker.sock", sshd: false },
+    { name: "outsider", ns: "gt-out", ip: `${SUBNET}.30`, hostname: "outsider.gt.test", sshd: false },
+];
+export const CLUSTER_HOSTS = HOSTS.slice(0, 3);
+export const CLIENT_HOST = HOSTS[3];
+export const OUTSIDER = HOSTS[4];
+
+const sh = (script: string) => check(["bash", "-c", script], { timeoutMs: 120_000 });
+const shQuiet = (script: string) => run(["bash", "-c", script], { timeoutMs: 120_000 });
+
+/** Runs `script` with bash inside a host's network namespace (the machine's files, the host's network). */
+export function inNs(host: BedHost, script: string): Promise<string> {
+    return check(["nsenter", `--net=/var/run/netns/${host.ns}`, "bash", "-c", script], { timeoutMs: 120_000 });
+}
+export function inNsResult(host: BedHost, script: string) {
+    return run(["nsenter", `--net=/var/run/netns/${host.ns}`, "bash", "-c", script], { timeoutMs: 120_000 });
+}
+
+export function privateKey(): string {
+    return fs.readFileSync(KEY, "utf8");
+}
+
+/** A key pair that no host accepts. */
+export async function strangerKey(): Promise<string> {
+    const file = `${ROOT}/stranger_ed25519`;
+    if (!fs.existsSync(file)) await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "stranger", "-f", file]);
+    return fs.readFileSync(file, "utf8");
+}
+
+async function waitFor(what: string, limitMs: number, probe: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    while (!(await probe())) {
+        if (Date.now() > deadline) throw new Error(`test bed: gave up waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 200));
+    }
+}
+
+async function startEngine(h: BedHost, image: string): Promise<void> {
+    const run_ = `/run/gt-${h.name}`;
+    const data = `${ROOT}/${h.name}/docker`;
+    fs.mkdirSync(run_, { recursive: true });
+    fs.mkdirSync(data, { recursive: true });
+    // `ip netns exec` remounts /sys and the cgroup mounts vanish; nsenter keeps them.
+    await sh(
+        `nohup nsenter --net=/var/run/netns/${h.ns} dockerd --data-root ${data} --exec-root ${run_}/exec ` +
+            `--pidfile ${run_}/docker.pid -H ${h.dockerHost} --bridge=none --iptables=false --ip6tables=false ` +
+            `>${ROOT}/${h.name}/dockerd.log 2>&1 &`,
+    );
+    await waitFor(`the engine of ${h.name}`, 60_000, async () => (await run(["docker", "-H", h.dockerHost!, "info"])).code === 0);
+    // No registry here: images move between engines with save | load.
+    await sh(`docker save ${image} | docker -H ${h.dockerHost} load -q >/dev/null`);
+}
+
+async function startSshd(h: BedHost): Promise<void> {
+    const dir = `${ROOT}/${h.name}`;
+    fs.mkdirSync("/run/sshd", { recursive: true });
+    await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${dir}/ssh_host_ed25519_key`]);
+    fs.writeFileSync(
+        `${dir}/sshd_config`,
+        [
+            `ListenAddress ${h.ip}`,
+            `Port 22`,
+            `HostKey ${dir}/ssh_host_ed25519_key`,
+            `PidFile /run/gt-${h.name}/sshd.pid`,
+            `PermitRootLogin prohibit-password`,
+            `PubkeyAuthentication yes`,
+            `PasswordAuthentication no`,
+            `KbdInteractiveAuthentication no`,
+            `UsePAM no`,
+            `StrictModes no`,
+            `AuthorizedKeysFile ${ROOT}/authorized_keys`,
+            // A real host's `docker` talks to its own engine; here that engine has its own socket.
+            `SetEnv DOCKER_HOST=${h.dockerHost}`,
+            ``,
+        ].join("\n"),
+    );
+    await check(["nsenter", `--net=/var/run/netns/${h.ns}`, "/usr/sbin/sshd", "-f", `${dir}/sshd_config`]);
+    await waitFor(`sshd of ${h.name}`, 20_000, async () =>
+        (await run(["ssh", "-i", KEY, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `root@${h.ip}`, "true"])).code === 0);
+}
+
+/** Builds the bed. `image` is loaded into every engine. */
+export async function setUp(image: string): Promise<void> {
+    await tearDown();
+    fs.mkdirSync(ROOT, { recursive: true });
+    await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "gluster-testbed", "-f", KEY]);
+    fs.copyFileSync(`${KEY}.pub`, `${ROOT}/authorized_keys`);
+    await sh(`ip link add ${BRIDGE} type bridge && ip addr add ${MACHINE_IP}/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`);
+    // With a Docker engine on the machine, bridged traffic passes the machine's FORWARD chain
+    // (policy DROP): let traffic between the bed's hosts through, and nothing else.
+    await sh(`iptables -I FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT`);
+    for (const h of HOSTS) {
+        fs.mkdirSync(`${ROOT}/${h.name}`, { recursive: true });
+        await sh(
+            [
+                `ip netns add ${h.ns}`,
+                `ip link add gtv-${h.name} type veth peer name eth0 netns ${h.ns}`,
+                `ip link set gtv-${h.name} master ${BRIDGE} up`,
+                `ip -n ${h.ns} addr add ${h.ip}/24 dev eth0`,
+                `ip -n ${h.ns} link set eth0 up`,
+                `ip -n ${h.ns} link set lo up`,
+            ].join(" && "),
+        );
+    }
+    await Promise.all(HOSTS.filter((h) => h.dockerHost).map((h) => startEngine(h, image)));
+    for (const h of HOSTS.filter((x) => x.sshd)) await startSshd(h);
+}
+
+/** Kills what runs in the bed's namespaces, then removes namespaces, links, rules and files. */
+export async function tearDown(): Promise<void> {
+    for (const h of HOSTS) {
+        if (h.dockerHost && (await run(["docker", "-H", h.dockerHost, "info"])).code === 0) {
+            await shQuiet(`ids=$(docker -H ${h.dockerHost} ps -aq); [ -z "$ids" ] || docker -H ${h.dockerHost} rm -f -v $ids`);
+        }
+        // Kill what runs in the namespace, and wait (bounded) for it to be gone.
+        const pids = async () => (await shQuiet(`ip netns pids ${h.ns} 2>/dev/null`)).stdout.split("\n").filter(Boolean);
+        for (const signal of ["TERM", "KILL"]) {
+            const p = await pids();
+            if (p.length === 0) break;
+            await shQuiet(`kill -${signal} ${p.join(" ")}`);
+            await waitFor(`the processes of ${h.ns} to exit`, 20_000, async () => (await pids()).length === 0).catch(() => undefined);
+        }
+        await shQuiet(`ip netns del ${h.ns} 2>/dev/null; ip link del gtv-${h.name} 2>/dev/null`);
+        await shQuiet(`rm -f /run/gt-${h.name}/docker.pid /run/gt-${h.name}/sshd.pid`);
+    }
+    await shQuiet(`while iptables -D FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT 2>/dev/null; do :; done; ip link del ${BRIDGE} 2>/dev/null`);
+    // Engines leave mounts (overlay, shm) under their directories.
+    await shQuiet(`grep -oE ' (${ROOT}|/run/gt-)[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`);
+    await shQuiet(`rm -rf ${ROOT} /run/gt-h1 /run/gt-h2 /run/gt-h3 /run/gt-client`);
+}
+
+/** Host firewall baselines of a locked-down server: loopback, established/related and SSH; everything else dropped. */
+export const BASELINE = {
+    iptables: [
+        "iptables -P INPUT DROP",
+        "iptables -A INPUT -i lo -j ACCEPT",
+        "iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+        "iptables -A INPUT -p tcp --dport 22 -j ACCEPT",
+    ].join(" && "),
+    nftables: [
+        "nft add table inet filter",
+        "nft 'add chain inet filter input { type filter hook input priority filter; policy drop; }'",
+        "nft add rule inet filter input iif lo accept",
+        "nft add rule inet filter input ct state established,related accept",
+        "nft add rule inet filter input tcp dport 22 accept",
+    ].join(" && "),
+};
+
+/** Clears every rule of a host (iptables-nft rules are nftables rules too). */
+export async function resetFirewall(h: BedHost): Promise<void> {
+    await inNs(h, "iptables -P INPUT ACCEPT; nft flush ruleset");
+}
+
+export function dataRootOf(h: BedHost): string {
+    return path.join(ROOT, h.name, "data");
+}
