@@ -96,6 +96,35 @@ export interface TimeoutsArgs {
     volumeSeconds?: number;
 }
 
+/**
+ * Publishing the volume's mount contract into a Rancher-managed Kubernetes cluster, as a
+ * ConfigMap (`rancher2.ConfigMapV2`). Rancher's credentials come from the `rancher2`
+ * provider: the default one reads stack config (`rancher2:apiUrl`, `rancher2:tokenKey` as
+ * a secret, `rancher2:caCerts` or `rancher2:insecure`), or pass `provider`, or give the
+ * component `providers: { rancher2: ... }`.
+ */
+export interface RancherArgs {
+    /** The cluster's Rancher v1 id, as rancher2 resources take it: `local`, `c-xxxxx` or `c-m-xxxxxxxx`. */
+    clusterId: string;
+    /** The namespace to publish into. Defaults to `"glusterfs"`. */
+    namespace?: string;
+    /** Create the namespace (in `projectId`) instead of using an existing one. Defaults to `false`. */
+    createNamespace?: boolean;
+    /** The Rancher project of a created namespace, `<clusterId>:p-xxxxx`. Required with `createNamespace`. */
+    projectId?: string;
+    /** The ConfigMap's name. Defaults to `"glusterfs-<volumeName>"` (with `_` written as `-`). */
+    configMapName?: string;
+    /**
+     * Read the cluster's nodes (`rancher2.ClusterSync`) and let their addresses mount: they
+     * are added to `auth.allow` and to the firewall's client sources. Defaults to `false`.
+     */
+    allowClusterNodes?: boolean;
+    /** Which node address `allowClusterNodes` uses: `"internal"` (ipAddress) or `"external"`. Defaults to `"internal"`. */
+    nodeAddress?: "internal" | "external";
+    /** An explicit rancher2 provider. Defaults to the component's `providers.rancher2`, else the default provider. */
+    provider?: pulumi.ProviderResource;
+}
+
 export interface GlusterClusterArgs {
     /**
      * The GlusterFS volume's name: letters, digits, `-` and `_`, at most 64 characters, not
@@ -156,6 +185,8 @@ export interface GlusterClusterArgs {
     mountPoint?: string;
     /** Deadlines for the readiness waits. */
     timeouts?: TimeoutsArgs;
+    /** Publish the mount contract into a Rancher-managed cluster. Defaults to nothing from Rancher. */
+    rancher?: RancherArgs;
 }
 
 /** Defaults, stated once. */

@@ -47,5 +47,6 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
         brickPorts: config.getObject("brickPorts"),
         mountPoint: config.get("mountPoint"),
         timeouts: config.getObject("timeouts"),
+        rancher: config.getObject("rancher"),
     };
 }

@@ -6,6 +6,7 @@ import { clusterLabels, containerArgs, nodeHostDirs, nodeVolumeNames } from "./c
 import { firewallApplyScript, firewallRemoveScript } from "./firewall";
 import { imageBuildContext, projectImageName } from "./image";
 import { clientDockerArgs, CLIENT_DOCKER_NOTE, mountInfo } from "./mount";
+import { declareRancher } from "./rancher";
 import {
     detachScript,
     GLOBAL_OPTIONS,
@@ -81,7 +82,11 @@ export class GlusterCluster extends pulumi.ComponentResource {
                 ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, onHost(spec.hosts[0]))
                 : undefined;
 
-        const firewalls = spec.firewall.enabled ? spec.hosts.map((host) => this.declareFirewall(spec, host)) : [];
+        // Rancher (optional): the cluster's node addresses may mount, like clientCidrs.
+        const rancher = args.rancher ? declareRancher(this, spec, args.rancher) : undefined;
+        const extraClients = rancher?.nodeAddresses ?? pulumi.output([] as string[]);
+
+        const firewalls = spec.firewall.enabled ? spec.hosts.map((host) => this.declareFirewall(spec, host, extraClients)) : [];
 
         const ready = new Map<string, pulumi.CustomResource>();
         const readyStdout = new Map<string, pulumi.Output<string>>();
@@ -149,24 +154,26 @@ export class GlusterCluster extends pulumi.ComponentResource {
             { parent: this, dependsOn: [pool] },
         );
 
-        const options = this.volumeOptions(spec);
         const volume = hostCommand(
             `${name}-volume`,
             first.host,
             {
-                create: inContainer(
-                    first.name,
-                    volumeScript({
-                        volumeName: spec.volumeName,
-                        servers: brickNodes.map((n) => n.address),
-                        brickPath: brickPath(spec.volumeName),
-                        options: options.perVolume,
-                        globalOptions: options.global,
-                        ports: spec.ports,
-                        peersSeconds: spec.timeouts.peersSeconds,
-                        volumeSeconds: spec.timeouts.volumeSeconds,
-                    }),
-                ),
+                create: extraClients.apply((clients) => {
+                    const options = this.volumeOptions(spec, clients, !!args.rancher?.allowClusterNodes);
+                    return inContainer(
+                        first.name,
+                        volumeScript({
+                            volumeName: spec.volumeName,
+                            servers: brickNodes.map((n) => n.address),
+                            brickPath: brickPath(spec.volumeName),
+                            options: options.perVolume,
+                            globalOptions: options.global,
+                            ports: spec.ports,
+                            peersSeconds: spec.timeouts.peersSeconds,
+                            volumeSeconds: spec.timeouts.volumeSeconds,
+                        }),
+                    );
+                }),
                 delete: inContainerIfPresent(first.name, volumeDeleteScript({ volumeName: spec.volumeName })),
             },
             { parent: this, dependsOn: [probeBack] },
@@ -175,9 +182,8 @@ export class GlusterCluster extends pulumi.ComponentResource {
         // Nodes beyond the first three join the pool, not the volume.
         finished.push(volume.stdout);
         let previous: pulumi.Resource = volume;
-        for (const node of extraNodes) {
-            previous = probe(`${name}-probe-${node.name}`, [node], [previous]);
-        }
+        const extraProbes = extraNodes.map((node) => (previous = probe(`${name}-probe-${node.name}`, [node], [previous])));
+        rancher?.publish([volume, ...extraProbes]);
 
         // Outputs resolve once the volume is started and every node is in the pool, so a
         // stack that mounts from them waits for a volume that can be mounted.
@@ -252,30 +258,35 @@ export class GlusterCluster extends pulumi.ComponentResource {
         ];
     }
 
-    private declareFirewall(spec: ClusterSpec, host: HostSpec): pulumi.Resource {
+    private declareFirewall(spec: ClusterSpec, host: HostSpec, extraClients: pulumi.Output<string[]>): pulumi.Resource {
         return hostCommand(
             `${spec.name}-firewall-${host.id}`,
             host,
             {
-                create: firewallApplyScript({
-                    host: host.id,
-                    backend: spec.firewall.backend,
-                    peers: serverSourceAddresses(spec),
-                    clients: spec.firewall.allowAllClients ? ["0.0.0.0/0"] : spec.clientCidrs,
-                    ports: spec.ports,
-                }),
+                create: extraClients.apply((extra) =>
+                    firewallApplyScript({
+                        host: host.id,
+                        backend: spec.firewall.backend,
+                        peers: serverSourceAddresses(spec),
+                        clients: spec.firewall.allowAllClients ? ["0.0.0.0/0"] : [...spec.clientCidrs, ...extra.map((ip) => `${ip}/32`)],
+                        ports: spec.ports,
+                    }),
+                ),
                 delete: firewallRemoveScript(host.id),
             },
             { parent: this },
         );
     }
 
-    /** The options the volume holds, split into per-volume and cluster-wide ones. */
-    private volumeOptions(spec: ClusterSpec): { perVolume: Record<string, string>; global: Record<string, string> } {
+    /**
+     * The options the volume holds, split into per-volume and cluster-wide ones. With client
+     * networks or Rancher's nodes, `auth.allow` lists the servers too: without them
+     * self-heal and glusterd's own mounts break.
+     */
+    private volumeOptions(spec: ClusterSpec, extraClients: string[], restrict: boolean): { perVolume: Record<string, string>; global: Record<string, string> } {
         const all: Record<string, string> = { ...spec.volumeOptions };
-        if (spec.clientCidrs.length > 0 && all["auth.allow"] === undefined) {
-            // The servers must be allowed too, or self-heal and glusterd's own mounts break.
-            all["auth.allow"] = [...serverSourceAddresses(spec), ...spec.clientCidrs].join(",");
+        if ((spec.clientCidrs.length > 0 || restrict) && all["auth.allow"] === undefined) {
+            all["auth.allow"] = [...serverSourceAddresses(spec), ...spec.clientCidrs, ...extraClients].join(",");
         }
         const perVolume: Record<string, string> = {};
         const global: Record<string, string> = {};

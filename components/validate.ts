@@ -253,6 +253,8 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
         add("brickPorts.max", `the range ${base}-${max} is wider than 10000 ports; the point of pinning is a narrow firewall rule. Fix: e.g. ${base + 99}.`);
     }
 
+    if (args.rancher !== undefined) problemsOfRancher(args.rancher, add);
+
     const t = args.timeouts ?? {};
     for (const key of ["glusterdSeconds", "peersSeconds", "volumeSeconds"] as const) {
         const v = t[key];
@@ -261,6 +263,36 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
         }
     }
     return problems;
+}
+
+const RANCHER_CLUSTER_ID = /^(local|c-[a-z0-9]{5}|c-m-[a-z0-9]{8})$/;
+const K8S_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: (field: string, message: string) => void): void {
+    if (typeof r.clusterId !== "string" || !RANCHER_CLUSTER_ID.test(r.clusterId)) {
+        add("rancher.clusterId", `must be a Rancher v1 cluster id ("local", "c-xxxxx" or "c-m-xxxxxxxx"); got ${show(r.clusterId)}. Fix: take it from the Rancher UI (Cluster Management) or ClusterV2.clusterV1Id.`);
+    }
+    if (r.namespace !== undefined && !K8S_LABEL.test(r.namespace)) {
+        add("rancher.namespace", `must be a Kubernetes namespace name (lower-case letters, digits and '-', at most 63); got ${show(r.namespace)}. Fix: e.g. "glusterfs".`);
+    }
+    if (r.configMapName !== undefined && !K8S_NAME.test(r.configMapName)) {
+        add("rancher.configMapName", `must be a Kubernetes object name (lower-case letters, digits, '-' and '.'); got ${show(r.configMapName)}.`);
+    }
+    if (r.createNamespace && r.projectId === undefined) {
+        add("rancher.projectId", `is required with createNamespace: a Rancher namespace belongs to a project. Fix: projectId: "<clusterId>:p-xxxxx" (Rancher UI: Cluster → Projects/Namespaces).`);
+    }
+    if (r.projectId !== undefined) {
+        const m = /^([^:]+):p-[a-z0-9]+$/.exec(r.projectId);
+        if (!m) {
+            add("rancher.projectId", `must be "<clusterId>:p-xxxxx"; got ${show(r.projectId)}.`);
+        } else if (typeof r.clusterId === "string" && m[1] !== r.clusterId) {
+            add("rancher.projectId", `belongs to cluster ${show(m[1])}, not to rancher.clusterId ${show(r.clusterId)}.`);
+        }
+    }
+    if (r.nodeAddress !== undefined && r.nodeAddress !== "internal" && r.nodeAddress !== "external") {
+        add("rancher.nodeAddress", `must be "internal" or "external"; got ${show(r.nodeAddress)}.`);
+    }
 }
 
 /** Checks one node's `host` and returns its host key ("local" or the Docker endpoint). */

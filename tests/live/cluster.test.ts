@@ -4,6 +4,8 @@
  * steps of the first suite build on each other, in order, like an operator's day.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { GlusterCluster, GlusterClusterArgs, GlusterClusterArgsError } from "../../components";
 import { Harness } from "./harness/engine";
@@ -15,6 +17,15 @@ import { docker, engineHolds, eventually, gx, nodeUuid, removeLeftovers, require
 const INDEX = path.resolve(__dirname, "..", "..", "index");
 const NODES = ["gluster-0", "gluster-1", "gluster-2"];
 const CLIENT = "gluster-live-client";
+const CONTRACT_CLIENT = "gluster-contract-client";
+const RANCHER_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "rancher-"));
+/** The dev stack, publishing its mount contract to a Rancher cluster (credentials: the default rancher2 provider's config). */
+const DEV = {
+    ...stackConfig("dev"),
+    "glusterfs:rancher": { clusterId: "local", namespace: "storage" },
+    "rancher2:apiUrl": "https://rancher.invalid",
+    "rancher2:tokenKey": "token-abcde:not-a-real-token",
+};
 
 /** Runs the stack program (index.ts) afresh, as `pulumi up` does. */
 function stackProgram(): any {
@@ -39,7 +50,7 @@ async function volumeId(node = "gluster-0"): Promise<string> {
 
 describe("live: the dev stack on the local Docker engine", function () {
     this.timeout(600_000);
-    const h = new Harness();
+    const h = new Harness("glusterfs", "live", RANCHER_DIR);
     let outputs: Record<string, any>;
     let image: string;
     const uuids: Record<string, string> = {};
@@ -51,13 +62,14 @@ describe("live: the dev stack on the local Docker engine", function () {
 
     after(async () => {
         // Whatever happened above, leave nothing behind.
-        await docker("rm", "-f", CLIENT).catch(() => undefined);
+        await docker("rm", "-f", CLIENT, CONTRACT_CLIENT).catch(() => undefined);
+        fs.rmSync(RANCHER_DIR, { recursive: true, force: true });
         await h.destroy().catch(() => undefined);
         await removeLeftovers(docker, "gluster", [CLIENT]);
     });
 
     it("1. applies: every node sees two connected peers; the volume is started, replica 3, one brick per node, ports pinned", async () => {
-        outputs = await h.apply(stackProgram, stackConfig("dev"));
+        outputs = await h.apply(stackProgram, DEV);
         image = h.find("gluster-image-local").outputs.imageName;
         for (const node of NODES) {
             assert.strictEqual(await gx(docker, node, "peer status", "count(//peer)"), "2", `${node}'s peers`);
@@ -88,10 +100,28 @@ describe("live: the dev stack on the local Docker engine", function () {
         }
     });
 
+    it("2b. the mount contract published for Rancher is all a client needs: it mounts from those files alone", async () => {
+        // As a Kubernetes configMap volume would: one file per key.
+        const dir = path.join(RANCHER_DIR, "local", "storage", "glusterfs-my-vol");
+        assert.strictEqual(fs.readFileSync(path.join(dir, "schemaVersion"), "utf8"), "1");
+        const args = fs.readFileSync(path.join(dir, "clientDockerArgs"), "utf8").split(" ");
+        await docker("run", "-d", "--name", CONTRACT_CLIENT, ...args, "-v", `${dir}:/etc/glusterfs-mount:ro`, "--entrypoint", "sleep", image, "infinity");
+        try {
+            const c = "/etc/glusterfs-mount";
+            await docker("exec", CONTRACT_CLIENT, "sh", "-c",
+                `mkdir -p "$(cat ${c}/mountPoint)" && mount -t glusterfs -o "$(cat ${c}/mountOptions)" "$(cat ${c}/mountSource)" "$(cat ${c}/mountPoint)"`);
+            await docker("exec", CONTRACT_CLIENT, "sh", "-c", `echo from-the-contract > "$(cat ${c}/mountPoint)/contract.txt" && sync`);
+            assert.strictEqual(await docker("exec", CONTRACT_CLIENT, "sh", "-c", `cat "$(cat ${c}/mountPoint)/hello.txt"`), "hello");
+            assert.strictEqual(await clientSh("cat /mnt/my_vol/contract.txt"), "from-the-contract");
+        } finally {
+            await docker("rm", "-f", CONTRACT_CLIENT);
+        }
+    });
+
     it("3. re-apply changes nothing and runs nothing; every script run again succeeds and changes nothing", async () => {
         const id = await volumeId();
         const mark = h.log.length;
-        const again = await h.apply(stackProgram, stackConfig("dev"));
+        const again = await h.apply(stackProgram, DEV);
         assert.deepStrictEqual(again, outputs);
         const ops = h.since(mark);
         assert.ok(ops.length > 20);
@@ -116,7 +146,7 @@ describe("live: the dev stack on the local Docker engine", function () {
         const id = await volumeId();
         h.taint("gluster-gluster-1");
         const mark = h.log.length;
-        await h.apply(stackProgram, stackConfig("dev"));
+        await h.apply(stackProgram, DEV);
         const changed = h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`);
         // Old container first (its name is fixed), then the new one; the ready command follows it.
         assert.deepStrictEqual(changed, ["delete gluster-gluster-1", "replace gluster-gluster-1", "replace gluster-ready-gluster-1", "delete gluster-ready-gluster-1"]);
@@ -152,6 +182,7 @@ describe("live: the dev stack on the local Docker engine", function () {
         await docker("rm", "-f", CLIENT);
         await h.destroy();
         const held = await engineHolds(docker, "gluster");
+        assert.ok(!fs.existsSync(path.join(RANCHER_DIR, "local", "storage", "glusterfs-my-vol")), "the mount contract is still published");
         assert.deepStrictEqual(held.containers, []);
         assert.deepStrictEqual(held.networks, []);
         assert.deepStrictEqual(held.volumes, NODES.flatMap((n) => [`gluster-${n}-bricks`, `gluster-${n}-logs`, `gluster-${n}-state`]).sort());

@@ -15,6 +15,8 @@
  * Resource options are not given to mocks, so they are learned with a stack transformation.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
 import * as util from "util";
 import { CommandSpec, readLocal, readRemote, runScript } from "./commands";
 import * as d from "./docker";
@@ -62,9 +64,15 @@ export class Harness {
     readonly log: LogEntry[] = [];
     private readonly tainted = new Set<string>();
 
+    /**
+     * @param rancherDir where rancher2 objects are materialized: a ConfigMapV2 becomes one
+     *   file per key under <dir>/<clusterId>/<namespace>/<name>/, as a Kubernetes configMap
+     *   volume projects it. There is no Rancher server here; this is what a workload reads.
+     */
     constructor(
         private readonly project = "glusterfs",
         private readonly stack = "live",
+        private readonly rancherDir?: string,
     ) {}
 
     /** Marks a resource for replacement on the next apply, as `pulumi up --replace` does. */
@@ -269,6 +277,9 @@ export class Harness {
                 return { ...base, id: `${args.name}-${Date.now()}`, outputs: { stdout: r.stdout, stderr: r.stderr } };
             }
         }
+        if (args.type.startsWith("rancher2:") || args.type === "pulumi:providers:rancher2") {
+            return { ...base, ...(await this.applyRancher(args.type, args.name, s)) };
+        }
         const host = this.dockerHostOf(providerId);
         const make = async (f: (h: string | undefined, s: Strict) => Promise<{ id: string; outputs: Record<string, unknown> }>) => {
             const r = await f(host, s);
@@ -287,6 +298,48 @@ export class Harness {
                 return make(d.applyContainer);
             default:
                 throw new Error(`harness: resource type ${args.type} (${args.name}) is not translated`);
+        }
+    }
+
+    private rancherPath(...parts: string[]): string {
+        if (!this.rancherDir) throw new Error("harness: rancher2 resources need a Harness with a rancherDir");
+        return path.join(this.rancherDir, ...parts);
+    }
+
+    private async applyRancher(type: string, name: string, s: Strict): Promise<{ id: string; outputs: Record<string, any> }> {
+        switch (type) {
+            case "pulumi:providers:rancher2": {
+                for (const k of ["apiUrl", "tokenKey", "caCerts", "version"]) s.optionalString(k);
+                s.optionalBool("insecure");
+                s.done();
+                return { id: `provider-${name}`, outputs: {} };
+            }
+            case "rancher2:index/namespace:Namespace": {
+                const ns = s.string("name");
+                const projectId = s.string("projectId");
+                s.optionalStringMap("labels");
+                s.done();
+                const dir = this.rancherPath(projectId.split(":")[0], ns);
+                fs.mkdirSync(dir, { recursive: true });
+                return { id: `${projectId.split(":")[0]}.${ns}`, outputs: { name: ns, dir } };
+            }
+            case "rancher2:index/configMapV2:ConfigMapV2": {
+                const clusterId = s.string("clusterId");
+                const ns = s.optionalString("namespace") ?? "default";
+                const cm = s.string("name");
+                const data = s.optionalStringMap("data");
+                s.optionalStringMap("labels");
+                s.optionalStringMap("annotations");
+                if (s.optionalBool("immutable")) throw new Error(`${s.where}: immutable is not imitated`);
+                s.done();
+                const dir = this.rancherPath(clusterId, ns, cm);
+                if (fs.existsSync(dir)) throw new Error(`${s.where}: configmaps "${cm}" already exists in ${clusterId}/${ns}`);
+                fs.mkdirSync(dir, { recursive: true });
+                for (const [k, v] of Object.entries(data)) fs.writeFileSync(path.join(dir, k), v);
+                return { id: `${clusterId}.${ns}/${cm}`, outputs: { dir } };
+            }
+            default:
+                throw new Error(`harness: resource type ${type} (${name}) is not translated`);
         }
     }
 
@@ -313,6 +366,10 @@ export class Harness {
                     break;
                 case "docker:index/network:Network":
                     await d.deleteNetwork(a.dockerHost, a.outputs.name);
+                    break;
+                case "rancher2:index/configMapV2:ConfigMapV2":
+                case "rancher2:index/namespace:Namespace":
+                    fs.rmSync(a.outputs.dir, { recursive: true, force: true });
                     break;
                 case "docker:index/remoteImage:RemoteImage":
                     if (!a.inputs.keepLocally) await check(d.dockerArgv(a.dockerHost, "rmi", a.outputs.name));

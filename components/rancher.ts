@@ -1,0 +1,107 @@
+/**
+ * The volume's mount contract, published into a Rancher-managed Kubernetes cluster as one
+ * ConfigMap, so that node mount units, init containers and operators read it instead of
+ * copying host names by hand. Keys are stable and versioned by `schemaVersion`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as rancher2 from "@pulumi/rancher2";
+import { RancherArgs } from "./args";
+import { clientDockerArgs, mountInfo } from "./mount";
+import { ClusterSpec, sortedRecord } from "./spec";
+
+/** Bumped when a key changes meaning or goes away; adding a key keeps the version. */
+export const MOUNT_CONTRACT_SCHEMA_VERSION = "1";
+
+/** What each key holds (the README's table is this list). */
+export const MOUNT_CONTRACT_KEYS: Record<string, string> = {
+    schemaVersion: "the version of this set of keys",
+    volume: "the GlusterFS volume's name",
+    servers: "the volume's servers, comma-separated",
+    mountSource: "what to mount: server:/volume",
+    backupVolfileServers: "the other servers, colon-separated, for backup-volfile-servers",
+    mountOptions: "the -o options of the mount",
+    mountPoint: "where the mount command mounts it",
+    mountCommand: "a complete mount command",
+    fstab: "an /etc/fstab line",
+    managementPorts: "glusterd's ports (tcp) every client must reach on every server",
+    brickPorts: "the brick port range (tcp) every client must reach on every server",
+    clientDevice: "the device a FUSE client needs",
+    clientCapability: "the capability a client container needs to mount",
+    clientDockerArgs: "the docker run arguments of a client container, space-separated",
+    hosts: "hosts-file lines for server names DNS may not resolve (empty when none)",
+};
+
+export function mountContractName(spec: ClusterSpec, r: RancherArgs): string {
+    return r.configMapName ?? `glusterfs-${spec.volumeName.toLowerCase().replace(/_/g, "-")}`;
+}
+
+/** The ConfigMap's data, from the same values as the component's outputs. */
+export function mountContractData(spec: ClusterSpec): Record<string, string> {
+    const m = mountInfo(spec);
+    const data: Record<string, string> = {
+        schemaVersion: MOUNT_CONTRACT_SCHEMA_VERSION,
+        volume: spec.volumeName,
+        servers: m.servers.join(","),
+        mountSource: m.endpoint,
+        backupVolfileServers: m.backupVolfileServers,
+        mountOptions: m.options,
+        mountPoint: spec.mountPoint,
+        mountCommand: m.command,
+        fstab: m.fstab,
+        managementPorts: "24007-24008",
+        brickPorts: `${spec.ports.base}-${spec.ports.max}`,
+        clientDevice: "/dev/fuse",
+        clientCapability: "SYS_ADMIN",
+        clientDockerArgs: clientDockerArgs(spec).join(" "),
+        hosts: Object.entries(spec.extraHosts).map(([name, ip]) => `${ip} ${name}`).join("\n"),
+    };
+    return sortedRecord(data);
+}
+
+export interface RancherResources {
+    /** The addresses of the cluster's nodes, when `allowClusterNodes` is set. */
+    nodeAddresses?: pulumi.Output<string[]>;
+    /** Declares the ConfigMap once the volume is ready (`after`). */
+    publish(after: pulumi.Resource[]): rancher2.ConfigMapV2;
+}
+
+/** Declares the Rancher side: the node list (optional), the namespace (optional), the ConfigMap. */
+export function declareRancher(parent: pulumi.ComponentResource, spec: ClusterSpec, r: RancherArgs): RancherResources {
+    const opts: pulumi.CustomResourceOptions = { parent, ...(r.provider ? { provider: r.provider } : {}) };
+    const namespace = r.namespace ?? "glusterfs";
+    let nodeAddresses: pulumi.Output<string[]> | undefined;
+    if (r.allowClusterNodes) {
+        const sync = new rancher2.ClusterSync(`${spec.name}-rancher-nodes`, { clusterId: r.clusterId }, opts);
+        const external = r.nodeAddress === "external";
+        nodeAddresses = sync.nodes.apply((nodes) =>
+            [...new Set((nodes ?? []).map((n) => (external ? n.externalIpAddress : n.ipAddress)).filter((a) => !!a))].sort(),
+        );
+    }
+    const ns = r.createNamespace
+        ? new rancher2.Namespace(
+              `${spec.name}-rancher-namespace`,
+              { name: namespace, projectId: r.projectId!, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+              { ...opts, deleteBeforeReplace: true },
+          )
+        : undefined;
+    return {
+        nodeAddresses,
+        publish: (after) =>
+            new rancher2.ConfigMapV2(
+                `${spec.name}-mount-contract`,
+                {
+                    clusterId: r.clusterId,
+                    namespace: ns ? ns.name : namespace,
+                    // An explicit name: no random suffix, so readers can find it.
+                    name: mountContractName(spec, r),
+                    labels: {
+                        "app.kubernetes.io/name": "glusterfs-mount-contract",
+                        "app.kubernetes.io/managed-by": "pulumi",
+                    },
+                    data: mountContractData(spec),
+                },
+                // A replacement must not leave two objects behind (the name is fixed).
+                { ...opts, deleteBeforeReplace: true, dependsOn: after },
+            ),
+    };
+}
