@@ -69,6 +69,24 @@ async function rules(): Promise<string[]> {
     return Promise.all(bed.CLUSTER_HOSTS.map((h) => bed.inNs(h, script)));
 }
 
+/** Gives every cluster host a locked-down baseline of `kind`; returns the hosts' rules. */
+async function lockDown(kind: keyof typeof bed.BASELINE): Promise<string[]> {
+    for (const host of bed.CLUSTER_HOSTS) {
+        await bed.resetFirewall(host);
+        await bed.inNs(host, bed.BASELINE[kind]);
+    }
+    return rules();
+}
+
+/** Runs each host's firewall script again, as an update does: it must replace the set, not add to it. */
+async function rerunFirewalls(h: Harness): Promise<void> {
+    for (const host of bed.CLUSTER_HOSTS) {
+        const fw = h.find(`hc-firewall-${host.ip}`);
+        const spec = readRemote(new Strict(fw.inputs, fw.name));
+        await runScript(fw.name, spec, spec.update!);
+    }
+}
+
 describe("live: host mode across three hosts, with firewalls", function () {
     this.timeout(900_000);
 
@@ -86,11 +104,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         let baseline: string[];
 
         before(async () => {
-            for (const host of bed.CLUSTER_HOSTS) {
-                await bed.resetFirewall(host);
-                await bed.inNs(host, bed.BASELINE.iptables);
-            }
-            baseline = await rules();
+            baseline = await lockDown("iptables");
         });
         after(async () => {
             await h.destroy().catch(() => undefined);
@@ -141,12 +155,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const mark = h.log.length;
             await h.apply(program(args({ backend: "iptables" })));
             assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same"), []);
-            // The firewall script itself, run again (as an update does): it replaces the set.
-            for (const host of bed.CLUSTER_HOSTS) {
-                const fw = h.find(`hc-firewall-${host.ip}`);
-                const spec = readRemote(new Strict(fw.inputs, fw.name));
-                await runScript(fw.name, spec, spec.update!);
-            }
+            await rerunFirewalls(h);
             const after = await Promise.all(bed.CLUSTER_HOSTS.map(count));
             assert.deepStrictEqual(after, before);
             assert.deepStrictEqual(after[0].split("\n"), ["16", "1"]);
@@ -160,11 +169,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         let baseline: string[];
 
         before(async () => {
-            for (const host of bed.CLUSTER_HOSTS) {
-                await bed.resetFirewall(host);
-                await bed.inNs(host, bed.BASELINE.nftables);
-            }
-            baseline = await rules();
+            baseline = await lockDown("nftables");
         });
         after(async () => {
             await h.destroy().catch(() => undefined);
@@ -185,11 +190,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         it("4b. re-applying duplicates no rule; destroy restores the hosts' rule sets exactly", async () => {
             const count = (h_: bed.BedHost) => bed.inNs(h_, "nft list chain inet filter glusterfs | grep -c accept; nft list chain inet filter input | grep -c 'jump glusterfs'");
             const before = await Promise.all(bed.CLUSTER_HOSTS.map(count));
-            for (const host of bed.CLUSTER_HOSTS) {
-                const fw = h.find(`hc-firewall-${host.ip}`);
-                const spec = readRemote(new Strict(fw.inputs, fw.name));
-                await runScript(fw.name, spec, spec.update!);
-            }
+            await rerunFirewalls(h);
             assert.deepStrictEqual(await Promise.all(bed.CLUSTER_HOSTS.map(count)), before);
             assert.deepStrictEqual(before[0].split("\n"), ["15", "1"]);
             await h.destroy();
