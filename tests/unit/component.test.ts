@@ -246,6 +246,36 @@ describe("GlusterCluster options", () => {
         assert.deepStrictEqual(outputs.clientDockerArgs.slice(-2), ["--network", "overlay-a"]);
     });
 
+    it("makes the firewall follow the pinned brick range (host mode)", async () => {
+        const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----";
+        const nodes = [1, 2, 3].map((i) => ({
+            name: `g${i}`,
+            address: `10.10.0.${i}`,
+            host: { dockerHost: `ssh://root@10.10.0.${i}`, ssh: { host: `10.10.0.${i}`, privateKey: key } },
+        }));
+        const { rec } = await build({ networkMode: "host", nodes, brickPorts: { base: 50000, max: 50019 }, firewall: { backend: "iptables" } });
+        for (const i of [1, 2, 3]) {
+            const fw = rec.named(`gluster-firewall-10.10.0.${i}`).inputs.create as string;
+            assert.match(fw, /--dports 24007:24008,50000:50019 -j ACCEPT/);
+            assert.match(fw, /for s in 10\.10\.0\.1 10\.10\.0\.2 10\.10\.0\.3; do peers=/);
+            assert.doesNotMatch(fw, /49152/);
+        }
+        assert.deepStrictEqual(rec.named("gluster-g1").inputs.envs, ["GLUSTER_BASE_PORT=50000", "GLUSTER_MAX_PORT=50019"]);
+        assert.strictEqual(rec.named("gluster-g1").inputs.networkMode, "host");
+        assert.strictEqual(rec.named("gluster-g1").inputs.hostname, undefined);
+        assert.deepStrictEqual(rec.named("gluster-g1").inputs.volumes.map((v: any) => v.hostPath), [
+            "/data/glusterfs/glusterd", "/data/glusterfs/bricks", "/data/glusterfs/log",
+        ]);
+        // The probes wait for every host's firewall as well as every node.
+        assert.deepStrictEqual(rec.named("gluster-pool").dependsOn.sort(), [
+            "gluster-firewall-10.10.0.1", "gluster-firewall-10.10.0.2", "gluster-firewall-10.10.0.3",
+            "gluster-ready-g1", "gluster-ready-g2", "gluster-ready-g3",
+        ]);
+        // Host directories are kept on destroy unless asked: no delete command.
+        assert.strictEqual(rec.named("gluster-data-g1").inputs.delete, undefined);
+        assert.strictEqual(rec.named("gluster-data-g1").inputs.create, "mkdir -p /data/glusterfs/glusterd /data/glusterfs/bricks /data/glusterfs/log");
+    });
+
     it("pins a custom brick port range into the containers and the volume check", async () => {
         const { rec, outputs } = await build({ nodes: THREE, brickPorts: { base: 50000, max: 50019 } });
         assert.deepStrictEqual(rec.named("gluster-gluster-0").inputs.envs, ["GLUSTER_BASE_PORT=50000", "GLUSTER_MAX_PORT=50019"]);
