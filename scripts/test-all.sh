@@ -4,6 +4,7 @@
 # Needs root for the setup. Fails, never skips, when the engine or the image cannot be had.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm test
-bash scripts/setup.sh
-npm run test:live
+# Every phase is bounded, so a stuck step fails the run instead of hanging it.
+timeout 600 npm test
+timeout 900 bash scripts/setup.sh
+timeout 1800 npm run test:live

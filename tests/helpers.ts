@@ -68,6 +68,8 @@ export class Recorder {
             stack,
             false,
         );
+        // Each program starts from an empty config, as each `pulumi up` reads its own stack's.
+        pulumi.runtime.setAllConfig({});
     }
 
     /** A stack transformation that learns each resource's options. */

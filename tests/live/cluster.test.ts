@@ -26,6 +26,7 @@ const DEV = {
     "rancher2:apiUrl": "https://rancher.invalid",
     "rancher2:tokenKey": "token-abcde:not-a-real-token",
 };
+const SECRET_KEYS = ["rancher2:tokenKey"];
 
 /** Runs the stack program (index.ts) afresh, as `pulumi up` does. */
 function stackProgram(): any {
@@ -69,7 +70,7 @@ describe("live: the dev stack on the local Docker engine", function () {
     });
 
     it("1. applies: every node sees two connected peers; the volume is started, replica 3, one brick per node, ports pinned", async () => {
-        outputs = await h.apply(stackProgram, DEV);
+        outputs = await h.apply(stackProgram, DEV, SECRET_KEYS);
         image = h.find("gluster-image-local").outputs.imageName;
         for (const node of NODES) {
             assert.strictEqual(await gx(docker, node, "peer status", "count(//peer)"), "2", `${node}'s peers`);
@@ -121,7 +122,7 @@ describe("live: the dev stack on the local Docker engine", function () {
     it("3. re-apply changes nothing and runs nothing; every script run again succeeds and changes nothing", async () => {
         const id = await volumeId();
         const mark = h.log.length;
-        const again = await h.apply(stackProgram, DEV);
+        const again = await h.apply(stackProgram, DEV, SECRET_KEYS);
         assert.deepStrictEqual(again, outputs);
         const ops = h.since(mark);
         assert.ok(ops.length > 20);
@@ -141,12 +142,28 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.strictEqual(await clientSh("cat /mnt/my_vol/hello.txt"), "hello");
     });
 
+    it("3b. a changed option is applied in place, and an option taken out of the config is reset", async () => {
+        const option = (name: string) => gx(docker, "gluster-0", "volume info my_vol", `string(//volume/options/option[name='${name}']/value)`);
+        const id = await volumeId();
+        let mark = h.log.length;
+        await h.apply(stackProgram, { ...DEV, "glusterfs:volumeOptions": { "network.ping-timeout": "20" } }, SECRET_KEYS);
+        assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name} ${e.script}`), ["update gluster-volume update"]);
+        assert.strictEqual(await option("network.ping-timeout"), "20");
+        mark = h.log.length;
+        await h.apply(stackProgram, DEV, SECRET_KEYS);
+        assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => e.name), ["gluster-volume"]);
+        assert.strictEqual(await option("network.ping-timeout"), "", "the option was not reset");
+        assert.strictEqual(await option("cluster.server-quorum-type"), "server");
+        assert.strictEqual(await volumeId(), id);
+        assert.strictEqual(await gx(docker, "gluster-0", "volume info my_vol", "string(//volume/statusStr)"), "Started");
+    });
+
     it("4. replacing one node's container keeps its UUID; the cluster, the volume and the files come back", async () => {
         const oldId = h.find("gluster-gluster-1").id;
         const id = await volumeId();
         h.taint("gluster-gluster-1");
         const mark = h.log.length;
-        await h.apply(stackProgram, DEV);
+        await h.apply(stackProgram, DEV, SECRET_KEYS);
         const changed = h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`);
         // Old container first (its name is fixed), then the new one; the ready command follows it.
         assert.deepStrictEqual(changed, ["delete gluster-gluster-1", "replace gluster-gluster-1", "replace gluster-ready-gluster-1", "delete gluster-ready-gluster-1"]);

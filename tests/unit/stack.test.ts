@@ -8,7 +8,7 @@ const INDEX = path.resolve(__dirname, "..", "..", "index");
 
 async function runStack(config: Record<string, unknown>) {
     return runProgram(() => {
-        for (const [k, v] of Object.entries(config)) pulumi.runtime.setConfig(k, typeof v === "string" ? v : JSON.stringify(v));
+        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
         delete require.cache[require.resolve(INDEX)];
         return require(INDEX);
     });

@@ -99,11 +99,14 @@ export class Harness {
 
     /**
      * Runs `program` as one `pulumi up`. `config` is the stack config (`ns:key` → value;
-     * objects are passed as JSON, as Pulumi stores them). Returns the stack outputs.
+     * objects are passed as JSON, as Pulumi stores them), `secretKeys` the keys set with
+     * --secret. Returns the stack outputs.
      */
-    async apply(program: () => any, config: Record<string, unknown> = {}): Promise<Record<string, any>> {
+    async apply(program: () => any, config: Record<string, unknown> = {}, secretKeys: string[] = []): Promise<Record<string, any>> {
         const opts = new Map<string, Options>();
         const seen: string[] = [];
+        // Registrations in flight: like the engine, a failed run waits for them to finish.
+        const inFlight = new Set<Promise<unknown>>();
         const pendingDeletes: Applied[] = [];
         let failure: Error | undefined;
 
@@ -112,11 +115,15 @@ export class Harness {
                 newResource: async (args) => {
                     const key = `${args.type}::${args.name}`;
                     seen.push(key);
+                    const work = this.register(key, args, opts.get(key) ?? { deleteBeforeReplace: false, replaceOnChanges: [], retainOnDelete: false, protect: false }, pendingDeletes);
+                    inFlight.add(work);
                     try {
-                        return await this.register(key, args, opts.get(key) ?? { deleteBeforeReplace: false, replaceOnChanges: [], retainOnDelete: false, protect: false }, pendingDeletes);
+                        return await work;
                     } catch (e) {
                         failure = failure ?? (e as Error);
                         throw e;
+                    } finally {
+                        inFlight.delete(work);
                     }
                 },
                 call: (args) => {
@@ -127,9 +134,11 @@ export class Harness {
             this.stack,
             false,
         );
-        for (const [k, v] of Object.entries(config)) {
-            pulumi.runtime.setConfig(k, typeof v === "string" ? v : JSON.stringify(v));
-        }
+        // The whole config is replaced: a key from an earlier run must not leak into this one.
+        pulumi.runtime.setAllConfig(
+            Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+            secretKeys,
+        );
 
         let outputs: Record<string, any> = {};
         // What this run registered is known even when it fails, so destroy can clean it up.
@@ -162,6 +171,7 @@ export class Harness {
                     return program();
                 })) as Record<string, any>) ?? {};
         } catch (e) {
+            while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
             remember();
             throw failure ?? e;
         }
