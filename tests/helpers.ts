@@ -124,3 +124,13 @@ export async function runProgram<T extends Record<string, any>>(
     });
     return { rec, outputs: (outputs ?? {}) as Record<string, any> };
 }
+
+/** Three nodes on remote hosts 10.10.0.1-3 (g1..g3), each with an SSH connection, for host-mode tests. */
+export function threeRemoteNodes() {
+    const privateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----";
+    return [1, 2, 3].map((i) => ({
+        name: `g${i}`,
+        address: `10.10.0.${i}`,
+        host: { dockerHost: `ssh://root@10.10.0.${i}`, ssh: { host: `10.10.0.${i}`, privateKey } },
+    }));
+}

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { MANAGED_OPTIONS_KEY } from "../../components/scripts";
 import { shq } from "../../components/shell";
-import { Recorder, runProgram } from "../helpers";
+import { Recorder, runProgram, threeRemoteNodes } from "../helpers";
 
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
 const T = {
@@ -247,12 +247,7 @@ describe("GlusterCluster options", () => {
     });
 
     it("makes the firewall follow the pinned brick range (host mode)", async () => {
-        const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----";
-        const nodes = [1, 2, 3].map((i) => ({
-            name: `g${i}`,
-            address: `10.10.0.${i}`,
-            host: { dockerHost: `ssh://root@10.10.0.${i}`, ssh: { host: `10.10.0.${i}`, privateKey: key } },
-        }));
+        const nodes = threeRemoteNodes();
         const { rec } = await build({ networkMode: "host", nodes, brickPorts: { base: 50000, max: 50019 }, firewall: { backend: "iptables" } });
         for (const i of [1, 2, 3]) {
             const fw = rec.named(`gluster-firewall-10.10.0.${i}`).inputs.create as string;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rancher2 from "@pulumi/rancher2";
 import { GlusterCluster, GlusterClusterArgs, findProblems } from "../../components";
 import { MOUNT_CONTRACT_KEYS } from "../../components/rancher";
-import { runProgram } from "../helpers";
+import { runProgram, threeRemoteNodes } from "../helpers";
 
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
 const CM = "rancher2:index/configMapV2:ConfigMapV2";
@@ -88,12 +88,7 @@ describe("Rancher: the published mount contract", () => {
     });
 
     it("adds the cluster's node addresses from ClusterSync to auth.allow and to the firewall's client sources", async () => {
-        const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----";
-        const nodes = [1, 2, 3].map((i) => ({
-            name: `g${i}`,
-            address: `10.10.0.${i}`,
-            host: { dockerHost: `ssh://root@10.10.0.${i}`, ssh: { host: `10.10.0.${i}`, privateKey: key } },
-        }));
+        const nodes = threeRemoteNodes();
         const { rec } = await build({
             networkMode: "host",
             nodes,
