@@ -37,14 +37,14 @@ export const NFT_TABLE = "glusterfs";
  * Where the firewalld backend records the rich rules it added (firewalld has no rule
  * comments); GLUSTERFS_CLUSTER_STATE_DIR on the host overrides it.
  */
-export const STATE_DIR = "/var/lib/glusterfs-cluster";
+export const RECORD_DIR = "/var/lib/glusterfs-cluster";
 export const UFW_COMMENT = "glusterfs-cluster";
 
 /** Shell helpers shared by the backends; `host` names the host in every message. */
 const prelude = (host: string) => `set -eu
 host=${shq(host)}
 die() { echo "error on host $host: $*" >&2; exit 1; }
-state_dir=\${GLUSTERFS_CLUSTER_STATE_DIR:-${STATE_DIR}}
+state_dir=\${GLUSTERFS_CLUSTER_STATE_DIR:-${RECORD_DIR}}
 # ipv4 NAME-OR-ADDRESS-OR-CIDR: prints it as an IPv4 address or CIDR, resolving names.
 ipv4() {
   case $1 in

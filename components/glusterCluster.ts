@@ -181,8 +181,10 @@ export class GlusterCluster extends pulumi.ComponentResource {
 
         // Nodes beyond the first three join the pool, not the volume.
         finished.push(volume.stdout);
-        let previous: pulumi.Resource = volume;
-        const extraProbes = extraNodes.map((node) => (previous = probe(`${name}-probe-${node.name}`, [node], [previous])));
+        const extraProbes: pulumi.Resource[] = [];
+        for (const node of extraNodes) {
+            extraProbes.push(probe(`${name}-probe-${node.name}`, [node], [extraProbes[extraProbes.length - 1] ?? volume]));
+        }
         rancher?.publish([volume, ...extraProbes]);
 
         // Outputs resolve once the volume is started and every node is in the pool, so a

@@ -33,7 +33,6 @@ export interface ClusterSpec {
     nodes: NodeSpec[];
     hosts: HostSpec[];
     image?: string;
-    dataRoot: string;
     deleteDataOnDestroy: boolean;
     /** Options set on the volume (sorted by key); `auth.allow` is added by the component when clientCidrs is set. */
     volumeOptions: Record<string, string>;
@@ -105,7 +104,6 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         nodes,
         hosts: [...hosts.values()],
         image: args.image,
-        dataRoot: args.dataRoot ?? DEFAULTS.dataRoot,
         deleteDataOnDestroy: args.deleteDataOnDestroy ?? false,
         volumeOptions: sortedRecord({ ...DEFAULTS.volumeOptions, ...(args.volumeOptions ?? {}) }),
         clientCidrs: [...(args.clientCidrs ?? [])],

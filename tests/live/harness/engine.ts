@@ -54,8 +54,6 @@ export interface LogEntry {
     script?: "create" | "update" | "delete";
 }
 
-const COMPONENT_TYPES = new Set(["pulumi:pulumi:Stack"]);
-
 export class Harness {
     /** What exists now, by `type::name`. */
     readonly state = new Map<string, Applied>();
@@ -206,7 +204,8 @@ export class Harness {
 
     private async register(key: string, args: pulumi.runtime.MockResourceArgs, o: Options, pendingDeletes: Applied[]): Promise<{ id: string; state: any }> {
         const inputs = unwrapSecrets(args.inputs ?? {});
-        if (args.custom === false || COMPONENT_TYPES.has(args.type) || !args.type.includes(":") ) {
+        // Components (and the stack itself) have nothing to apply.
+        if (args.custom === false || args.type === "pulumi:pulumi:Stack") {
             return { id: "", state: {} };
         }
         const providerId = args.provider ? args.provider.slice(args.provider.lastIndexOf("::") + 2) : undefined;
