@@ -5,16 +5,29 @@ import { HostSpec } from "./spec";
 /** What a host command does; the same shape for local and remote hosts. */
 export interface HostCommandArgs {
     create: pulumi.Input<string>;
-    /** Defaults to `create`: every script is idempotent, and a changed trigger must update, not replace. */
+    /**
+     * Defaults to `create`: every script is idempotent, so an input change (an update in
+     * place) runs it again. A changed trigger *replaces* the command (the command SDK adds
+     * replaceOnChanges ["triggers[*]"]): its create runs, and its delete, if any, runs too.
+     */
     update?: pulumi.Input<string>;
     delete?: pulumi.Input<string>;
     triggers?: pulumi.Input<any[]>;
 }
 
 /**
+ * The local engine's commands pin the Docker CLI to the engine the Docker provider uses:
+ * DOCKER_HOST, else the default socket. The provider ignores `docker context use`; so must
+ * the CLI.
+ */
+const LOCAL_ENVIRONMENT = { DOCKER_CONTEXT: "default" };
+
+/**
  * Declares a command that runs on `host`: `local.Command` for the local Docker engine's
  * machine, `remote.Command` over SSH for a remote host. The SSH key is a secret and never
  * reaches a log: the scripts do not print it, and remote commands receive no environment.
+ * No script reads the previous run's output, so none is sent (a stock sshd refuses it with
+ * a warning per command).
  */
 export function hostCommand(
     name: string,
@@ -27,9 +40,10 @@ export function hostCommand(
         update: args.update ?? args.create,
         ...(args.delete !== undefined ? { delete: args.delete } : {}),
         ...(args.triggers !== undefined ? { triggers: args.triggers } : {}),
+        addPreviousOutputInEnv: false,
     };
     if (!host.ssh) {
-        return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"] }, opts);
+        return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"], environment: LOCAL_ENVIRONMENT }, opts);
     }
     return new command.remote.Command(
         name,

@@ -4,6 +4,7 @@ import { GlusterClusterArgs } from "./args";
 import { hostCommand } from "./commands";
 import { clusterLabels, containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
 import { firewallApplyScript, firewallRemoveScript } from "./firewall";
+import { engineScript, platformFromOutput } from "./engine";
 import { imageBuildContext, projectImageName } from "./image";
 import { clientDockerArgs, CLIENT_DOCKER_NOTE, mountInfo } from "./mount";
 import { declareRancher } from "./rancher";
@@ -73,7 +74,8 @@ export class GlusterCluster extends pulumi.ComponentResource {
                 { parent: this },
             );
             providers.set(host.key, provider);
-            images.set(host.key, this.declareImage(spec, host, provider));
+            const engine = hostCommand(`${name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent: this });
+            images.set(host.key, this.declareImage(spec, host, provider, engine.stdout.apply(platformFromOutput)));
         }
         const onHost = (host: HostSpec): pulumi.CustomResourceOptions => ({ parent: this, provider: providers.get(host.key) });
 
@@ -216,7 +218,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
     }
 
     /** The image on one host: the project's image built there, or the named image pulled there. */
-    private declareImage(spec: ClusterSpec, host: HostSpec, provider: docker.Provider): pulumi.Output<string> {
+    private declareImage(spec: ClusterSpec, host: HostSpec, provider: docker.Provider, platform: pulumi.Output<string>): pulumi.Output<string> {
         const opts = { parent: this, provider };
         if (spec.image) {
             const remote = new docker.RemoteImage(`${spec.name}-image-${host.id}`, { name: spec.image, keepLocally: true }, opts);
@@ -224,7 +226,8 @@ export class GlusterCluster extends pulumi.ComponentResource {
         }
         const built = new docker.Image(
             `${spec.name}-image-${host.id}`,
-            { imageName: projectImageName(), build: imageBuildContext(), skipPush: true },
+            // Built for the target engine's platform, not for the machine running pulumi.
+            { imageName: projectImageName(), build: { ...imageBuildContext(), platform }, skipPush: true },
             opts,
         );
         return built.imageName;

@@ -51,7 +51,7 @@ async function volumeId(node = "gluster-0"): Promise<string> {
 
 describe("live: the dev stack on the local Docker engine", function () {
     this.timeout(600_000);
-    const h = new Harness("glusterfs", "live", RANCHER_DIR);
+    const h = new Harness("glusterfs", "live", { rancherDir: RANCHER_DIR });
     let outputs: Record<string, any>;
     let image: string;
     const uuids: Record<string, string> = {};
@@ -165,8 +165,10 @@ describe("live: the dev stack on the local Docker engine", function () {
         const mark = h.log.length;
         await h.apply(stackProgram, DEV, SECRET_KEYS);
         const changed = h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`);
-        // Old container first (its name is fixed), then the new one; the ready command follows it.
-        assert.deepStrictEqual(changed, ["delete gluster-gluster-1", "replace gluster-gluster-1", "replace gluster-ready-gluster-1", "delete gluster-ready-gluster-1"]);
+        // Delete-before-replace, as the engine orders it: first the dependent that would be
+        // replaced (the ready command's trigger is the container's id), then the container;
+        // the new container, then the ready command again when its registration arrives.
+        assert.deepStrictEqual(changed, ["delete gluster-ready-gluster-1", "delete gluster-gluster-1", "replace gluster-gluster-1", "create gluster-ready-gluster-1"]);
         assert.notStrictEqual(h.find("gluster-gluster-1").id, oldId);
         assert.strictEqual(await nodeUuid(docker, "gluster-1"), uuids["gluster-1"]);
         for (const node of NODES) {

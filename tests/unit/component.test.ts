@@ -65,12 +65,12 @@ describe("GlusterCluster (container mode, local engine)", () => {
             [T.network]: 1,
             [T.volume]: 9,
             [T.container]: 3,
-            // 3 ready, pool, probe-back, volume
-            [T.local]: 6,
+            // engine, 3 ready, pool, probe-back, volume
+            [T.local]: 7,
         });
         assert.deepStrictEqual(
             rec.ofType(T.local).map((r) => r.name).sort(),
-            ["gluster-pool", "gluster-probe-back", "gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2", "gluster-volume"],
+            ["gluster-engine-local", "gluster-pool", "gluster-probe-back", "gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2", "gluster-volume"],
         );
     });
 
@@ -116,9 +116,10 @@ describe("GlusterCluster (container mode, local engine)", () => {
         ]);
     });
 
-    it("builds the project's image locally, without pushing", () => {
+    it("builds the project's image locally, without pushing, for the platform its engine reports", () => {
         const img = rec.ofType(T.image)[0];
         assert.strictEqual(img.inputs.skipPush, true);
+        assert.strictEqual(img.inputs.build.platform, "linux/amd64");
         assert.strictEqual(img.inputs.build.context, "docker/glusterfs");
         assert.strictEqual(img.inputs.build.dockerfile, "docker/glusterfs/Dockerfile");
     });
@@ -159,10 +160,12 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.match(rec.named("gluster-volume").inputs.delete, /tx volume delete my_vol/);
     });
 
-    it("gives every command an update equal to its create, so a trigger change re-runs it instead of replacing it", () => {
+    it("gives every command an update equal to its create (an input change re-runs the idempotent script), no previous output, and the provider's Docker engine", () => {
         for (const r of rec.ofType(T.local)) {
             assert.strictEqual(r.inputs.update, r.inputs.create, r.name);
             assert.deepStrictEqual(r.inputs.interpreter, ["/bin/sh", "-c"], r.name);
+            assert.strictEqual(r.inputs.addPreviousOutputInEnv, false, r.name);
+            assert.deepStrictEqual(r.inputs.environment, { DOCKER_CONTEXT: "default" }, r.name);
         }
     });
 

@@ -1,19 +1,65 @@
 /**
- * The Docker resources the component declares, applied through the real Docker engine the
- * way @pulumi/docker 5.x (the kreuzwerker provider) applies them. Each translation covers
- * exactly the arguments the component sets; any other argument fails the run.
+ * The Docker resources, applied through the real Docker engine the way @pulumi/docker 5.x
+ * applies them: `Container`, `Volume`, `Network` and `RemoteImage` are bridged from
+ * terraform-provider-docker v4.5.0 (internal/provider/resource_docker_*.go), `Image` is the
+ * provider's native build (provider/image.go). Each translation covers exactly the
+ * arguments the component sets; any other argument fails the run. The Docker endpoint is
+ * the provider's `host`, else DOCKER_HOST, else the default socket (never the CLI's
+ * current context); `ssh://` endpoints dial through the runner's `ssh`, as the provider does.
  */
+import * as util from "util";
+import type { Applied } from "./engine";
+import { Diff, InitError, ProviderContext, ProviderImpl } from "./providers";
 import { check, run } from "./run";
 import { Strict } from "./strict";
 
-export type DockerHost = string | undefined;
-
-export function dockerArgv(host: DockerHost, ...args: string[]): string[] {
-    return host ? ["docker", "-H", host, ...args] : ["docker", ...args];
+export function dockerArgv(endpoint: string, ...args: string[]): string[] {
+    return ["docker", "-H", endpoint, ...args];
 }
 
-/** docker.Image with a local build (skipPush): `docker build`. Delete keeps the image, as the provider does. */
-export async function applyImage(host: DockerHost, s: Strict): Promise<{ id: string; outputs: Record<string, unknown> }> {
+const same = (a: unknown, b: unknown) => util.isDeepStrictEqual(a, b);
+
+/** Keys whose change is an in-place update rather than a replacement (the TF schema's non-ForceNew ones). */
+const CONTAINER_IN_PLACE = new Set([
+    "restart", "maxRetryCount", "memory", "memorySwap", "cpuShares", "cpuSet",
+    "tmpfs", "healthcheck", "wait", "waitTimeout", "mustRun", "destroyGraceSeconds",
+    "rm", "start", "attach", "logs", "removeVolumes", "init",
+]);
+
+function changedKeys(old: Record<string, any>, goal: Record<string, any>): string[] {
+    return [...new Set([...Object.keys(old), ...Object.keys(goal)])].filter((k) => !same(old[k], goal[k]));
+}
+
+/** A diff where every changed key replaces, except those in `inPlace`. */
+function schemaDiff(old: Applied, goal: Applied, inPlace: Set<string> = new Set()): Diff {
+    const keys = changedKeys(old.inputs, goal.inputs);
+    if (keys.length === 0) return { kind: "same", keys: [] };
+    const replacing = keys.filter((k) => !inPlace.has(k));
+    return replacing.length > 0 ? { kind: "replace", keys: replacing } : { kind: "update", keys: [] };
+}
+
+// ---- the provider resource ----
+
+function readProvider(s: Strict): { host?: string } {
+    const host = s.optionalString("host");
+    s.optionalString("version");
+    s.done();
+    return { host };
+}
+
+const providerResource: ProviderImpl = {
+    check: (g) => void readProvider(new Strict(g.inputs, `${g.type} ${g.name}`)),
+    // DiffConfig: no provider setting of @pulumi/docker forces a replacement (no ForcesProviderReplace).
+    diff: (_c, old, goal) => (same(old.inputs, goal.inputs) ? { kind: "same", keys: [] } : { kind: "update", keys: [] }),
+    replacesWhenUnknown: () => false,
+    create: async (_c, g) => ({ id: `${g.name}-provider-id`, outputs: {} }),
+    update: async () => ({ outputs: {} }),
+    delete: async () => undefined,
+};
+
+// ---- docker.Image (native) ----
+
+function readImage(s: Strict) {
     const imageName = s.string("imageName");
     // Whether `pulumi preview` builds too; an apply builds either way.
     s.optionalBool("buildOnPreview");
@@ -21,66 +67,190 @@ export async function applyImage(host: DockerHost, s: Strict): Promise<{ id: str
     const build = s.object("build");
     const context = build.string("context");
     const dockerfile = build.optionalString("dockerfile");
+    const platform = build.optionalString("platform");
     build.done();
     s.done();
-    await check(dockerArgv(host, "build", "-q", "-t", imageName, ...(dockerfile ? ["-f", dockerfile] : []), context));
-    const id = await check(dockerArgv(host, "image", "inspect", "-f", "{{.Id}}", imageName));
-    return { id, outputs: { imageName, context, dockerfile, repoDigest: id } };
-}
-
-/** docker.RemoteImage: the image must be present or pullable. keepLocally keeps it on delete. */
-export async function applyRemoteImage(host: DockerHost, s: Strict): Promise<{ id: string; outputs: Record<string, unknown> }> {
-    const name = s.string("name");
-    const keepLocally = s.optionalBool("keepLocally");
-    s.done();
-    let id = (await run(dockerArgv(host, "image", "inspect", "-f", "{{.Id}}", name))).stdout.trim();
-    if (!id) {
-        await check(dockerArgv(host, "pull", name), { timeoutMs: 300_000 });
-        id = await check(dockerArgv(host, "image", "inspect", "-f", "{{.Id}}", name));
+    if (!platform) {
+        throw new Error(
+            `${s.where}: build.platform is unset; the provider would build for the architecture of the machine running pulumi (linux/<GOARCH>), not for the target host`,
+        );
     }
-    return { id: `${id}${name}`, outputs: { name, keepLocally, imageId: id, repoDigest: id } };
+    return { imageName, context, dockerfile, platform };
 }
 
-export async function applyNetwork(host: DockerHost, s: Strict): Promise<{ id: string; outputs: Record<string, unknown> }> {
+const image: ProviderImpl = {
+    check: (g) => void readImage(new Strict(g.inputs, `${g.type} ${g.name}`)),
+    // The provider's Diff never replaces: any change rebuilds in place.
+    diff: (_c, old, goal) => (same(old.inputs, goal.inputs) ? { kind: "same", keys: [] } : { kind: "update", keys: [] }),
+    replacesWhenUnknown: () => false,
+    async create(ctx, g) {
+        return { id: readImage(new Strict(g.inputs, g.name)).imageName, outputs: await buildImage(ctx, g) };
+    },
+    update: async (ctx, _old, g) => ({ outputs: await buildImage(ctx, g) }),
+    // Delete is a no-op: the built image stays.
+    delete: async () => undefined,
+};
+
+async function buildImage(ctx: ProviderContext, g: Applied): Promise<Record<string, any>> {
+    const { imageName, context, dockerfile, platform } = readImage(new Strict(g.inputs, `${g.type} ${g.name}`));
+    const endpoint = ctx.dockerEndpoint(g.provider);
+    await check(dockerArgv(endpoint, "build", "-q", "--platform", platform, "-t", imageName, ...(dockerfile ? ["-f", dockerfile] : []), context), { timeoutMs: 900_000 });
+    return { imageName, context, dockerfile, platform, repoDigest: "" };
+}
+
+// ---- docker.RemoteImage ----
+
+function readRemoteImage(s: Strict) {
+    const name = s.string("name");
+    const keepLocally = s.optionalBool("keepLocally") ?? false;
+    s.done();
+    return { name, keepLocally };
+}
+
+const remoteImage: ProviderImpl = {
+    check: (g) => void readRemoteImage(new Strict(g.inputs, `${g.type} ${g.name}`)),
+    diff: (_c, old, goal) => schemaDiff(old, goal, new Set(["keepLocally"])),
+    replacesWhenUnknown: (_old, keys) => keys.includes("name"),
+    async create(ctx, g) {
+        const { name } = readRemoteImage(new Strict(g.inputs, g.name));
+        const endpoint = ctx.dockerEndpoint(g.provider);
+        let id = (await run(dockerArgv(endpoint, "image", "inspect", "-f", "{{.Id}}", name))).stdout.trim();
+        if (!id) {
+            await check(dockerArgv(endpoint, "pull", name), { timeoutMs: 300_000 });
+            id = await check(dockerArgv(endpoint, "image", "inspect", "-f", "{{.Id}}", name));
+        }
+        return { id: `${id}${name}`, outputs: { imageId: id, repoDigest: id } };
+    },
+    update: async (_c, old) => ({ outputs: old.outputs }),
+    async delete(ctx, old) {
+        const { name, keepLocally } = readRemoteImage(new Strict(old.inputs, old.name));
+        if (!keepLocally) await check(dockerArgv(ctx.dockerEndpoint(old.provider), "rmi", name));
+        return undefined;
+    },
+};
+
+// ---- docker.Volume ----
+
+function readVolume(s: Strict) {
+    const name = s.string("name");
+    const labels = s.optionalLabels("labels");
+    s.done();
+    return { name, labels };
+}
+
+const volume: ProviderImpl = {
+    check: (g) => void readVolume(new Strict(g.inputs, `${g.type} ${g.name}`)),
+    diff: (_c, old, goal) => schemaDiff(old, goal),
+    replacesWhenUnknown: () => true,
+    async create(ctx, g) {
+        const { name, labels } = readVolume(new Strict(g.inputs, g.name));
+        const id = await check(dockerArgv(ctx.dockerEndpoint(g.provider), "volume", "create", ...labelFlags(labels), name));
+        return { id, outputs: { mountpoint: `/var/lib/docker/volumes/${name}/_data` } };
+    },
+    update: async (_c, old) => ({ outputs: old.outputs }),
+    async delete(ctx, old) {
+        // Forced removal, retried for 30 s while the volume is in use; any other error fails.
+        const argv = dockerArgv(ctx.dockerEndpoint(old.provider), "volume", "rm", "-f", old.inputs.name);
+        await retryWhile(argv, /volume is in use/, 30_000, `Error deleting volume ${old.inputs.name}`);
+        return undefined;
+    },
+    async read(ctx, old) {
+        const r = await run(dockerArgv(ctx.dockerEndpoint(old.provider), "volume", "inspect", old.inputs.name));
+        return r.code === 0 ? old : undefined;
+    },
+};
+
+// ---- docker.Network ----
+
+function readNetwork(s: Strict) {
     const name = s.string("name");
     const driver = s.optionalString("driver") ?? "bridge";
     const labels = s.optionalLabels("labels");
     s.done();
-    const id = await check(dockerArgv(host, "network", "create", "--driver", driver, ...labels.flatMap((l) => ["--label", `${l.label}=${l.value}`]), name));
-    return { id, outputs: { name, driver } };
+    return { name, driver, labels };
 }
 
-export async function applyVolume(host: DockerHost, s: Strict): Promise<{ id: string; outputs: Record<string, unknown> }> {
-    const name = s.string("name");
-    const labels = s.optionalLabels("labels");
-    s.done();
-    const id = await check(dockerArgv(host, "volume", "create", ...labels.flatMap((l) => ["--label", `${l.label}=${l.value}`]), name));
-    return { id, outputs: { name, mountpoint: `/var/lib/docker/volumes/${name}/_data` } };
+const network: ProviderImpl = {
+    check: (g) => void readNetwork(new Strict(g.inputs, `${g.type} ${g.name}`)),
+    diff: (_c, old, goal) => schemaDiff(old, goal),
+    replacesWhenUnknown: () => true,
+    async create(ctx, g) {
+        const { name, driver, labels } = readNetwork(new Strict(g.inputs, g.name));
+        const id = await check(dockerArgv(ctx.dockerEndpoint(g.provider), "network", "create", "--driver", driver, ...labelFlags(labels), name));
+        return { id, outputs: {} };
+    },
+    update: async (_c, old) => ({ outputs: old.outputs }),
+    async delete(ctx, old) {
+        const endpoint = ctx.dockerEndpoint(old.provider);
+        // Any inspect error counts as already removed; active endpoints are waited out for 30 s.
+        if ((await run(dockerArgv(endpoint, "network", "inspect", old.id))).code !== 0) return undefined;
+        await retryWhile(dockerArgv(endpoint, "network", "rm", old.id), /has active endpoints/, 30_000, `Error deleting network ${old.inputs.name}`);
+        return undefined;
+    },
+};
+
+function labelFlags(labels: Array<{ label: string; value: string }>): string[] {
+    return labels.flatMap((l) => ["--label", `${l.label}=${l.value}`]);
 }
 
-/** docker.Container: `docker run -d` with each argument translated to its flag. */
-export async function applyContainer(host: DockerHost, s: Strict): Promise<{ id: string; outputs: Record<string, unknown> }> {
-    const argv = ["run", "-d"];
+/** Runs `argv` until it succeeds, retrying (first after 2 s, then 5 s apart) while its error matches `busy`. */
+async function retryWhile(argv: string[], busy: RegExp, limitMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    let wait = 2000;
+    for (;;) {
+        const r = await run(argv);
+        if (r.code === 0) return;
+        const err = (r.stderr || r.stdout).trim();
+        if (!busy.test(err)) throw new Error(`${what}: ${err}`);
+        if (Date.now() + wait > deadline) throw new Error(`${what}: timeout while waiting for state to become 'removed' (last error: ${err})`);
+        await new Promise((res) => setTimeout(res, wait));
+        wait = 5000;
+    }
+}
+
+// ---- docker.Container ----
+
+interface ContainerSpec {
+    name: string;
+    /** `docker create` arguments, without the image. */
+    argv: string[];
+    image: string;
+    restart: string;
+    mustRun: boolean;
+    destroyGraceSeconds: number;
+}
+
+function readContainer(s: Strict): ContainerSpec {
+    const argv: string[] = [];
     const name = s.string("name");
     argv.push("--name", name);
     const image = s.string("image");
-    const restart = s.optionalString("restart");
-    if (restart) argv.push("--restart", restart);
+    const restart = s.optionalString("restart") ?? "no";
+    argv.push("--restart", restart);
     const caps = s.optionalObject("capabilities");
     if (caps) {
-        for (const c of caps.stringList("adds")) argv.push("--cap-add", c);
+        for (const c of caps.optionalStringList("adds")) argv.push("--cap-add", c);
+        for (const c of caps.optionalStringList("drops")) argv.push("--cap-drop", c);
         caps.done();
     }
     if (s.optionalBool("privileged")) argv.push("--privileged");
+    for (const d of s.optionalObjectList("devices")) {
+        const host = d.string("hostPath");
+        const target = d.optionalString("containerPath") ?? host;
+        const perms = d.optionalString("permissions") ?? "rwm";
+        d.done();
+        argv.push("--device", `${host}:${target}:${perms}`);
+    }
     for (const e of s.optionalStringList("envs")) argv.push("--env", e);
-    for (const [path, options] of Object.entries(s.optionalStringMap("tmpfs"))) argv.push("--tmpfs", `${path}:${options}`);
+    for (const [p, options] of Object.entries(s.optionalStringMap("tmpfs"))) argv.push("--tmpfs", options ? `${p}:${options}` : p);
     for (const v of s.optionalObjectList("volumes")) {
         const target = v.string("containerPath");
         const source = v.optionalString("volumeName") ?? v.optionalString("hostPath");
         if (!source) throw new Error(`${v.where}: needs volumeName or hostPath`);
+        const readOnly = v.optionalBool("readOnly");
         v.done();
         // The provider passes these as Binds, which creates a missing host path.
-        argv.push("--volume", `${source}:${target}`);
+        argv.push("--volume", `${source}:${target}${readOnly ? ":ro" : ""}`);
     }
     for (const h of s.optionalObjectList("hosts")) {
         argv.push("--add-host", `${h.string("host")}:${h.string("ip")}`);
@@ -105,33 +275,97 @@ export async function applyContainer(host: DockerHost, s: Strict): Promise<{ id:
         const tests = hc.stringList("tests");
         if (tests[0] !== "CMD-SHELL" || tests.length !== 2) throw new Error(`${hc.where}: only ["CMD-SHELL", cmd] is translated`);
         argv.push("--health-cmd", tests[1]);
-        const interval = hc.optionalString("interval");
-        if (interval) argv.push("--health-interval", interval);
-        const timeout = hc.optionalString("timeout");
-        if (timeout) argv.push("--health-timeout", timeout);
-        const startPeriod = hc.optionalString("startPeriod");
-        if (startPeriod) argv.push("--health-start-period", startPeriod);
+        const flag = (key: string, f: string) => {
+            const v = hc.optionalString(key);
+            if (v) argv.push(f, v);
+        };
+        flag("interval", "--health-interval");
+        flag("timeout", "--health-timeout");
+        flag("startPeriod", "--health-start-period");
         const retries = hc.optionalNumber("retries");
         if (retries !== undefined) argv.push("--health-retries", String(retries));
         hc.done();
     }
     for (const l of s.optionalLabels("labels")) argv.push("--label", `${l.label}=${l.value}`);
+    const stopSignal = s.optionalString("stopSignal");
+    if (stopSignal) argv.push("--stop-signal", stopSignal);
+    const logDriver = s.optionalString("logDriver");
+    if (logDriver) argv.push("--log-driver", logDriver);
+    for (const [k, v] of Object.entries(s.optionalStringMap("logOpts"))) argv.push("--log-opt", `${k}=${v}`);
     if (s.optionalBool("wait") === true) throw new Error(`${s.where}: wait: true is not translated (the component polls itself)`);
+    const mustRun = s.optionalBool("mustRun") ?? true;
+    const destroyGraceSeconds = s.optionalNumber("destroyGraceSeconds") ?? 0;
     s.done();
-    argv.push(image);
-    const id = await check(dockerArgv(host, ...argv));
-    return { id, outputs: { name, image } };
+    return { name, argv, image, restart, mustRun, destroyGraceSeconds };
 }
 
-export async function deleteContainer(host: DockerHost, id: string): Promise<void> {
-    // The provider stops the container and removes it with its anonymous volumes.
-    await run(dockerArgv(host, "rm", "-f", "-v", id));
-}
+const container: ProviderImpl = {
+    check: (g) => void readContainer(new Strict(g.inputs, `${g.type} ${g.name}`)),
+    diff(_c, old, goal) {
+        const d = schemaDiff(old, goal, CONTAINER_IN_PLACE);
+        // A refresh that found the container stopped recorded must_run=false: the next update starts it.
+        if (d.kind === "same" && old.drift?.mustRun === false && (goal.inputs.mustRun ?? true)) return { kind: "update", keys: [] };
+        return d;
+    },
+    replacesWhenUnknown: (_old, keys) => keys.some((k) => !CONTAINER_IN_PLACE.has(k)),
+    // pulumi-docker declares DeleteBeforeReplace for docker_container.
+    deleteBeforeReplace: () => true,
+    async create(ctx, g) {
+        const spec = readContainer(new Strict(g.inputs, `${g.type} ${g.name}`));
+        const endpoint = ctx.dockerEndpoint(g.provider);
+        const id = await check(dockerArgv(endpoint, "create", ...spec.argv, spec.image));
+        const started = await run(dockerArgv(endpoint, "start", id));
+        if (started.code !== 0) {
+            throw new InitError(`creating ${g.name}: Unable to start container: ${started.stderr.trim()}`, id, {});
+        }
+        return { id, outputs: {} };
+    },
+    async update(ctx, old, goal) {
+        const endpoint = ctx.dockerEndpoint(goal.provider);
+        const spec = readContainer(new Strict(goal.inputs, `${goal.type} ${goal.name}`));
+        // Only the restart policy (and resource limits) reach the running container; tmpfs,
+        // health check and the rest are recorded and never applied.
+        if (!same(old.inputs.restart, goal.inputs.restart)) await check(dockerArgv(endpoint, "update", "--restart", spec.restart, old.id));
+        if (old.drift?.mustRun === false && spec.mustRun) await check(dockerArgv(endpoint, "start", old.id));
+        return { outputs: old.outputs };
+    },
+    async delete(ctx, old) {
+        const endpoint = ctx.dockerEndpoint(old.provider);
+        const grace = readContainer(new Strict(old.inputs, old.name)).destroyGraceSeconds;
+        const gone = /No such container|is already in progress/i;
+        const stop = await run(dockerArgv(endpoint, "stop", "-t", String(grace), old.id), { timeoutMs: (grace + 60) * 1000 });
+        if (stop.code !== 0 && !/No such container/i.test(stop.stderr)) throw new Error(`Error stopping container ${old.id}: ${stop.stderr.trim()}`);
+        const rm = await run(dockerArgv(endpoint, "rm", "-f", "-v", old.id));
+        if (rm.code !== 0 && !gone.test(rm.stderr)) throw new Error(`Error deleting container ${old.id}: ${rm.stderr.trim()}`);
+        return undefined;
+    },
+    async read(ctx, old) {
+        const r = await run(dockerArgv(ctx.dockerEndpoint(old.provider), "container", "inspect", "-f", "{{.State.Running}}", old.id));
+        if (r.code !== 0) {
+            if (/No such (container|object)/i.test(r.stderr)) return undefined;
+            throw new Error(`reading ${old.name}: ${r.stderr.trim()}`);
+        }
+        // A stopped container with must_run is only marked (must_run=false in state), not deleted (v4.5.0).
+        if (r.stdout.trim() !== "true" && (old.inputs.mustRun ?? true)) return { ...old, drift: { mustRun: false } };
+        return old;
+    },
+};
 
-export async function deleteVolume(host: DockerHost, name: string): Promise<void> {
-    await check(dockerArgv(host, "volume", "rm", name));
-}
-
-export async function deleteNetwork(host: DockerHost, name: string): Promise<void> {
-    await check(dockerArgv(host, "network", "rm", name));
+export function provider(type: string): ProviderImpl {
+    switch (type) {
+        case "pulumi:providers:docker":
+            return providerResource;
+        case "docker:index/image:Image":
+            return image;
+        case "docker:index/remoteImage:RemoteImage":
+            return remoteImage;
+        case "docker:index/volume:Volume":
+            return volume;
+        case "docker:index/network:Network":
+            return network;
+        case "docker:index/container:Container":
+            return container;
+        default:
+            throw new Error(`harness: resource type ${type} is not translated`);
+    }
 }

@@ -1,93 +1,136 @@
 /**
  * A Pulumi engine in miniature for live tests: the program runs under the SDK's mocks, and
- * each registration is *applied for real* (Docker engine, shell, SSH), with the lifecycle
- * of the real providers:
+ * each registration is *applied for real* (Docker engine, shell, SSH) by imitations of the
+ * providers (providers.ts), with the step semantics of the real engine
+ * (pulumi/pulumi pkg/resource/deploy/step_generator.go, step_executor.go; see
+ * shared/notes/provider-semantics.md):
  *
- * - first apply: create; the result's id and outputs are the real ones;
- * - re-apply over unchanged inputs: nothing runs (as a second `pulumi up`);
- * - changed inputs: commands run `update` (or `create` again) in place; a trigger change
- *   replaces them (the command SDKs set replaceOnChanges: ["triggers[*]"]); Docker resources are replaced,
- *   old-before-new with `deleteBeforeReplace`, new-before-old (old deleted at the end) without;
- * - resources no longer declared are deleted at the end, dependents first;
- * - destroy deletes everything in reverse registration order (dependents first), running
- *   command `delete` scripts and honouring `retainOnDelete` and `protect`.
- *
- * Resource options are not given to mocks, so they are learned with a stack transformation.
+ * - a registration is diffed against the previous state (found by URN or by an alias) and
+ *   becomes a same, update, replace or create step; same and update steps write the new
+ *   options (protect, retainOnDelete, replaceOnChanges) and dependencies into state;
+ * - a replacement is create-before-delete (the old resource is deleted at the end of the
+ *   update) unless delete-before-replace is asked for (by the program, or declared by the
+ *   provider, as @pulumi/docker does for containers). Delete-before-replace first deletes
+ *   the dependents whose *property* dependencies point at the replaced resource and whose
+ *   own diff would then replace (calculateDependentReplacements), deepest first; they are
+ *   created again when their registration arrives;
+ * - a provider change never replaces by itself (the providers' DiffConfig never asks for it);
+ * - on the first failed step no new step starts; steps in flight finish; nothing is deleted
+ *   at the end, and the old halves of replacements stay in state to be deleted by the next
+ *   update; a resource whose create left an object behind is kept with an init error;
+ * - the update ends when every registration has finished (not when the outputs resolve);
+ * - deletes (end of an update, destroy) run in parallel by dependency layers, dependents
+ *   first, and stop at the first failure, keeping what remains;
+ * - refresh reads what the providers read.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
-import * as path from "path";
-import * as util from "util";
-import { CommandSpec, readLocal, readRemote, runScript } from "./commands";
-import * as d from "./docker";
-import { check } from "./run";
-import { Strict, unwrapSecrets } from "./strict";
-
-interface Options {
-    deleteBeforeReplace: boolean;
-    /** Property paths whose change forces a replacement (command SDKs set "triggers[*]"). */
-    replaceOnChanges: string[];
-    retainOnDelete: boolean;
-    protect: boolean;
-}
+import { installMonitor, Registration, settle } from "./monitor";
+import { Diff, InitError, providerFor, ProviderContext, Script } from "./providers";
+import { unwrapSecrets } from "./strict";
 
 export interface Applied {
+    urn: string;
     type: string;
     name: string;
+    parent: string;
+    custom: boolean;
     id: string;
     inputs: Record<string, any>;
     outputs: Record<string, any>;
-    /** The Docker host of the resource's provider (Docker resources). */
-    dockerHost?: string;
-    providerId?: string;
-    opts: Options;
+    /** `urn::id` of the explicit provider, "" for the default one. */
+    provider: string;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    protect: boolean;
+    retainOnDelete: boolean;
+    replaceOnChanges: string[];
+    /** The old half of a create-before-delete replacement: deleted at the end of an update. */
+    delete?: boolean;
+    /** Set when a create left an object behind and then failed (the provider's initialization error). */
+    initErrors?: string[];
+    /** What a refresh read that differs from the inputs (e.g. a stopped container's must_run). */
+    drift?: Record<string, unknown>;
 }
 
-export type Op = "create" | "update" | "replace" | "delete" | "same";
+export type Op = "create" | "update" | "replace" | "delete" | "same" | "refresh";
 export interface LogEntry {
     op: Op;
     type: string;
     name: string;
     /** How long the real work took (0 for "same"). */
     ms: number;
+    /** When the work started and ended (ms since the epoch). */
+    start: number;
+    end: number;
     /** For commands: which script ran. */
-    script?: "create" | "update" | "delete";
+    script?: Script;
 }
 
-export class Harness {
-    /** What exists now, by `type::name`. */
-    readonly state = new Map<string, Applied>();
-    /** Registration order of the last run (for deletes: reverse). */
-    private order: string[] = [];
+/** The error a registration gets once an earlier step has failed. */
+export class Canceled extends Error {}
+
+const NO_STEPS = "harness: the engine starts no new step after a failed one";
+
+interface Run {
+    /** URNs registered in this update. */
+    seen: Set<string>;
+    /** URNs claimed from older ones through aliases (old URN → new URN). */
+    aliased: Map<string, string>;
+    failure?: Error;
+}
+
+export class Harness implements ProviderContext {
+    /** The snapshot: live resources, and old halves of replacements (`delete: true`). */
+    private snapshot: Applied[] = [];
     readonly log: LogEntry[] = [];
+    /** Warnings the providers would print (e.g. an environment variable an SSH server refused). */
+    readonly warnings: string[] = [];
     private readonly tainted = new Set<string>();
+    /** The script each command's last create ran (for the log). */
+    private readonly lastCreateScript = new Map<string, Script | undefined>();
 
     /**
-     * @param rancherDir where rancher2 objects are materialized: a ConfigMapV2 becomes one
-     *   file per key under <dir>/<clusterId>/<namespace>/<name>/, as a Kubernetes configMap
-     *   volume projects it. There is no Rancher server here; this is what a workload reads.
+     * @param options.rancherDir where rancher2 objects are materialized (one file per
+     *   ConfigMap key, as a configMap volume projects it).
+     * @param options.rancherNodes what `rancher2.ClusterSync.nodes` reads from the cluster.
      */
     constructor(
-        private readonly project = "glusterfs",
-        private readonly stack = "live",
-        private readonly rancherDir?: string,
+        readonly project = "glusterfs",
+        readonly stack = "live",
+        readonly options: { rancherDir?: string; rancherNodes?: Array<Record<string, unknown>> } = {},
     ) {}
+
+    /** Live resources (not the pending deletes). */
+    private live(): Applied[] {
+        return this.snapshot.filter((a) => !a.delete);
+    }
+
+    byUrn(urn: string): Applied | undefined {
+        return this.live().find((a) => a.urn === urn);
+    }
 
     /** Marks a resource for replacement on the next apply, as `pulumi up --replace` does. */
     taint(name: string): void {
-        const key = [...this.state.keys()].find((k) => k.endsWith(`::${name}`));
-        if (!key) throw new Error(`no resource named ${name}`);
-        this.tainted.add(key);
+        this.tainted.add(this.find(name).urn);
     }
 
     find(name: string): Applied {
-        const a = [...this.state.values()].find((x) => x.name === name);
-        if (!a) throw new Error(`no resource named ${name}; have ${[...this.state.values()].map((x) => x.name).join(", ")}`);
+        const a = this.live().find((x) => x.name === name && x.custom);
+        if (!a) throw new Error(`no resource named ${name}; have ${this.live().filter((x) => x.custom).map((x) => x.name).join(", ")}`);
         return a;
     }
 
+    has(name: string): boolean {
+        return this.live().some((x) => x.name === name && x.custom);
+    }
+
     ofType(type: string): Applied[] {
-        return [...this.state.values()].filter((a) => a.type === type);
+        return this.live().filter((a) => a.type === type);
+    }
+
+    /** Resources waiting for deletion (old halves of replacements kept after a failure). */
+    pendingDeletes(): Applied[] {
+        return this.snapshot.filter((a) => a.delete);
     }
 
     /** Log entries since `mark` (from `this.log.length`). */
@@ -98,294 +141,285 @@ export class Harness {
     /**
      * Runs `program` as one `pulumi up`. `config` is the stack config (`ns:key` → value;
      * objects are passed as JSON, as Pulumi stores them), `secretKeys` the keys set with
-     * --secret. Returns the stack outputs.
+     * --secret. Returns the stack outputs; rejects with the first failed step.
      */
     async apply(program: () => any, config: Record<string, unknown> = {}, secretKeys: string[] = []): Promise<Record<string, any>> {
-        const opts = new Map<string, Options>();
-        const seen: string[] = [];
-        // Registrations in flight: like the engine, a failed run waits for them to finish.
-        const inFlight = new Set<Promise<unknown>>();
-        const pendingDeletes: Applied[] = [];
-        let failure: Error | undefined;
-
-        pulumi.runtime.setMocks(
-            {
-                newResource: async (args) => {
-                    const key = `${args.type}::${args.name}`;
-                    seen.push(key);
-                    const work = this.register(key, args, opts.get(key) ?? { deleteBeforeReplace: false, replaceOnChanges: [], retainOnDelete: false, protect: false }, pendingDeletes);
-                    inFlight.add(work);
-                    try {
-                        return await work;
-                    } catch (e) {
-                        failure = failure ?? (e as Error);
-                        throw e;
-                    } finally {
-                        inFlight.delete(work);
-                    }
-                },
-                call: (args) => {
-                    throw new Error(`harness: invoke ${args.token} is not translated`);
-                },
-            },
-            this.project,
-            this.stack,
-            false,
-        );
+        const run: Run = { seen: new Set(), aliased: new Map() };
+        installMonitor(this.project, this.stack, (reg) => this.register(run, reg));
         // The whole config is replaced: a key from an earlier run must not leak into this one.
         pulumi.runtime.setAllConfig(
             Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
             secretKeys,
         );
-
         let outputs: Record<string, any> = {};
-        // What this run registered is known even when it fails, so destroy can clean it up.
-        const remember = () => {
-            this.order = [...seen, ...this.order.filter((k) => !seen.includes(k) && this.state.has(k))];
-        };
+        let programError: unknown;
         try {
-            outputs =
-                ((await pulumi.runtime.runInPulumiStack(async () => {
-                    pulumi.runtime.registerStackTransformation((t) => {
-                        const o = t.opts as pulumi.CustomResourceOptions;
-                        for (const unsupported of ["ignoreChanges", "customTimeouts", "import", "deletedWith"] as const) {
-                            const v = (o as any)[unsupported];
-                            if (v !== undefined && !(Array.isArray(v) && v.length === 0)) {
-                                throw new Error(`harness: resource option ${unsupported} on ${t.name} is not imitated`);
-                            }
-                        }
-                        const replaceOnChanges = (o.replaceOnChanges ?? []) as string[];
-                        if (replaceOnChanges.some((p) => p !== "triggers[*]")) {
-                            throw new Error(`harness: replaceOnChanges ${replaceOnChanges.join(",")} on ${t.name} is not imitated`);
-                        }
-                        opts.set(`${t.type}::${t.name}`, {
-                            deleteBeforeReplace: !!o.deleteBeforeReplace,
-                            replaceOnChanges,
-                            retainOnDelete: !!o.retainOnDelete,
-                            protect: !!o.protect,
-                        });
-                        return undefined;
-                    });
-                    return program();
-                })) as Record<string, any>) ?? {};
+            outputs = ((await pulumi.runtime.runInPulumiStack(program)) as Record<string, any>) ?? {};
         } catch (e) {
-            while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-            remember();
-            throw failure ?? e;
+            programError = e;
         }
-        remember();
-        if (failure) throw failure;
+        // The language host keeps the program alive until every registration has finished.
+        await settle();
+        if (run.failure) throw run.failure;
+        if (programError) throw programError;
 
-        // Replaced resources (new-before-old), then resources no longer declared, dependents first.
-        for (const old of pendingDeletes) await this.delete(old);
-        const gone = [...this.order].reverse().filter((k) => !seen.includes(k) && this.state.has(k));
-        for (const k of gone) {
-            await this.delete(this.state.get(k)!);
-            this.state.delete(k);
-        }
-        this.order = seen;
-        return outputs;
+        // Deletes come last: old halves of replacements and what the program no longer declares.
+        const condemned = this.snapshot.filter((a) => a.delete || !run.seen.has(a.urn));
+        await this.deleteInOrder(condemned);
+        return unwrapSecrets(outputs);
     }
 
-    /** `pulumi destroy`: deletes everything, dependents first. */
+    /** `pulumi destroy`: deletes everything, dependents first, stopping at the first failure. */
     async destroy(): Promise<void> {
-        const keys = [...this.order].reverse().filter((k) => this.state.has(k));
-        const errors: string[] = [];
-        for (const k of keys) {
-            try {
-                await this.delete(this.state.get(k)!);
-                this.state.delete(k);
-            } catch (e) {
-                errors.push(String((e as Error).message));
-            }
-        }
-        if (errors.length > 0) throw new Error(`destroy failed:\n${errors.join("\n")}`);
+        await this.deleteInOrder([...this.snapshot]);
     }
 
-    private async register(key: string, args: pulumi.runtime.MockResourceArgs, o: Options, pendingDeletes: Applied[]): Promise<{ id: string; state: any }> {
-        const inputs = unwrapSecrets(args.inputs ?? {});
-        // Components (and the stack itself) have nothing to apply.
-        if (args.custom === false || args.type === "pulumi:pulumi:Stack") {
-            return { id: "", state: {} };
+    /** `pulumi refresh`: each resource read back by its provider. */
+    async refresh(): Promise<void> {
+        for (const a of this.live().filter((x) => x.custom)) {
+            const impl = providerFor(a.type);
+            if (!impl.read) continue;
+            const started = Date.now();
+            const r = await impl.read(this, a);
+            if (r === undefined) this.snapshot = this.snapshot.filter((x) => x !== a);
+            else this.replaceEntry(a, r);
+            this.record("refresh", a, started);
         }
-        const providerId = args.provider ? args.provider.slice(args.provider.lastIndexOf("::") + 2) : undefined;
-        const prev = this.state.get(key);
-        const tainted = this.tainted.delete(key);
-
-        if (prev && !tainted && util.isDeepStrictEqual(prev.inputs, inputs) && prev.providerId === providerId) {
-            this.log.push({ op: "same", type: args.type, name: args.name, ms: 0 });
-            return { id: prev.id, state: { ...prev.inputs, ...prev.outputs } };
-        }
-
-        const isCommand = args.type === "command:local:Command" || args.type === "command:remote:Command";
-        if (prev && isCommand && !tainted) {
-            const spec = this.readCommand(args.type, args.name, inputs);
-            // The command SDKs declare replaceOnChanges ["triggers[*]"]: a trigger change
-            // replaces the resource even when it has an update script.
-            const forcesReplace = o.replaceOnChanges.includes("triggers[*]") && !util.isDeepStrictEqual(prev.inputs.triggers, inputs.triggers);
-            if (!forcesReplace) {
-                // In place: `update` if given, else `create` again.
-                const script = spec.update !== undefined ? "update" : "create";
-                const r = spec[script] !== undefined
-                    ? await runScript(this.label(args), spec, spec[script]!, { stdout: prev.outputs.stdout, stderr: prev.outputs.stderr })
-                    : { stdout: prev.outputs.stdout, stderr: prev.outputs.stderr, ms: 0 };
-                const applied = { ...prev, inputs, outputs: { stdout: r.stdout, stderr: r.stderr } };
-                this.state.set(key, applied);
-                this.log.push({ op: "update", type: args.type, name: args.name, ms: r.ms, script });
-                return { id: prev.id, state: { ...inputs, ...applied.outputs } };
-            }
-        }
-
-        if (prev) {
-            // Replace.
-            if (prev.opts.protect) throw new Error(`${this.label(args)} is protected and would be replaced`);
-            if (o.deleteBeforeReplace) {
-                await this.delete(prev);
-                this.state.delete(key);
-            } else {
-                pendingDeletes.push(prev);
-            }
-        }
-        const started = Date.now();
-        const applied = await this.create(key, args, inputs, providerId, o);
-        this.state.set(key, applied);
-        this.log.push({ op: prev ? "replace" : "create", type: args.type, name: args.name, ms: Date.now() - started, ...(isCommand ? { script: "create" as const } : {}) });
-        return { id: applied.id, state: { ...inputs, ...applied.outputs } };
     }
 
-    private label(args: { type: string; name: string }): string {
-        return `${args.type} ${args.name}`;
+    // ---- ProviderContext ----
+
+    /** The Docker endpoint of a provider reference, as the Docker provider resolves it. */
+    dockerEndpoint(providerRef: string): string {
+        const p = providerRef ? this.byUrn(providerRef.slice(0, providerRef.lastIndexOf("::"))) : undefined;
+        if (providerRef && !p) throw new Error(`harness: unknown provider ${providerRef}`);
+        // The provider's own default: DOCKER_HOST, else the default socket; `docker context use` is ignored.
+        return (p?.inputs.host as string | undefined) ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
     }
 
-    private readCommand(type: string, name: string, inputs: Record<string, any>): CommandSpec {
-        const s = new Strict(inputs, `${type} ${name}`);
-        return type === "command:local:Command" ? readLocal(s) : readRemote(s);
+    warn(message: string): void {
+        this.warnings.push(message);
     }
 
-    private dockerHostOf(providerId: string | undefined): string | undefined {
-        if (!providerId) return undefined;
-        const p = [...this.state.values()].find((a) => a.type === "pulumi:providers:docker" && a.id === providerId);
-        if (!p) throw new Error(`harness: unknown Docker provider ${providerId}`);
-        return p.outputs.host;
-    }
+    // ---- steps ----
 
-    private async create(key: string, args: pulumi.runtime.MockResourceArgs, inputs: Record<string, any>, providerId: string | undefined, o: Options): Promise<Applied> {
-        const base = { type: args.type, name: args.name, inputs, providerId, opts: o };
-        const s = new Strict(inputs, `${args.type} ${args.name}`);
-        switch (args.type) {
-            case "pulumi:providers:docker": {
-                const host = s.optionalString("host");
-                s.optionalString("version");
-                s.done();
-                return { ...base, id: `provider-${args.name}`, outputs: { host } };
-            }
-            case "command:local:Command":
-            case "command:remote:Command": {
-                const spec = this.readCommand(args.type, args.name, inputs);
-                const r = spec.create !== undefined ? await runScript(this.label(args), spec, spec.create) : { stdout: "", stderr: "" };
-                return { ...base, id: `${args.name}-${Date.now()}`, outputs: { stdout: r.stdout, stderr: r.stderr } };
-            }
+    private async register(run: Run, reg: Registration): Promise<{ id: string; outputs: Record<string, any> }> {
+        run.seen.add(reg.urn);
+        if (run.failure) throw new Canceled(`${NO_STEPS}: ${reg.type} ${reg.name} was not applied`);
+        try {
+            return await this.step(run, reg);
+        } catch (e) {
+            run.failure = run.failure ?? (e as Error);
+            throw e;
         }
-        if (args.type.startsWith("rancher2:") || args.type === "pulumi:providers:rancher2") {
-            return { ...base, ...(await this.applyRancher(args.type, args.name, s)) };
-        }
-        const host = this.dockerHostOf(providerId);
-        const make = async (f: (h: string | undefined, s: Strict) => Promise<{ id: string; outputs: Record<string, unknown> }>) => {
-            const r = await f(host, s);
-            return { ...base, id: r.id, outputs: r.outputs, dockerHost: host };
+    }
+
+    private goal(reg: Registration, id: string, outputs: Record<string, any>, extra: Partial<Applied> = {}): Applied {
+        return {
+            urn: reg.urn,
+            type: reg.type,
+            name: reg.name,
+            parent: reg.parent,
+            custom: reg.custom,
+            id,
+            inputs: unwrapSecrets(reg.inputs),
+            outputs,
+            provider: reg.provider,
+            dependencies: reg.dependencies,
+            propertyDependencies: reg.propertyDependencies,
+            protect: reg.protect,
+            retainOnDelete: reg.retainOnDelete,
+            replaceOnChanges: reg.replaceOnChanges,
+            ...extra,
         };
-        switch (args.type) {
-            case "docker:index/image:Image":
-                return make(d.applyImage);
-            case "docker:index/remoteImage:RemoteImage":
-                return make(d.applyRemoteImage);
-            case "docker:index/network:Network":
-                return make(d.applyNetwork);
-            case "docker:index/volume:Volume":
-                return make(d.applyVolume);
-            case "docker:index/container:Container":
-                return make(d.applyContainer);
-            default:
-                throw new Error(`harness: resource type ${args.type} (${args.name}) is not translated`);
+    }
+
+    /** The previous state of a registration: by its URN, else by one of its aliases. */
+    private previous(run: Run, reg: Registration): Applied | undefined {
+        for (const urn of [reg.urn, ...reg.aliases]) {
+            const old = this.byUrn(urn);
+            if (!old) continue;
+            const claimedBy = run.aliased.get(urn);
+            if (claimedBy && claimedBy !== reg.urn) throw new Error(`harness: ${urn} is claimed as an alias by two resources`);
+            run.aliased.set(urn, reg.urn);
+            // What is claimed through an alias is not deleted at the end.
+            run.seen.add(urn);
+            return old;
+        }
+        return undefined;
+    }
+
+    private async step(run: Run, reg: Registration): Promise<{ id: string; outputs: Record<string, any> }> {
+        if (!reg.custom) {
+            const old = this.previous(run, reg);
+            const a = this.goal(reg, "", {});
+            if (old) this.replaceEntry(old, a);
+            else this.snapshot.push(a);
+            return { id: "", outputs: {} };
+        }
+        for (const [what, set] of [
+            ["ignoreChanges", reg.ignoreChanges.length > 0],
+            ["customTimeouts", reg.customTimeouts],
+            ["import", !!reg.importId],
+            ["deletedWith", !!reg.deletedWith],
+        ] as const) {
+            if (set) throw new Error(`harness: resource option ${what} on ${reg.name} is not imitated`);
+        }
+        const impl = providerFor(reg.type);
+        const goal = this.goal(reg, "", {});
+        impl.check(goal);
+        const old = this.previous(run, reg);
+        const started = Date.now();
+
+        if (!old) {
+            const created = await this.create(goal, impl);
+            this.snapshot.push(created);
+            this.record("create", created, started, undefined, this.lastCreateScript.get(created.urn));
+            return this.result(created);
+        }
+
+        const tainted = this.tainted.delete(old.urn);
+        const diff: Diff = tainted ? { kind: "replace", keys: ["(taint)"] } : impl.diff(this, old, goal);
+        if (diff.kind === "replace" && old.protect && reg.protect) {
+            throw new Error(`unable to replace resource "${reg.urn}"\nas it is currently marked for protection.`);
+        }
+        if (diff.kind === "same" && !old.initErrors) {
+            const same = { ...goal, id: old.id, outputs: old.outputs, drift: old.drift };
+            this.replaceEntry(old, same);
+            this.record("same", same, started, 0);
+            return this.result(same);
+        }
+        if (diff.kind !== "replace") {
+            // An update; an unchanged resource with init errors gets an empty update.
+            const r = await impl.update(this, old, goal);
+            const updated = { ...goal, id: old.id, outputs: r.outputs };
+            this.replaceEntry(old, updated);
+            this.record("update", updated, started, undefined, r.script);
+            return this.result(updated);
+        }
+
+        const dbr = reg.deleteBeforeReplace ?? impl.deleteBeforeReplace?.(reg.type) ?? false;
+        if (dbr) {
+            for (const d of this.dependentReplacements(run, old).reverse()) await this.deleteOne(d, true);
+            await this.deleteOne(old, true);
+            const created = await this.create(goal, impl);
+            this.snapshot.push(created);
+            this.record("replace", created, started, undefined, this.lastCreateScript.get(created.urn));
+            return this.result(created);
+        }
+        const created = await this.create(goal, impl);
+        // The old half stays until the end of the update (or, after a failure, the next one).
+        old.delete = true;
+        this.snapshot.push(created);
+        this.record("replace", created, started);
+        return this.result(created);
+    }
+
+    private result(a: Applied): { id: string; outputs: Record<string, any> } {
+        return { id: a.id, outputs: { ...a.inputs, ...a.outputs } };
+    }
+
+    private async create(goal: Applied, impl: ReturnType<typeof providerFor>): Promise<Applied> {
+        try {
+            const r = await impl.create(this, goal);
+            this.lastCreateScript.set(goal.urn, r.script);
+            return { ...goal, id: r.id, outputs: r.outputs };
+        } catch (e) {
+            if (e instanceof InitError) {
+                // The object exists: the state keeps it, with the error, as the bridge does.
+                this.snapshot.push({ ...goal, id: e.id, outputs: e.outputs, initErrors: [e.message] });
+            }
+            throw e;
         }
     }
 
-    private rancherPath(...parts: string[]): string {
-        if (!this.rancherDir) throw new Error("harness: rancher2 resources need a Harness with a rancherDir");
-        return path.join(this.rancherDir, ...parts);
+    /**
+     * The resources a delete-before-replace of `root` deletes first: those whose property
+     * dependencies point into the replace set and whose diff, with those properties
+     * unknown, would replace; transitively through the replaced ones only.
+     */
+    private dependentReplacements(run: Run, root: Applied): Applied[] {
+        const replaceSet = new Set([root.urn]);
+        const out: Applied[] = [];
+        for (const r of this.topological(this.live())) {
+            if (r === root || !r.custom || run.seen.has(r.urn)) continue;
+            const providerReplaced = !!r.provider && replaceSet.has(r.provider.slice(0, r.provider.lastIndexOf("::")));
+            const keys = Object.entries(r.propertyDependencies)
+                .filter(([, urns]) => urns.some((u) => replaceSet.has(u)))
+                .map(([k]) => k);
+            if (!providerReplaced && (keys.length === 0 || !providerFor(r.type).replacesWhenUnknown(r, keys))) continue;
+            out.push(r);
+            replaceSet.add(r.urn);
+        }
+        return out;
     }
 
-    private async applyRancher(type: string, name: string, s: Strict): Promise<{ id: string; outputs: Record<string, any> }> {
-        switch (type) {
-            case "pulumi:providers:rancher2": {
-                for (const k of ["apiUrl", "tokenKey", "caCerts", "version"]) s.optionalString(k);
-                s.optionalBool("insecure");
-                s.done();
-                return { id: `provider-${name}`, outputs: {} };
+    /** Dependencies before dependents (parent, provider, dependsOn, property dependencies). */
+    private topological(resources: Applied[]): Applied[] {
+        const byUrn = new Map(resources.map((r) => [r.urn, r]));
+        const done = new Set<Applied>();
+        const out: Applied[] = [];
+        const visit = (r: Applied) => {
+            if (done.has(r)) return;
+            done.add(r);
+            for (const u of dependenciesOf(r)) {
+                const d = byUrn.get(u);
+                if (d) visit(d);
             }
-            case "rancher2:index/namespace:Namespace": {
-                const ns = s.string("name");
-                const projectId = s.string("projectId");
-                s.optionalStringMap("labels");
-                s.done();
-                const dir = this.rancherPath(projectId.split(":")[0], ns);
-                fs.mkdirSync(dir, { recursive: true });
-                return { id: `${projectId.split(":")[0]}.${ns}`, outputs: { name: ns, dir } };
-            }
-            case "rancher2:index/configMapV2:ConfigMapV2": {
-                const clusterId = s.string("clusterId");
-                const ns = s.optionalString("namespace") ?? "default";
-                const cm = s.string("name");
-                const data = s.optionalStringMap("data");
-                s.optionalStringMap("labels");
-                s.optionalStringMap("annotations");
-                if (s.optionalBool("immutable")) throw new Error(`${s.where}: immutable is not imitated`);
-                s.done();
-                const dir = this.rancherPath(clusterId, ns, cm);
-                if (fs.existsSync(dir)) throw new Error(`${s.where}: configmaps "${cm}" already exists in ${clusterId}/${ns}`);
-                fs.mkdirSync(dir, { recursive: true });
-                for (const [k, v] of Object.entries(data)) fs.writeFileSync(path.join(dir, k), v);
-                return { id: `${clusterId}.${ns}/${cm}`, outputs: { dir } };
-            }
-            default:
-                throw new Error(`harness: resource type ${type} (${name}) is not translated`);
+            out.push(r);
+        };
+        resources.forEach(visit);
+        return out;
+    }
+
+    /** Deletes `condemned` in dependency layers, dependents first; stops at the first failure. */
+    private async deleteInOrder(condemned: Applied[]): Promise<void> {
+        let remaining = [...condemned];
+        while (remaining.length > 0) {
+            const needed = new Set(remaining.flatMap((r) => dependenciesOf(r)));
+            // A layer: what nothing else still to be deleted depends on. Old halves of a
+            // replacement share a URN with the live resource: they go with the first layer.
+            const layer = remaining.filter((r) => r.delete || !needed.has(r.urn));
+            if (layer.length === 0) throw new Error(`harness: dependency cycle among ${remaining.map((r) => r.name).join(", ")}`);
+            const results = await Promise.allSettled(layer.map((r) => this.deleteOne(r, false)));
+            const failed = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
+            if (failed) throw failed.reason;
+            remaining = remaining.filter((r) => !layer.includes(r));
         }
     }
 
-    private async delete(a: Applied): Promise<void> {
-        if (a.opts.protect) throw new Error(`${a.type} ${a.name} is protected`);
+    private async deleteOne(a: Applied, replacing: boolean): Promise<void> {
+        if (a.protect && !replacing) {
+            throw new Error(`resource "${a.urn}" cannot be deleted\nbecause it is protected.`);
+        }
         const started = Date.now();
         let script: "delete" | undefined;
-        if (!a.opts.retainOnDelete) {
-            switch (a.type) {
-                case "command:local:Command":
-                case "command:remote:Command": {
-                    const spec = this.readCommand(a.type, a.name, a.inputs);
-                    if (spec.delete !== undefined) {
-                        await runScript(this.label(a), spec, spec.delete, { stdout: a.outputs.stdout, stderr: a.outputs.stderr });
-                        script = "delete";
-                    }
-                    break;
-                }
-                case "docker:index/container:Container":
-                    await d.deleteContainer(a.dockerHost, a.id);
-                    break;
-                case "docker:index/volume:Volume":
-                    await d.deleteVolume(a.dockerHost, a.outputs.name);
-                    break;
-                case "docker:index/network:Network":
-                    await d.deleteNetwork(a.dockerHost, a.outputs.name);
-                    break;
-                case "rancher2:index/configMapV2:ConfigMapV2":
-                case "rancher2:index/namespace:Namespace":
-                    fs.rmSync(a.outputs.dir, { recursive: true, force: true });
-                    break;
-                case "docker:index/remoteImage:RemoteImage":
-                    if (!a.inputs.keepLocally) await check(d.dockerArgv(a.dockerHost, "rmi", a.outputs.name));
-                    break;
-                // docker.Image: the provider leaves the built image in place. Providers: nothing to do.
-            }
+        if (a.custom && !a.retainOnDelete) {
+            script = (await providerFor(a.type).delete(this, a)) === "delete" ? "delete" : undefined;
         }
-        this.log.push({ op: "delete", type: a.type, name: a.name, ms: Date.now() - started, ...(script ? { script } : {}) });
+        this.snapshot = this.snapshot.filter((x) => x !== a);
+        if (a.custom) this.record("delete", a, started, undefined, script);
+    }
+
+    private replaceEntry(old: Applied, next: Applied): void {
+        const i = this.snapshot.indexOf(old);
+        if (i < 0) this.snapshot.push(next);
+        else this.snapshot[i] = next;
+    }
+
+    private record(op: Op, a: Applied, started: number, ms?: number, script?: Script): void {
+        const end = Date.now();
+        this.log.push({ op, type: a.type, name: a.name, ms: ms ?? end - started, start: started, end, ...(script ? { script } : {}) });
     }
 }
+
+/** Everything a resource depends on: parent, provider, dependsOn and property dependencies. */
+function dependenciesOf(r: Applied): string[] {
+    return [
+        ...(r.parent ? [r.parent] : []),
+        ...(r.provider ? [r.provider.slice(0, r.provider.lastIndexOf("::"))] : []),
+        ...r.dependencies,
+        ...Object.values(r.propertyDependencies).flat(),
+    ];
+}
+
