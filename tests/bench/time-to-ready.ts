@@ -18,30 +18,38 @@ import { docker, removeLeftovers, requireEngine } from "../live/support";
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const IMAGE = projectImageName();
 
-/** The bare sequence, as a person would type it, polling every 0.05 s. */
+/**
+ * The bare sequence, as a person would type it, polling every 0.05 s. gluster's XML is read
+ * inside the containers (the image has xmllint; the host need not), and every wait has a
+ * deadline and says what it waited for.
+ */
 const BARE = `
 set -eu
 img=$1
-g() { docker exec "$1" gluster --mode=script --xml "$@" 2>/dev/null; }
-x() { xmllint --xpath "string($1)" - 2>/dev/null; }
+# q NODE XPATH ARGS...: evaluates XPATH over gluster's XML reply to ARGS, inside NODE.
+q() { n=$1; x=$2; shift 2; docker exec "$n" sh -c 'gluster --mode=script --xml "$@" 2>/dev/null | xmllint --xpath "$0" - 2>/dev/null' "string($x)" "$@" || true; }
+# until_eq WHAT WANT COMMAND...: polls COMMAND every 0.05 s until it prints WANT, for 120 s at most.
+until_eq() {
+  what=$1; want=$2; shift 2; end=$(( $(date +%s) + 120 ))
+  until [ "$("$@")" = "$want" ]; do
+    [ "$(date +%s)" -lt "$end" ] || { echo "bare: gave up after 120 s waiting for $what" >&2; exit 1; }
+    sleep 0.05
+  done
+}
 docker network create bare-net >/dev/null
 for i in 0 1 2; do
   docker run -d --name bare-$i --hostname bare-$i --network bare-net --cap-add SYS_ADMIN --tmpfs /run \\
     -v bare-$i-state:/var/lib/glusterd -v bare-$i-bricks:/bricks -v bare-$i-logs:/var/log/glusterfs "$img" >/dev/null &
 done
 wait
-for i in 0 1 2; do
-  until [ "$(docker exec bare-$i gluster --mode=script --xml pool list 2>/dev/null | x /cliOutput/opRet)" = 0 ]; do sleep 0.05; done
-done
+for i in 0 1 2; do until_eq "glusterd on bare-$i" 0 q bare-$i /cliOutput/opRet pool list; done
 docker exec bare-0 gluster --mode=script peer probe bare-1 >/dev/null
 docker exec bare-0 gluster --mode=script peer probe bare-2 >/dev/null
 docker exec bare-1 gluster --mode=script peer probe bare-0 >/dev/null
-for i in 0 1 2; do
-  until [ "$(docker exec bare-$i gluster --mode=script --xml peer status 2>/dev/null | x 'count(//peer[state=3 and connected=1])')" = 2 ]; do sleep 0.05; done
-done
+for i in 0 1 2; do until_eq "the peers of bare-$i" 2 q bare-$i 'count(//peer[state=3 and connected=1])' peer status; done
 docker exec bare-0 gluster --mode=script volume create benchvol replica 3 bare-0:/bricks/benchvol bare-1:/bricks/benchvol bare-2:/bricks/benchvol >/dev/null
 docker exec bare-0 gluster --mode=script volume start benchvol >/dev/null
-until [ "$(docker exec bare-0 gluster --mode=script --xml volume status benchvol 2>/dev/null | x "count(//volume/node[starts-with(path,'/') and status=1])")" = 3 ]; do sleep 0.05; done
+until_eq "the bricks of benchvol" 3 q bare-0 "count(//volume/node[starts-with(path,'/') and status=1])" volume status benchvol
 `;
 
 async function cleanBare(): Promise<void> {
@@ -54,7 +62,7 @@ async function cleanBare(): Promise<void> {
 async function bare(): Promise<number> {
     await cleanBare();
     const started = Date.now();
-    const r = await run(["bash", "-c", BARE, "bare", IMAGE]);
+    const r = await run(["bash", "-c", BARE, "bare", IMAGE], { timeoutMs: 600_000 });
     const ms = Date.now() - started;
     if (r.code !== 0) throw new Error(`bare sequence failed: ${r.stderr}`);
     await cleanBare();

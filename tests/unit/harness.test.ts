@@ -164,6 +164,28 @@ describe("live harness: engine semantics", function () {
         assert.strictEqual((await h.apply(program("3", false))).stdout, "prev=[] 3");
     });
 
+    it("fails the update on an unhandled rejection in the program, and takes components' registered outputs", async () => {
+        const h = new Harness();
+        class Box extends pulumi.ComponentResource {
+            constructor(name: string) {
+                super("test:index:Box", name, {}, {});
+                cmd(`${name}-inner`, {}, { parent: this });
+                this.registerOutputs({ ok: true });
+            }
+        }
+        await h.apply(() => (new Box("box"), {}));
+        await assert.rejects(
+            h.apply(() => {
+                new Box("box");
+                pulumi.output(1).apply(() => {
+                    throw new Error("broken apply");
+                });
+                return {};
+            }),
+            /broken apply/,
+        );
+    });
+
     it("refuses a resource option it does not imitate", async () => {
         const h = new Harness();
         await assert.rejects(h.apply(() => (cmd("x", {}, { ignoreChanges: ["create"] }), {})), /option ignoreChanges on x is not imitated/);

@@ -153,15 +153,23 @@ export class Harness implements ProviderContext {
         );
         let outputs: Record<string, any> = {};
         let programError: unknown;
+        // An unhandled rejection fails the program (the language host exits non-zero).
+        const rejections: unknown[] = [];
+        const onRejection = (reason: unknown) => rejections.push(reason);
+        process.on("unhandledRejection", onRejection);
         try {
             outputs = ((await pulumi.runtime.runInPulumiStack(program)) as Record<string, any>) ?? {};
         } catch (e) {
             programError = e;
+        } finally {
+            // The language host keeps the program alive until every registration has finished.
+            await settle();
+            await new Promise((r) => setImmediate(r));
+            process.off("unhandledRejection", onRejection);
         }
-        // The language host keeps the program alive until every registration has finished.
-        await settle();
         if (run.failure) throw run.failure;
         if (programError) throw programError;
+        if (rejections.length > 0) throw rejections[0];
 
         // Deletes come last: old halves of replacements and what the program no longer declares.
         const condemned = this.snapshot.filter((a) => a.delete || !run.seen.has(a.urn));

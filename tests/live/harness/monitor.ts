@@ -108,10 +108,13 @@ export function installMonitor(project: string, stack: string, register: Registe
                 customTimeouts: !!req.getCustomtimeouts() && !!(req.getCustomtimeouts().getCreate() || req.getCustomtimeouts().getUpdate() || req.getCustomtimeouts().getDelete()),
             };
             const result = await register(reg);
+            const serialized = await rpc.serializeProperties("", result.outputs);
+            // The mock monitor's registerResourceOutputs looks the resource up here.
+            monitor.resources.set(urn, { urn, id: result.id || null, state: serialized });
             const response = new resproto.RegisterResourceResponse();
             response.setUrn(urn);
             response.setId(result.id);
-            response.setObject(structproto.Struct.fromJavaScript(await rpc.serializeProperties("", result.outputs)));
+            response.setObject(structproto.Struct.fromJavaScript(serialized));
             callback(null, response);
         } catch (err) {
             callback(err, undefined);
