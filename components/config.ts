@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GlusterClusterArgs, GlusterNodeArgs } from "./args";
+import { KEYS, nearest } from "./keys";
+import { ArgProblem, GlusterClusterArgsError } from "./validate";
 
 /** A node as written in stack config: the SSH key is named, never written in the node itself. */
 export interface NodeConfig extends Omit<GlusterNodeArgs, "host"> {
@@ -15,12 +17,51 @@ export interface NodeConfig extends Omit<GlusterNodeArgs, "host"> {
     };
 }
 
+const SSH_CONFIG_KEYS = ["host", "port", "user", "privateKeySecret"];
+
+/**
+ * Every key of the namespace must be one the program reads: a misspelt key (`clientCidr`)
+ * would otherwise be dropped while the user believes a restriction is in place.
+ */
+function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[] {
+    const problems: ArgProblem[] = [];
+    const prefix = `${config.name}:`;
+    const secrets = ["sshPrivateKey", ...nodes.map((n) => n?.host?.ssh?.privateKeySecret).filter((k): k is string => typeof k === "string")];
+    const known = [...KEYS[""], ...secrets];
+    for (const full of Object.keys(pulumi.runtime.allConfig())) {
+        if (!full.startsWith(prefix)) continue;
+        const key = full.slice(prefix.length);
+        if (known.includes(key)) continue;
+        const close = nearest(key, known);
+        problems.push({
+            field: full,
+            message: `is not a configuration key of this program, and would be ignored. Fix: ${close ? `did you mean \`${prefix}${close}\`?` : `remove it (pulumi config rm ${full}).`}`,
+        });
+    }
+    nodes.forEach((node, i) => {
+        const ssh = node?.host?.ssh as Record<string, unknown> | undefined;
+        for (const key of Object.keys(ssh ?? {})) {
+            if (SSH_CONFIG_KEYS.includes(key)) continue;
+            const field = `${prefix}nodes[${i}].host.ssh.${key}`;
+            problems.push(
+                key === "privateKey"
+                    ? { field, message: `never holds a key in stack config (it would be stored in clear text). Fix: pulumi config set --secret sshPrivateKey < KEY, and name another key with privateKeySecret if hosts differ.` }
+                    : { field, message: `is not a known key here, and would be ignored. Fix: ${nearest(key, SSH_CONFIG_KEYS) ? `did you mean \`${nearest(key, SSH_CONFIG_KEYS)}\`?` : `the keys are ${SSH_CONFIG_KEYS.join(", ")}.`}` },
+            );
+        }
+    });
+    return problems;
+}
+
 /**
  * Builds GlusterCluster arguments from stack config (the `glusterfs:` namespace of the
  * stack program, or any namespace another stack chooses). SSH keys are read as secrets.
+ * A key of the namespace that the program does not read is refused.
  */
 export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs {
     const nodes = config.getObject<NodeConfig[]>("nodes") ?? [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
+    const problems = configProblems(config, Array.isArray(nodes) ? nodes : []);
+    if (problems.length > 0) throw new GlusterClusterArgsError(problems);
     return {
         volumeName: config.get("volumeName"),
         networkMode: config.get("networkMode") as GlusterClusterArgs["networkMode"],
@@ -28,7 +69,7 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
         nodes: nodes.map((node) => ({
             ...node,
             host: node.host && {
-                dockerHost: node.host.dockerHost,
+                ...node.host,
                 ssh: {
                     host: node.host.ssh.host,
                     port: node.host.ssh.port,

@@ -1,4 +1,5 @@
 import { DEFAULTS, GlusterClusterArgs } from "./args";
+import { unknownKeys } from "./keys";
 
 /** One thing wrong with the arguments: the field's path and what to do about it. */
 export interface ArgProblem {
@@ -254,6 +255,7 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
     }
 
     if (args.rancher !== undefined) problemsOfRancher(args.rancher, add);
+    problemsOfKeys(args, add);
 
     const t = args.timeouts ?? {};
     for (const key of ["glusterdSeconds", "peersSeconds", "volumeSeconds"] as const) {
@@ -263,6 +265,19 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
         }
     }
     return problems;
+}
+
+/** Every key at every level must be one the component knows. */
+function problemsOfKeys(args: GlusterClusterArgs, add: (field: string, message: string) => void): void {
+    unknownKeys(args, "", "", add);
+    (Array.isArray(args.nodes) ? args.nodes : []).forEach((node, i) => {
+        unknownKeys(node, "node", `nodes[${i}]`, add);
+        unknownKeys(node?.host, "host", `nodes[${i}].host`, add);
+        unknownKeys(node?.host?.ssh, "ssh", `nodes[${i}].host.ssh`, add);
+    });
+    for (const level of ["network", "firewall", "brickPorts", "timeouts", "rancher"] as const) {
+        unknownKeys(args[level], level, level, add);
+    }
 }
 
 const RANCHER_CLUSTER_ID = /^(local|c-[a-z0-9]{5}|c-m-[a-z0-9]{8})$/;

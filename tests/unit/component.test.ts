@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { MANAGED_OPTIONS_KEY } from "../../components/scripts";
 import { shq } from "../../components/shell";
+import { SPEC_LABEL, specFingerprint } from "../../components/container";
 import { Recorder, runProgram, threeRemoteNodes } from "../helpers";
 
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
@@ -103,6 +104,22 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.match(c.inputs.healthcheck.tests[1], /opRet/);
         assert.strictEqual(c.deleteBeforeReplace, true);
         assert.match(c.inputs.image, /^glusterfs-cluster\/glusterfs:11-[0-9a-f]{12}$/);
+        // A node stopped for maintenance stays stopped; a replaced one gets time to stop cleanly.
+        assert.strictEqual(c.inputs.mustRun, false);
+        assert.strictEqual(c.inputs.destroyGraceSeconds, 30);
+        assert.strictEqual(c.inputs.wait, false);
+    });
+
+    it("labels each container with the fingerprint of everything it runs with, so that any such change replaces it", () => {
+        const c = rec.named("gluster-gluster-1");
+        const { image, labels, wait, mustRun, destroyGraceSeconds, ...settings } = c.inputs;
+        const label = labels.find((l: any) => l.label === SPEC_LABEL);
+        assert.strictEqual(label.value, specFingerprint({ ...settings, image }));
+        // tmpfs and the health check are only recorded by the provider on change: the label makes them replace.
+        assert.notStrictEqual(specFingerprint({ ...settings, image, tmpfs: { "/run": "rw" } }), label.value);
+        assert.notStrictEqual(specFingerprint({ ...settings, image, healthcheck: { ...settings.healthcheck, interval: "10s" } }), label.value);
+        assert.strictEqual(specFingerprint({ image, ...settings }), label.value, "the fingerprint depends on key order");
+        assert.notStrictEqual(rec.named("gluster-gluster-0").inputs.labels.find((l: any) => l.label === SPEC_LABEL).value, label.value);
     });
 
     it("keeps the named volumes on destroy by default", () => {

@@ -47,4 +47,20 @@ describe("the stack program", () => {
         assert.strictEqual(outputs.mountEndpoint, "gfs1.example.net:/shared");
         assert.doesNotMatch(JSON.stringify(outputs), /example-secret/);
     });
+
+    it("refuses a stack config key the program does not read, naming the nearest one", async () => {
+        await assert.rejects(
+            runStack({ ...stackConfig("dev"), "glusterfs:clientCidr": ["10.0.5.0/24"] }),
+            (e: Error) => /`glusterfs:clientCidr`: is not a configuration key of this program, and would be ignored. Fix: did you mean `glusterfs:clientCidrs`\?/.test(e.message),
+        );
+    });
+
+    it("refuses an SSH key written into stack config in clear text", async () => {
+        const config = stackConfig("hosts.example") as Record<string, any>;
+        const nodes = config["glusterfs:nodes"].map((n: any, i: number) => (i === 0 ? { ...n, host: { ...n.host, ssh: { ...n.host.ssh, privateKey: "KEY" } } } : n));
+        await assert.rejects(
+            runStack({ ...config, "glusterfs:nodes": nodes, "glusterfs:sshPrivateKey": "k" }),
+            (e: Error) => /`glusterfs:nodes\[0\]\.host\.ssh\.privateKey`: never holds a key in stack config/.test(e.message) && !/KEY"/.test(e.message),
+        );
+    });
 });

@@ -57,6 +57,12 @@ const CASES: Array<[string, GlusterClusterArgs, string, RegExp]> = [
     ["a relative mount point", { nodes: THREE, mountPoint: "mnt/x" }, "mountPoint", /absolute path/],
     ["a data root of /", { networkMode: "host", nodes: HOST_NODES, dataRoot: "/" }, "dataRoot", /not "\/"/],
     ["a zero timeout", { nodes: THREE, timeouts: { peersSeconds: 0 } }, "timeouts.peersSeconds", /1 to 3600/],
+    ["a misspelt top-level key", { nodes: THREE, clientCidr: ["10.0.5.0/24"] } as any, "clientCidr", /would be ignored. Fix: did you mean `clientCidrs`\?/],
+    ["a key under the wrong argument", { nodes: THREE, firewall: { clientCidrs: ["10.0.5.0/24"] } } as any, "firewall.clientCidrs", /belongs elsewhere: the top-level argument `clientCidrs`/],
+    ["a misspelt node key", { nodes: [THREE[0], THREE[1], { name: "gluster-2", adress: "x" } as any] }, "nodes[2].adress", /did you mean `nodes\[2\].address`/],
+    ["a misspelt SSH key", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { privatekey: key }) }] }, "nodes[2].host.ssh.privatekey", /did you mean `nodes\[2\].host.ssh.privateKey`/],
+    ["an unknown timeout", { nodes: THREE, timeouts: { bricksSeconds: 5 } } as any, "timeouts.bricksSeconds", /Fix: remove it; the keys here are `glusterdSeconds`/],
+    ["a misspelt Rancher key", { nodes: THREE, rancher: { clusterId: "local", clusterID: "local" } } as any, "rancher.clusterID", /did you mean `rancher.clusterId`/],
 ];
 
 describe("argument validation", () => {

@@ -215,6 +215,8 @@ interface ContainerSpec {
     /** `docker create` arguments, without the image. */
     argv: string[];
     image: string;
+    /** What follows the image: the entrypoint's arguments, then the command. */
+    args: string[];
     restart: string;
     mustRun: boolean;
     destroyGraceSeconds: number;
@@ -295,8 +297,12 @@ function readContainer(s: Strict): ContainerSpec {
     if (s.optionalBool("wait") === true) throw new Error(`${s.where}: wait: true is not translated (the component polls itself)`);
     const mustRun = s.optionalBool("mustRun") ?? true;
     const destroyGraceSeconds = s.optionalNumber("destroyGraceSeconds") ?? 0;
+    // The entrypoint is a list; the CLI takes its first word, the rest go before the command.
+    const entrypoint = s.optionalStringList("entrypoints");
+    if (entrypoint.length > 0) argv.push("--entrypoint", entrypoint[0]);
+    const args = [...entrypoint.slice(1), ...s.optionalStringList("command")];
     s.done();
-    return { name, argv, image, restart, mustRun, destroyGraceSeconds };
+    return { name, argv, image, args, restart, mustRun, destroyGraceSeconds };
 }
 
 const container: ProviderImpl = {
@@ -313,7 +319,7 @@ const container: ProviderImpl = {
     async create(ctx, g) {
         const spec = readContainer(new Strict(g.inputs, `${g.type} ${g.name}`));
         const endpoint = ctx.dockerEndpoint(g.provider);
-        const id = await check(dockerArgv(endpoint, "create", ...spec.argv, spec.image));
+        const id = await check(dockerArgv(endpoint, "create", ...spec.argv, spec.image, ...spec.args));
         const started = await run(dockerArgv(endpoint, "start", id));
         if (started.code !== 0) {
             throw new InitError(`creating ${g.name}: Unable to start container: ${started.stderr.trim()}`, id, {});
