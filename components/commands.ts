@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { shq } from "./shell";
 import { HostSpec } from "./spec";
 
 /** What a host command does; the same shape for local and remote hosts. */
@@ -45,10 +46,16 @@ export function hostCommand(
     if (!host.ssh) {
         return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"], environment: LOCAL_ENVIRONMENT }, opts);
     }
+    // sshd runs a command with the login user's shell: through `sh -c`, a login shell other
+    // than sh (zsh, fish) cannot change what the POSIX scripts mean.
+    const viaSh = (script: pulumi.Input<string>) => pulumi.output(script).apply((s) => `sh -c ${shq(s)}`);
     return new command.remote.Command(
         name,
         {
             ...common,
+            create: viaSh(common.create),
+            update: viaSh(common.update),
+            ...(common.delete !== undefined ? { delete: viaSh(common.delete) } : {}),
             connection: {
                 host: host.ssh.host,
                 port: host.ssh.port,

@@ -5,6 +5,9 @@
  * nothing, and destroy leaves each host's own rules exactly as they were.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { GlusterCluster, GlusterClusterArgs, GlusterClusterArgsError, FirewallBackend } from "../../components";
 import { projectImageName } from "../../components/image";
 import { Harness } from "./harness/engine";
@@ -17,8 +20,10 @@ const IMAGE = projectImageName();
 const [H1, H2, H3] = bed.CLUSTER_HOSTS;
 const on = (h: bed.BedHost): Docker => dockerOn(h.dockerHost);
 
-function args(over: Partial<GlusterClusterArgs> & { backend?: FirewallBackend; enabled?: boolean; key?: (h: bed.BedHost) => string } = {}): GlusterClusterArgs {
-    const { backend, enabled, key, ...rest } = over;
+function args(
+    over: Partial<GlusterClusterArgs> & { backend?: FirewallBackend; enabled?: boolean; key?: (h: bed.BedHost) => string; dockerHost?: (h: bed.BedHost) => string } = {},
+): GlusterClusterArgs {
+    const { backend, enabled, key, dockerHost, ...rest } = over;
     return {
         networkMode: "host",
         volumeName: "hvol",
@@ -27,7 +32,7 @@ function args(over: Partial<GlusterClusterArgs> & { backend?: FirewallBackend; e
             name: `gt-${h.name}`,
             address: h.hostname,
             dataRoot: bed.dataRootOf(h),
-            host: { dockerHost: h.dockerHost!, ssh: { host: h.ip, privateKey: key ? key(h) : bed.privateKey() } },
+            host: { dockerHost: dockerHost ? dockerHost(h) : h.dockerHost!, ssh: { host: h.ip, privateKey: key ? key(h) : bed.privateKey() } },
         })),
         extraHosts: Object.fromEntries(bed.HOSTS.map((h) => [h.hostname, h.ip])),
         clientCidrs: [`${bed.CLIENT_HOST.ip}/32`],
@@ -193,6 +198,45 @@ describe("live: host mode across three hosts, with firewalls", function () {
             await rerunFirewalls(h);
             assert.deepStrictEqual(await Promise.all(bed.CLUSTER_HOSTS.map(count)), before);
             assert.deepStrictEqual(before[0].split("\n"), ["15", "1"]);
+            await h.destroy();
+            assert.deepStrictEqual(await rules(), baseline);
+        });
+    });
+
+    describe("Docker over ssh:// endpoints, clients from Rancher's node list", () => {
+        const RANCHER_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "rancher-hosts-"));
+        // What ClusterSync reads from the Rancher cluster: one worker, the bed's client host.
+        const h = new Harness("glusterfs", "live", { rancherDir: RANCHER_DIR, rancherNodes: [{ hostname: "worker-1", ipAddress: bed.CLIENT_HOST.ip, externalIpAddress: "", roles: ["worker"] }] });
+        let baseline: string[];
+
+        before(async () => {
+            baseline = await lockDown("nftables");
+        });
+        after(async () => {
+            await h.destroy().catch(() => undefined);
+            fs.rmSync(RANCHER_DIR, { recursive: true, force: true });
+            for (const host of bed.CLUSTER_HOSTS) await bed.resetFirewall(host);
+        });
+
+        it("7. the providers reach each engine through the runner's ssh; the Rancher cluster's node (and no other client) mounts", async () => {
+            const a = args({ dockerHost: bed.sshDockerHost, clientCidrs: [], rancher: { clusterId: "local", namespace: "storage", allowClusterNodes: true } });
+            const outputs = await h.apply(program(a));
+            await clusterFormed();
+            assert.deepStrictEqual(h.ofType("pulumi:providers:docker").map((p) => p.inputs.host).sort(), bed.CLUSTER_HOSTS.map((x) => `ssh://root@${x.ip}`));
+            // The node address from ClusterSync reached auth.allow and every host's firewall.
+            const allow = await gx(on(H1), "gt-h1", "volume info hvol", "string(//volume/options/option[name='auth.allow']/value)");
+            assert.ok(allow.split(",").includes(bed.CLIENT_HOST.ip), `auth.allow ${allow}`);
+            const contract = path.join(RANCHER_DIR, "local", "storage", "glusterfs-hvol", "mountCommand");
+            assert.strictEqual(fs.readFileSync(contract, "utf8"), outputs.mountCommand);
+            const client = dockerOn(bed.CLIENT_HOST.dockerHost);
+            await client("run", "-d", "--name", "gt-client", "--network", "host", ...outputs.clientDockerArgs, "--entrypoint", "sleep", IMAGE, "infinity");
+            try {
+                await client("exec", "gt-client", "sh", "-c", `mkdir -p /mnt/hvol && ${outputs.mountCommand} && echo via-rancher > /mnt/hvol/r && sync`);
+                assert.strictEqual(await on(H2)("exec", "gt-h2", "cat", "/bricks/hvol/r"), "via-rancher");
+            } finally {
+                await client("rm", "-f", "gt-client");
+            }
+            assert.strictEqual(await canConnect(bed.OUTSIDER, H1.ip, 24007), false, "the outsider reached 24007");
             await h.destroy();
             assert.deepStrictEqual(await rules(), baseline);
         });

@@ -15,6 +15,13 @@ export const BRIDGE = "gtbr0";
 export const MACHINE_IP = `${SUBNET}.254`;
 const ROOT = "/var/tmp/gt";
 const KEY = `${ROOT}/id_ed25519`;
+/**
+ * What a runner needs for `ssh://` Docker endpoints (the Docker provider dials through the
+ * runner's own `ssh`, which reads ~/.ssh/config or /etc/ssh/ssh_config.d and checks
+ * known_hosts): the bed's hosts get a config file there for the length of the tests.
+ */
+const SSH_CLIENT_CONFIG = "/etc/ssh/ssh_config.d/gluster-testbed.conf";
+const KNOWN_HOSTS = `${ROOT}/known_hosts`;
 
 export interface BedHost {
     name: string;
@@ -137,6 +144,21 @@ export async function setUp(image: string): Promise<void> {
     }
     await Promise.all(HOSTS.filter((h) => h.dockerHost).map((h) => startEngine(h, image)));
     for (const h of HOSTS.filter((x) => x.sshd)) await startSshd(h);
+    const sshHosts = HOSTS.filter((x) => x.sshd);
+    fs.writeFileSync(
+        KNOWN_HOSTS,
+        sshHosts.map((h) => `${h.ip} ${fs.readFileSync(`${ROOT}/${h.name}/ssh_host_ed25519_key.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ")}\n`).join(""),
+    );
+    fs.mkdirSync(path.dirname(SSH_CLIENT_CONFIG), { recursive: true });
+    fs.writeFileSync(
+        SSH_CLIENT_CONFIG,
+        [`# The gluster test bed's hosts (tests/live/testbed.ts); removed on teardown.`, `Host ${sshHosts.map((h) => h.ip).join(" ")}`, `    IdentityFile ${KEY}`, `    UserKnownHostsFile ${KNOWN_HOSTS}`, `    StrictHostKeyChecking yes`, ``].join("\n"),
+    );
+}
+
+/** The `ssh://` Docker endpoint of a bed host, as a user would write it. */
+export function sshDockerHost(h: BedHost): string {
+    return `ssh://root@${h.ip}`;
 }
 
 /** Kills what runs in the bed's namespaces, then removes namespaces, links, rules and files. */
@@ -159,7 +181,7 @@ export async function tearDown(): Promise<void> {
     await shQuiet(`while iptables -D FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT 2>/dev/null; do :; done; ip link del ${BRIDGE} 2>/dev/null`);
     // Engines leave mounts (overlay, shm) under their directories.
     await shQuiet(`grep -oE ' (${ROOT}|/run/gt-)[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`);
-    await shQuiet(`rm -rf ${ROOT} /run/gt-h1 /run/gt-h2 /run/gt-h3 /run/gt-client`);
+    await shQuiet(`rm -rf ${ROOT} /run/gt-h1 /run/gt-h2 /run/gt-h3 /run/gt-client ${SSH_CLIENT_CONFIG}`);
 }
 
 /** Host firewall baselines of a locked-down server: loopback, established/related and SSH; everything else dropped. */

@@ -288,7 +288,7 @@ describe("GlusterCluster options", () => {
         ]);
         // Host directories are kept on destroy unless asked: no delete command.
         assert.strictEqual(rec.named("gluster-data-g1").inputs.delete, undefined);
-        assert.strictEqual(rec.named("gluster-data-g1").inputs.create, "mkdir -p /data/glusterfs/glusterd /data/glusterfs/bricks /data/glusterfs/log");
+        assert.strictEqual(rec.named("gluster-data-g1").inputs.create, "sh -c 'mkdir -p /data/glusterfs/glusterd /data/glusterfs/bricks /data/glusterfs/log'");
     });
 
     it("pins a custom brick port range into the containers and the volume check", async () => {

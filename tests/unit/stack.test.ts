@@ -35,6 +35,10 @@ describe("the stack program", () => {
         for (const r of remote) {
             // The connection (with the key) reaches the provider as a secret.
             assert.ok("4dabf18193072939515e22adb298388d" in r.inputs.connection, `${r.name}'s connection is not secret`);
+            // Whatever the login shell, the POSIX scripts run under sh.
+            for (const script of [r.inputs.create, r.inputs.update, r.inputs.delete].filter((x) => x !== undefined)) {
+                assert.match(script, /^sh -c '/, `${r.name} does not run its script with sh -c`);
+            }
         }
         assert.deepStrictEqual(rec.ofType("docker:index/container:Container").map((c) => c.inputs.networkMode), ["host", "host", "host"]);
         assert.strictEqual(rec.ofType("pulumi:providers:docker").length, 3);
