@@ -176,8 +176,18 @@ const network: ProviderImpl = {
     replacesWhenUnknown: () => true,
     async create(ctx, g) {
         const { name, driver, labels } = readNetwork(new Strict(g.inputs, g.name));
-        const id = await check(dockerArgv(ctx.dockerEndpoint(g.provider), "network", "create", "--driver", driver, ...labelFlags(labels), name));
-        return { id, outputs: {} };
+        const endpoint = ctx.dockerEndpoint(g.provider);
+        const id = await check(dockerArgv(endpoint, "network", "create", "--driver", driver, ...labelFlags(labels), name));
+        // The provider reads the network back after create: ipam_config is computed from
+        // Docker's IPAM config, each field only when Docker gives it (flattenIpamConfigSpec).
+        const ipam = JSON.parse(await check(dockerArgv(endpoint, "network", "inspect", "-f", "{{json .IPAM.Config}}", id))) ?? [];
+        const ipamConfigs = ipam.map((c: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }) => ({
+            ...(c.Subnet ? { subnet: c.Subnet } : {}),
+            ...(c.IPRange ? { ipRange: c.IPRange } : {}),
+            ...(c.Gateway ? { gateway: c.Gateway } : {}),
+            ...(c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length > 0 ? { auxAddress: c.AuxiliaryAddresses } : {}),
+        }));
+        return { id, outputs: { ipamConfigs } };
     },
     update: async (_c, old) => ({ outputs: old.outputs }),
     async delete(ctx, old) {

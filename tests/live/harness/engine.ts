@@ -109,6 +109,12 @@ export class Harness implements ProviderContext {
         return this.live().find((a) => a.urn === urn);
     }
 
+    /**
+     * A test's probe, awaited just before the provider deletes a resource: it observes the
+     * world at that moment (it changes nothing of what the engine does).
+     */
+    observeDelete?: (name: string) => Promise<void>;
+
     /** Marks a resource for replacement on the next apply, as `pulumi up --replace` does. */
     taint(name: string): void {
         this.tainted.add(this.find(name).urn);
@@ -212,6 +218,7 @@ export class Harness implements ProviderContext {
     // ---- steps ----
 
     private async register(run: Run, reg: Registration): Promise<{ id: string; outputs: Record<string, any> }> {
+        if (process.env.HARNESS_DEBUG) process.stderr.write(`harness: registered ${reg.type} ${reg.name}\n`);
         run.seen.add(reg.urn);
         if (run.failure) throw new Canceled(`${NO_STEPS}: ${reg.type} ${reg.name} was not applied`);
         try {
@@ -400,6 +407,7 @@ export class Harness implements ProviderContext {
         if (a.protect && !replacing) {
             throw new Error(`resource "${a.urn}" cannot be deleted\nbecause it is protected.`);
         }
+        if (a.custom) await this.observeDelete?.(a.name);
         const started = Date.now();
         let script: "delete" | undefined;
         if (a.custom && !a.retainOnDelete) {
@@ -417,6 +425,7 @@ export class Harness implements ProviderContext {
 
     private record(op: Op, a: Applied, started: number, ms?: number, script?: Script): void {
         const end = Date.now();
+        if (process.env.HARNESS_DEBUG) process.stderr.write(`harness: ${op} ${a.name} (${end - started} ms)\n`);
         this.log.push({ op, type: a.type, name: a.name, ms: ms ?? end - started, start: started, end, ...(script ? { script } : {}) });
     }
 }
