@@ -19,6 +19,14 @@ export interface SshConnectionArgs {
      * the component marks it secret in any case, and it never appears in outputs or logs.
      */
     privateKey: pulumi.Input<string>;
+    /**
+     * The host's public key, pinned: commands refuse to run on a host that presents another
+     * one. In `authorized_keys` form, `"ssh-ed25519 AAAAC3Nz..."`: take it from the host's
+     * `/etc/ssh/ssh_host_ed25519_key.pub`, or from `ssh-keyscan -t ed25519 <host>` without the
+     * leading host name (checked against the host's console). Defaults to none: the key is
+     * not checked, and every apply warns that it is not.
+     */
+    hostKey?: string;
 }
 
 /** A remote Docker host. */
@@ -94,6 +102,12 @@ export interface TimeoutsArgs {
     peersSeconds?: number;
     /** How long to wait for the volume's bricks to come online. Defaults to `180` seconds. */
     volumeSeconds?: number;
+    /**
+     * How long to wait for self-heal to catch up: after a node comes back in a rolling
+     * replacement (before the next is touched), and while a replaced brick is filled.
+     * Defaults to `3600` seconds.
+     */
+    healSeconds?: number;
 }
 
 /**
@@ -161,9 +175,11 @@ export interface GlusterClusterArgs {
     deleteDataOnDestroy?: boolean;
     /**
      * GlusterFS volume options, applied after create and re-applied when changed; an option
-     * removed from this map is reset. Merged over the defaults `cluster.quorum-type=auto`,
-     * `cluster.server-quorum-type=server`, `cluster.server-quorum-ratio=51%` (cluster-wide)
-     * and, when `clientCidrs` is set, `auth.allow` = the servers' addresses and `clientCidrs`.
+     * removed from this map is reset. Merged over the defaults `cluster.quorum-type=auto`
+     * (client quorum: writes need two of the three bricks) and `cluster.server-quorum-type=none`
+     * (see the README: server quorum counts pool-only nodes, and on GlusterFS 11.1 a node that
+     * regains it can start its brick twice and leave it without a port) and, when
+     * `clientCidrs` is set, `auth.allow` = the servers' addresses and `clientCidrs`.
      */
     volumeOptions?: Record<string, string>;
     /**
@@ -187,6 +203,20 @@ export interface GlusterClusterArgs {
     timeouts?: TimeoutsArgs;
     /** Publish the mount contract into a Rancher-managed cluster. Defaults to nothing from Rancher. */
     rancher?: RancherArgs;
+    /**
+     * Accept a volume that any host able to reach the servers may mount read-write: host
+     * mode with no `clientCidrs` (so no `auth.allow`) and either `firewall.allowAllClients`
+     * or the firewall disabled. Such a config is refused without it, and warned about on
+     * every apply with it. Defaults to `false`.
+     */
+    insecureAllowAnyClient?: boolean;
+    /**
+     * Host mode: accept bricks on the host's root filesystem. GlusterFS refuses that itself,
+     * but cannot see it from inside a container; a full root filesystem stops Docker, sshd and
+     * journald with it. Defaults to `false`: the node's first apply fails if its `dataRoot` is
+     * on the root filesystem.
+     */
+    allowBricksOnRootFilesystem?: boolean;
 }
 
 /** Defaults, stated once. */
@@ -202,9 +232,9 @@ export const DEFAULTS = {
     glusterdSeconds: 120,
     peersSeconds: 120,
     volumeSeconds: 180,
+    healSeconds: 3600,
     volumeOptions: {
         "cluster.quorum-type": "auto",
-        "cluster.server-quorum-type": "server",
-        "cluster.server-quorum-ratio": "51%",
+        "cluster.server-quorum-type": "none",
     } as Record<string, string>,
 };

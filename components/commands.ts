@@ -29,6 +29,11 @@ const LOCAL_ENVIRONMENT = { DOCKER_CONTEXT: "default" };
  * reaches a log: the scripts do not print it, and remote commands receive no environment.
  * No script reads the previous run's output, so none is sent (a stock sshd refuses it with
  * a warning per command).
+ *
+ * The type (local or remote) follows the host, but a host declared another way (the local
+ * engine as an SSH host on the same machine, or back) keeps each command: an alias to the
+ * other type makes it the same resource, updated in place, instead of a new one whose
+ * predecessor's stored delete would run at the end of the update and undo it.
  */
 export function hostCommand(
     name: string,
@@ -43,6 +48,8 @@ export function hostCommand(
         ...(args.triggers !== undefined ? { triggers: args.triggers } : {}),
         addPreviousOutputInEnv: false,
     };
+    const other = host.ssh ? "command:local:Command" : "command:remote:Command";
+    opts = { ...opts, aliases: [...(opts.aliases ?? []), { type: other }] };
     if (!host.ssh) {
         return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"], environment: LOCAL_ENVIRONMENT }, opts);
     }
@@ -61,6 +68,7 @@ export function hostCommand(
                 port: host.ssh.port,
                 user: host.ssh.user,
                 privateKey: host.ssh.privateKey,
+                ...(host.ssh.hostKey !== undefined ? { hostKey: host.ssh.hostKey } : {}),
             },
         },
         opts,

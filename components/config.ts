@@ -13,11 +13,13 @@ export interface NodeConfig extends Omit<GlusterNodeArgs, "host"> {
             user?: string;
             /** The config key holding this host's private key (a secret). Defaults to `sshPrivateKey`. */
             privateKeySecret?: string;
+            /** The host's public key, pinned ("ssh-ed25519 AAAA..."). */
+            hostKey?: string;
         };
     };
 }
 
-const SSH_CONFIG_KEYS = ["host", "port", "user", "privateKeySecret"];
+const SSH_CONFIG_KEYS = ["host", "port", "user", "privateKeySecret", "hostKey"];
 
 /**
  * Every key of the namespace must be one the program reads: a misspelt key (`clientCidr`)
@@ -75,6 +77,7 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
                     port: node.host.ssh.port,
                     user: node.host.ssh.user,
                     privateKey: config.requireSecret(node.host.ssh.privateKeySecret ?? "sshPrivateKey"),
+                    hostKey: node.host.ssh.hostKey,
                 },
             },
         })),
@@ -89,5 +92,7 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
         mountPoint: config.get("mountPoint"),
         timeouts: config.getObject("timeouts"),
         rancher: config.getObject("rancher"),
+        insecureAllowAnyClient: config.getBoolean("insecureAllowAnyClient"),
+        allowBricksOnRootFilesystem: config.getBoolean("allowBricksOnRootFilesystem"),
     };
 }

@@ -62,8 +62,8 @@ export function specFingerprint(settings: object): string {
 
 /**
  * What a node's container runs with, apart from the image and the labels. Only the
- * capability glusterd needs (SYS_ADMIN, for the trusted.* extended attributes on bricks),
- * never `privileged`. State, bricks and logs live outside the container; `/run` is a fresh
+ * capability glusterd needs (SYS_ADMIN, for the trusted.* extended attributes on bricks,
+ * and for the FUSE mount replace-brick makes), never `privileged`. State, bricks and logs live outside the container; `/run` is a fresh
  * tmpfs on every start so stale pid files can never keep a brick offline.
  */
 export function containerSettings(spec: ClusterSpec, node: NodeSpec) {
@@ -76,6 +76,8 @@ export function containerSettings(spec: ClusterSpec, node: NodeSpec) {
         name: node.name,
         restart: "unless-stopped",
         capabilities: { adds: ["SYS_ADMIN"] },
+        // glusterd mounts the volume itself (FUSE) to replace a brick.
+        devices: [{ hostPath: "/dev/fuse", containerPath: "/dev/fuse", permissions: "rwm" }],
         envs: [`GLUSTER_BASE_PORT=${spec.ports.base}`, `GLUSTER_MAX_PORT=${spec.ports.max}`],
         tmpfs: { "/run": "rw,nosuid,nodev,mode=0755" },
         volumes: [mount(paths.state, STATE_DIR), mount(paths.bricks, BRICKS_MOUNT), mount(paths.logs, LOG_DIR)],
@@ -93,6 +95,12 @@ export function containerSettings(spec: ClusterSpec, node: NodeSpec) {
     };
 }
 
+/** The fingerprint of what a node's container is to run with. */
+export function nodeFingerprint(spec: ClusterSpec, node: NodeSpec, image: pulumi.Input<string>): pulumi.Output<string> {
+    const settings = containerSettings(spec, node);
+    return pulumi.output(image).apply((img) => specFingerprint({ ...settings, image: img }));
+}
+
 /** The arguments of a node's container. */
 export function containerArgs(spec: ClusterSpec, node: NodeSpec, image: pulumi.Input<string>): docker.ContainerArgs {
     const settings = containerSettings(spec, node);
@@ -102,7 +110,7 @@ export function containerArgs(spec: ClusterSpec, node: NodeSpec, image: pulumi.I
         labels: [
             ...clusterLabels(spec),
             { label: "io.glusterfs-cluster.node", value: node.name },
-            { label: SPEC_LABEL, value: pulumi.output(image).apply((img) => specFingerprint({ ...settings, image: img })) },
+            { label: SPEC_LABEL, value: nodeFingerprint(spec, node, image) },
         ],
         // Readiness is awaited by the ready command with tight polling, not by the provider.
         wait: false,

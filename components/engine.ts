@@ -1,12 +1,13 @@
 /**
- * What a host's Docker engine is, asked on the host by the user the commands run as: the
- * platform images must be built for, and whether that user may use the engine at all.
+ * What a host's Docker engine is, asked on the host by the user the commands run as: its
+ * ID (which names the storage of the nodes on it, for the identity guard), the platform
+ * images must be built for, and whether that user may use the engine at all.
  * Images are built for the target engine's platform, never for the machine that runs
  * `pulumi` (the Docker provider's default when `build.platform` is unset).
  */
 import { shq } from "./shell";
 
-/** The script of a host's engine command. Prints `platform: <os>/<arch>`. */
+/** The script of a host's engine command. Prints `platform: <os>/<arch>` and `engine: <ID>`. */
 export function engineScript(host: string): string {
     return [
         `host=${shq(host)}`,
@@ -18,6 +19,7 @@ export function engineScript(host: string): string {
         `  exit 1`,
         `fi`,
         `echo "platform: $out"`,
+        `echo "engine: $(docker info --format '{{.ID}}')"`,
         ``,
     ].join("\n");
 }
@@ -26,5 +28,12 @@ export function engineScript(host: string): string {
 export function platformFromOutput(stdout: string): string {
     const m = /^platform: (\S+\/\S+)$/m.exec(stdout);
     if (!m) throw new Error(`GlusterCluster: cannot read the Docker engine's platform from ${JSON.stringify(stdout)}`);
+    return m[1];
+}
+
+/** The engine ID an engine script printed. */
+export function engineIdFromOutput(stdout: string): string {
+    const m = /^engine: (\S+)$/m.exec(stdout);
+    if (!m) throw new Error(`GlusterCluster: cannot read the Docker engine's ID from ${JSON.stringify(stdout)}`);
     return m[1];
 }

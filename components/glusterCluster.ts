@@ -1,27 +1,20 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GlusterClusterArgs } from "./args";
+import { declareBootstrap } from "./bootstrap";
 import { hostCommand } from "./commands";
-import { clusterLabels, containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
-import { firewallApplyScript, firewallRemoveScript } from "./firewall";
-import { engineScript, platformFromOutput } from "./engine";
-import { imageBuildContext, projectImageName } from "./image";
+import { clusterLabels, nodeFingerprint } from "./container";
+import { preflightScript } from "./gluster/whole";
+import { engineIdFromOutput } from "./engine";
+import { declareEngine, declareFirewallSettle, declareHost, HostResources, Scope } from "./hostResources";
+import { identityCreateScript, identityUpdateScript } from "./identity";
 import { clientDockerArgs, CLIENT_DOCKER_NOTE, mountInfo } from "./mount";
+import { declareNode, declareStorage, NodeResources } from "./nodeResources";
 import { declareRancher } from "./rancher";
-import {
-    detachScript,
-    GLOBAL_OPTIONS,
-    inContainer,
-    inContainerIfPresent,
-    probeBackScript,
-    probeScript,
-    readyScript,
-    versionFromReadyOutput,
-    volumeDeleteScript,
-    volumeScript,
-} from "./scripts";
-import { shqAll } from "./shell";
-import { brickPath, ClusterSpec, HostSpec, NodeSpec, resolveSpec, serverSourceAddresses, sortedRecord } from "./spec";
+import { brickPath, ClusterSpec, resolveSpec } from "./spec";
+import { isIPv4Cidr } from "./validate";
+import { configWarnings } from "./warnings";
 
 /** The component's type token. */
 export const GLUSTER_CLUSTER_TYPE = "glusterfs:index:GlusterCluster";
@@ -57,141 +50,52 @@ export class GlusterCluster extends pulumi.ComponentResource {
         // Validated before anything is registered: bad input creates nothing.
         const spec = resolveSpec(name, args);
         super(GLUSTER_CLUSTER_TYPE, name, {}, opts);
-
-        if (spec.firewall.enabled && spec.firewall.allowAllClients) {
-            pulumi.log.warn(
-                `GlusterCluster ${name}: firewall.allowAllClients is set: GlusterFS's client ports are open to ANY source on every host.`,
-                this,
-            );
-        }
-
-        const providers = new Map<string, docker.Provider>();
-        const images = new Map<string, pulumi.Output<string>>();
-        for (const host of spec.hosts) {
-            const provider = new docker.Provider(
-                `${name}-docker-${host.id}`,
-                host.dockerHost ? { host: host.dockerHost } : {},
-                { parent: this },
-            );
-            providers.set(host.key, provider);
-            const engine = hostCommand(`${name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent: this });
-            images.set(host.key, this.declareImage(spec, host, provider, engine.stdout.apply(platformFromOutput)));
-        }
-        const onHost = (host: HostSpec): pulumi.CustomResourceOptions => ({ parent: this, provider: providers.get(host.key) });
-
-        const network =
-            spec.networkMode === "container" && !spec.networkExisting
-                ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, onHost(spec.hosts[0]))
-                : undefined;
+        for (const warning of configWarnings(spec)) pulumi.log.warn(`GlusterCluster ${name}: ${warning}`, this);
+        // Every child comes after the identity guard (which reads the engines' IDs): a change
+        // that would build a new, empty cluster or volume is refused before anything is touched.
+        const engines = new Map(spec.hosts.map((h) => [h.key, declareEngine(this, spec, h)]));
+        const scope: Scope = { parent: this, spec, after: [this.declareIdentity(spec, engines)] };
 
         // Rancher (optional): the cluster's node addresses may mount, like clientCidrs.
         const rancher = args.rancher ? declareRancher(this, spec, args.rancher) : undefined;
         const extraClients = rancher?.nodeAddresses ?? pulumi.output([] as string[]);
 
-        const firewalls = spec.firewall.enabled ? spec.hosts.map((host) => this.declareFirewall(spec, host, extraClients)) : [];
+        const hosts = new Map<string, HostResources>(spec.hosts.map((h) => [h.key, declareHost(scope, h, engines.get(h.key)!, extraClients)]));
+        const onFirstHost = hosts.get(spec.nodes[0].host.key)!;
+        // The rolling replacement starts only once every firewall holds the new rules (a new
+        // brick range must be open before a container listens on it).
+        const firewalls = [...hosts.values()].flatMap((h) => (h.firewall ? [h.firewall] : []));
+        const preflight = this.declarePreflight(scope, onFirstHost.image, firewalls);
+        // Every node's storage after the preflight check, and before the first container: a
+        // refusal there (in host mode, bricks on a host's root filesystem) comes before any
+        // container is touched.
+        const storage = new Map(spec.nodes.map((n) => [n.name, declareStorage(scope, n, { parent: this, provider: hosts.get(n.host.key)!.provider, dependsOn: [...scope.after, preflight] })]));
+        const allStorage = [...storage.values()].flat();
+        const network =
+            spec.networkMode === "container" && !spec.networkExisting
+                ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] })
+                : undefined;
 
-        const ready = new Map<string, pulumi.CustomResource>();
-        const readyStdout = new Map<string, pulumi.Output<string>>();
+        // Each node's container comes after the previous node's ready step, and the first
+        // after the preflight check: whatever replaces the containers (a new image, changed
+        // settings) replaces them one at a time, each back in service, its peers and clients
+        // reconnected and self-heal caught up, before the next is touched.
+        const nodes = new Map<string, NodeResources>();
+        let previous: pulumi.Resource = preflight;
         for (const node of spec.nodes) {
-            const storage = this.declareStorage(spec, node, onHost(node.host));
-            const container = new docker.Container(
-                `${name}-${node.name}`,
-                containerArgs(spec, node, images.get(node.host.key)!),
-                {
-                    ...onHost(node.host),
-                    // The container's name is fixed, so the old one must go before its replacement starts.
-                    deleteBeforeReplace: true,
-                    dependsOn: [...storage, ...(network ? [network] : [])],
-                },
-            );
-            const cmd = hostCommand(
-                `${name}-ready-${node.name}`,
-                node.host,
-                {
-                    create: inContainer(node.name, readyScript({ node: node.address, volumeName: spec.volumeName, ...spec.timeouts })),
-                    // A replaced container must be waited for again.
-                    triggers: [container.id],
-                },
-                { parent: this, dependsOn: [container] },
-            );
-            ready.set(node.name, cmd);
-            readyStdout.set(node.name, cmd.stdout);
+            const host = hosts.get(node.host.key)!;
+            const declared = declareNode(scope, node, { provider: host.provider, image: host.image, storage: allStorage, after: [previous], network, readyAfter: firewalls });
+            nodes.set(node.name, declared);
+            previous = declared.ready;
         }
-
-        // Probes run from the first node, one at a time: gluster allows one transaction at a time.
-        // `pool` brings in the other brick nodes; each extra node gets its own probe (after the
-        // volume), so removing one from the config detaches exactly that node.
-        const [first, second] = spec.nodes;
-        const brickNodes = spec.nodes.filter((n) => n.holdsBrick);
-        const extraNodes = spec.nodes.filter((n) => !n.holdsBrick);
-        const finished: pulumi.Output<string>[] = [];
-        const probe = (resourceName: string, peers: NodeSpec[], dependsOn: pulumi.Resource[]) => {
-            const cmd = hostCommand(
-                resourceName,
-                first.host,
-                {
-                    create: pulumi.all([first, ...peers].map((n) => readyStdout.get(n.name)!)).apply(([firstOut, ...peerOuts]) =>
-                        inContainer(
-                            first.name,
-                            probeScript({
-                                from: first.address,
-                                fromVersion: versionFromReadyOutput(firstOut),
-                                peers: peers.map((n, i) => ({ address: n.address, version: versionFromReadyOutput(peerOuts[i]) })),
-                                peersSeconds: spec.timeouts.peersSeconds,
-                            }),
-                        ),
-                    ),
-                    delete: inContainerIfPresent(first.name, detachScript({ peers: peers.map((n) => n.address) })),
-                },
-                { parent: this, dependsOn },
-            );
-            finished.push(cmd.stdout);
-            return cmd;
-        };
-        const pool = probe(`${name}-pool`, brickNodes.slice(1), [...ready.values(), ...firewalls]);
-        const probeBack = hostCommand(
-            `${name}-probe-back`,
-            second.host,
-            { create: inContainer(second.name, probeBackScript({ first: first.address, peersSeconds: spec.timeouts.peersSeconds })) },
-            { parent: this, dependsOn: [pool] },
-        );
-
-        const volume = hostCommand(
-            `${name}-volume`,
-            first.host,
-            {
-                create: extraClients.apply((clients) => {
-                    const options = this.volumeOptions(spec, clients, !!args.rancher?.allowClusterNodes);
-                    return inContainer(
-                        first.name,
-                        volumeScript({
-                            volumeName: spec.volumeName,
-                            servers: brickNodes.map((n) => n.address),
-                            brickPath: brickPath(spec.volumeName),
-                            options: options.perVolume,
-                            globalOptions: options.global,
-                            ports: spec.ports,
-                            peersSeconds: spec.timeouts.peersSeconds,
-                            volumeSeconds: spec.timeouts.volumeSeconds,
-                        }),
-                    );
-                }),
-                delete: inContainerIfPresent(first.name, volumeDeleteScript({ volumeName: spec.volumeName })),
-            },
-            { parent: this, dependsOn: [probeBack] },
-        );
-
-        // Nodes beyond the first three join the pool, not the volume.
-        finished.push(volume.stdout);
-        const extraProbes: pulumi.Resource[] = [];
-        for (const node of extraNodes) {
-            extraProbes.push(probe(`${name}-probe-${node.name}`, [node], [extraProbes[extraProbes.length - 1] ?? volume]));
-        }
-        rancher?.publish([volume, ...extraProbes]);
+        const readies = [...nodes.values()].map((n) => n.ready);
+        if (spec.firewall.enabled) spec.hosts.forEach((h) => declareFirewallSettle(scope, h, extraClients, readies));
+        const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), !!args.rancher?.allowClusterNodes);
+        rancher?.publish(bootstrap.last);
 
         // Outputs resolve once the volume is started and every node is in the pool, so a
         // stack that mounts from them waits for a volume that can be mounted.
-        const whenReady = <T>(value: T): pulumi.Output<T> => pulumi.all(finished).apply(() => value);
+        const whenReady = <T>(value: T): pulumi.Output<T> => pulumi.all(bootstrap.finished).apply(() => value);
         const mount = mountInfo(spec);
         this.volumeName = whenReady(spec.volumeName);
         this.servers = whenReady(mount.servers);
@@ -217,87 +121,52 @@ export class GlusterCluster extends pulumi.ComponentResource {
         });
     }
 
-    /** The image on one host: the project's image built there, or the named image pulled there. */
-    private declareImage(spec: ClusterSpec, host: HostSpec, provider: docker.Provider, platform: pulumi.Output<string>): pulumi.Output<string> {
-        const opts = { parent: this, provider };
-        if (spec.image) {
-            const remote = new docker.RemoteImage(`${spec.name}-image-${host.id}`, { name: spec.image, keepLocally: true }, opts);
-            return remote.imageId;
-        }
-        const built = new docker.Image(
-            `${spec.name}-image-${host.id}`,
-            // Built for the target engine's platform, not for the machine running pulumi.
-            { imageName: projectImageName(), build: { ...imageBuildContext(), platform }, skipPush: true },
-            opts,
-        );
-        return built.imageName;
-    }
-
     /**
-     * Where a node's state, bricks and logs live: named Docker volumes (container mode),
-     * kept on destroy unless deleteDataOnDestroy; or host directories (host mode), created
-     * by a command that removes them on destroy only when deleteDataOnDestroy is set.
+     * The identity guard (identity.ts): always a local command, because it compares the new
+     * identity with the previous run's output, which the provider hands only to local updates.
      */
-    private declareStorage(spec: ClusterSpec, node: NodeSpec, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
-        if (spec.networkMode === "container") {
-            const names = nodeVolumeNames(spec, node);
-            return Object.entries(names).map(
-                ([role, volumeName]) =>
-                    new docker.Volume(`${spec.name}-${node.name}-${role}`, { name: volumeName, labels: clusterLabels(spec) }, {
-                        ...opts,
-                        retainOnDelete: !spec.deleteDataOnDestroy,
-                    }),
-            );
-        }
-        const dirs = Object.values(nodeHostDirs(node));
-        return [
-            hostCommand(
-                `${spec.name}-data-${node.name}`,
-                node.host,
-                {
-                    create: `mkdir -p ${shqAll(dirs)}`,
-                    ...(spec.deleteDataOnDestroy ? { delete: `rm -rf -- ${shqAll(dirs)}` } : {}),
-                },
-                { parent: this },
-            ),
-        ];
-    }
-
-    private declareFirewall(spec: ClusterSpec, host: HostSpec, extraClients: pulumi.Output<string[]>): pulumi.Resource {
-        return hostCommand(
-            `${spec.name}-firewall-${host.id}`,
-            host,
+    private declareIdentity(spec: ClusterSpec, engines: Map<string, pulumi.Output<string>>): command.local.Command {
+        const ids = pulumi.all(Object.fromEntries([...engines].map(([key, out]) => [key, out.apply(engineIdFromOutput)])));
+        return new command.local.Command(
+            `${spec.name}-identity`,
             {
-                create: extraClients.apply((extra) =>
-                    firewallApplyScript({
-                        host: host.id,
-                        backend: spec.firewall.backend,
-                        peers: serverSourceAddresses(spec),
-                        clients: spec.firewall.allowAllClients ? ["0.0.0.0/0"] : [...spec.clientCidrs, ...extra.map((ip) => `${ip}/32`)],
-                        ports: spec.ports,
-                    }),
-                ),
-                delete: firewallRemoveScript(host.id),
+                create: ids.apply((e) => identityCreateScript(spec, e)),
+                update: ids.apply((e) => identityUpdateScript(spec, e)),
+                interpreter: ["/bin/sh", "-c"],
             },
             { parent: this },
         );
     }
 
-    /**
-     * The options the volume holds, split into per-volume and cluster-wide ones. With client
-     * networks or Rancher's nodes, `auth.allow` lists the servers too: without them
-     * self-heal and glusterd's own mounts break.
-     */
-    private volumeOptions(spec: ClusterSpec, extraClients: string[], restrict: boolean): { perVolume: Record<string, string>; global: Record<string, string> } {
-        const all: Record<string, string> = { ...spec.volumeOptions };
-        if ((spec.clientCidrs.length > 0 || restrict) && all["auth.allow"] === undefined) {
-            all["auth.allow"] = [...serverSourceAddresses(spec), ...spec.clientCidrs, ...extraClients].join(",");
-        }
-        const perVolume: Record<string, string> = {};
-        const global: Record<string, string> = {};
-        for (const [k, v] of Object.entries(all)) {
-            (GLOBAL_OPTIONS.includes(k) ? global : perVolume)[k] = v;
-        }
-        return { perVolume: sortedRecord(perVolume), global: sortedRecord(global) };
+    /** Before any container is touched: refuses a renamed component, and wants the cluster whole before a rolling replacement starts. */
+    private declarePreflight(scope: Scope, image: pulumi.Output<string>, after: pulumi.Resource[]): pulumi.Resource {
+        const { spec } = scope;
+        const first = spec.nodes[0];
+        const bricks = spec.nodes.filter((n) => n.holdsBrick).map((n) => `${n.address}:${brickPath(spec.volumeName)}`);
+        const create = nodeFingerprint(spec, first, image).apply((fingerprint) =>
+            preflightScript({
+                cluster: spec.name,
+                container: first.name,
+                fingerprint,
+                volumeName: spec.volumeName,
+                bricks,
+                glusterdSeconds: spec.timeouts.glusterdSeconds,
+                volumeSeconds: spec.timeouts.volumeSeconds,
+            }),
+        );
+        return hostCommand(`${spec.name}-preflight`, first.host, { create }, { parent: this, dependsOn: [...scope.after, ...after] });
     }
+}
+
+/**
+ * Who `auth.allow` admits besides the servers and clientCidrs, once it restricts: Rancher's
+ * nodes, and in container mode the created network's subnet (the clients the README runs
+ * are containers on it).
+ */
+function authClients(network: docker.Network | undefined, extraClients: pulumi.Output<string[]>): pulumi.Output<string[]> {
+    if (!network) return extraClients;
+    return pulumi.all([network.ipamConfigs, extraClients]).apply(([ipam, extra]) => [
+        ...(ipam ?? []).map((c) => c.subnet ?? "").filter(isIPv4Cidr),
+        ...extra,
+    ]);
 }

@@ -28,14 +28,15 @@ export const KEYS = {
     "": keysOf<GlusterClusterArgs>()([
         "volumeName", "networkMode", "network", "nodes", "image", "dataRoot", "deleteDataOnDestroy", "volumeOptions",
         "clientCidrs", "extraHosts", "firewall", "brickPorts", "mountPoint", "timeouts", "rancher",
+        "insecureAllowAnyClient", "allowBricksOnRootFilesystem",
     ] as const),
     node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot"] as const),
     host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh"] as const),
-    ssh: keysOf<SshConnectionArgs>()(["host", "port", "user", "privateKey"] as const),
+    ssh: keysOf<SshConnectionArgs>()(["host", "port", "user", "privateKey", "hostKey"] as const),
     network: keysOf<NetworkArgs>()(["name", "existing"] as const),
     firewall: keysOf<FirewallArgs>()(["enabled", "backend", "allowAllClients"] as const),
     brickPorts: keysOf<BrickPortsArgs>()(["base", "max"] as const),
-    timeouts: keysOf<TimeoutsArgs>()(["glusterdSeconds", "peersSeconds", "volumeSeconds"] as const),
+    timeouts: keysOf<TimeoutsArgs>()(["glusterdSeconds", "peersSeconds", "volumeSeconds", "healSeconds"] as const),
     rancher: keysOf<RancherArgs>()(
         ["clusterId", "namespace", "createNamespace", "projectId", "configMapName", "allowClusterNodes", "nodeAddress", "provider"] as const,
     ),

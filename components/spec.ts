@@ -1,14 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS, FirewallBackend, GlusterClusterArgs, NetworkMode, SshConnectionArgs } from "./args";
-import { isIPv4, validateArgs } from "./validate";
+import { isIPv4, isOpenToAnyClient, validateArgs } from "./validate";
 
 /** A Docker host and the nodes on it. `key` is "local" or the Docker endpoint. */
 export interface HostSpec {
     key: string;
-    /** A short, stable name for the host's children: "local" or the SSH host. */
+    /**
+     * A short, stable name for the host's children: "local", or the name of the first node
+     * on the host (a node's name is its identity; an SSH address can be renamed).
+     */
     id: string;
+    /** The name earlier versions gave the host's children (its SSH host), kept as an alias. */
+    legacyId?: string;
     dockerHost?: string;
-    ssh?: Required<Omit<SshConnectionArgs, "privateKey">> & { privateKey: pulumi.Input<string> };
+    ssh?: Required<Omit<SshConnectionArgs, "privateKey" | "hostKey">> & { privateKey: pulumi.Input<string>; hostKey?: string };
 }
 
 export interface NodeSpec {
@@ -39,9 +44,12 @@ export interface ClusterSpec {
     clientCidrs: string[];
     extraHosts: Record<string, string>;
     firewall: { enabled: boolean; backend: FirewallBackend; allowAllClients: boolean };
+    /** Any host that reaches the servers may mount (accepted with insecureAllowAnyClient). */
+    openToAnyClient: boolean;
+    allowBricksOnRootFilesystem: boolean;
     ports: { base: number; max: number };
     mountPoint: string;
-    timeouts: { glusterdSeconds: number; peersSeconds: number; volumeSeconds: number };
+    timeouts: { glusterdSeconds: number; peersSeconds: number; volumeSeconds: number; healSeconds: number };
 }
 
 /** Where bricks live inside a server container; the brick is a sub-directory, never the mount point. */
@@ -70,13 +78,15 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
             host = ssh
                 ? {
                       key,
-                      id: ssh.host,
+                      id: node.name,
+                      legacyId: ssh.host,
                       dockerHost: node.host!.dockerHost,
                       ssh: {
                           host: ssh.host,
                           port: ssh.port ?? DEFAULTS.sshPort,
                           user: ssh.user ?? DEFAULTS.sshUser,
                           privateKey: pulumi.secret(ssh.privateKey),
+                          ...(ssh.hostKey !== undefined ? { hostKey: ssh.hostKey.trim() } : {}),
                       },
                   }
                 : { key, id: "local" };
@@ -113,12 +123,15 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
             backend: fw.backend ?? DEFAULTS.firewallBackend,
             allowAllClients: fw.allowAllClients ?? false,
         },
+        openToAnyClient: isOpenToAnyClient(args),
+        allowBricksOnRootFilesystem: args.allowBricksOnRootFilesystem ?? false,
         ports: { base: args.brickPorts?.base ?? DEFAULTS.brickPortBase, max: args.brickPorts?.max ?? DEFAULTS.brickPortMax },
         mountPoint: args.mountPoint ?? `/mnt/${args.volumeName ?? DEFAULTS.volumeName}`,
         timeouts: {
             glusterdSeconds: args.timeouts?.glusterdSeconds ?? DEFAULTS.glusterdSeconds,
             peersSeconds: args.timeouts?.peersSeconds ?? DEFAULTS.peersSeconds,
             volumeSeconds: args.timeouts?.volumeSeconds ?? DEFAULTS.volumeSeconds,
+            healSeconds: args.timeouts?.healSeconds ?? DEFAULTS.healSeconds,
         },
     };
 }

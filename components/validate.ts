@@ -32,6 +32,8 @@ const RESERVED_VOLUME_NAMES = [
 const OPTION_KEY = /^[a-z][a-z0-9_.-]*$/;
 const SAFE_PATH = /^\/[A-Za-z0-9_./-]*$/;
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** One public key in authorized_keys form: its type, its base64 body, an optional comment. */
+const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+\/]+={0,2}( [^\n\r]*)?$/;
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export function isIPv4(s: string): boolean {
@@ -55,19 +57,34 @@ export function isHostname(s: string): boolean {
 
 const show = (v: unknown) => JSON.stringify(v);
 
+type Add = (field: string, message: string) => void;
+
 /**
  * Checks every plain argument and returns the problems found (empty when the arguments
  * are good). Pure: it reads nothing but its argument.
  */
 export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
     const problems: ArgProblem[] = [];
-    const add = (field: string, message: string) => problems.push({ field, message });
+    const add: Add = (field, message) => problems.push({ field, message });
     const mode = args.networkMode ?? DEFAULTS.networkMode;
-
     if (mode !== "container" && mode !== "host") {
         add("networkMode", `must be "container" or "host"; got ${show(mode)}. Fix: pick one of them.`);
     }
+    problemsOfVolumeName(args, add);
+    const hostOfNode = problemsOfNodes(args, mode, add);
+    problemsOfHostLayout(args, mode, hostOfNode, add);
+    problemsOfNetwork(args, mode, hostOfNode, add);
+    problemsOfPaths(args, mode, add);
+    problemsOfOptions(args, add);
+    problemsOfAccess(args, mode, add);
+    problemsOfPorts(args, add);
+    problemsOfTimeouts(args, add);
+    if (args.rancher !== undefined) problemsOfRancher(args.rancher, add);
+    problemsOfKeys(args, add);
+    return problems;
+}
 
+function problemsOfVolumeName(args: GlusterClusterArgs, add: Add): void {
     const volumeName = args.volumeName ?? DEFAULTS.volumeName;
     if (typeof volumeName !== "string" || !VOLUME_NAME.test(volumeName)) {
         add(
@@ -78,50 +95,28 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
     } else if (RESERVED_VOLUME_NAMES.includes(volumeName)) {
         add("volumeName", `${show(volumeName)} is a word the gluster CLI reserves. Fix: choose another name, e.g. "${volumeName}_vol".`);
     }
+}
 
+/** Checks the node list and each node; returns each node's host key ("local" or its Docker endpoint). */
+function problemsOfNodes(args: GlusterClusterArgs, mode: string, add: Add): string[] {
     const nodes = Array.isArray(args.nodes) ? args.nodes : [];
     if (!Array.isArray(args.nodes)) {
         add("nodes", `must be a list of at least 3 nodes; got ${show(args.nodes)}. Fix: e.g. [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }].`);
     } else if (nodes.length < 3) {
-        add(
-            "nodes",
-            `needs at least 3 nodes for a replica-3 volume; got ${nodes.length}. Fix: add ${3 - nodes.length} more node(s).`,
-        );
+        add("nodes", `needs at least 3 nodes for a replica-3 volume; got ${nodes.length}. Fix: add ${3 - nodes.length} more node(s).`);
     }
-
     const seenNames = new Map<string, number>();
     const seenAddresses = new Map<string, number>();
-    const hostOfNode: string[] = [];
-    nodes.forEach((node, i) => {
+    return nodes.map((node, i) => {
         const f = `nodes[${i}]`;
         if (typeof node?.name !== "string" || !DNS_LABEL.test(node.name)) {
-            add(
-                `${f}.name`,
-                `must be a DNS label (a-z, 0-9 and '-', at most 63, no '-' at either end); got ${show(node?.name)}. ` +
-                    `Fix: e.g. "gluster-${i}".`,
-            );
+            add(`${f}.name`, `must be a DNS label (a-z, 0-9 and '-', at most 63, no '-' at either end); got ${show(node?.name)}. Fix: e.g. "gluster-${i}".`);
         } else if (seenNames.has(node.name)) {
             add(`${f}.name`, `${show(node.name)} is also the name of nodes[${seenNames.get(node.name)}]; names must be unique. Fix: rename one of them.`);
         } else {
             seenNames.set(node.name, i);
         }
-
-        if (mode === "host") {
-            if (node?.address === undefined) {
-                add(`${f}.address`, `is required in host mode: the host name or IPv4 address peers and clients use for this node. Fix: e.g. "gfs${i + 1}.example.net".`);
-            } else if (typeof node.address !== "string" || !(isIPv4(node.address) || isHostname(node.address))) {
-                add(`${f}.address`, `must be a host name or an IPv4 address; got ${show(node.address)}.`);
-            } else if (node.address === "localhost" || node.address.startsWith("127.")) {
-                add(`${f}.address`, `must not be a loopback name or address (GlusterFS refuses bricks on ${show(node.address)}). Fix: use the host's network address.`);
-            } else if (seenAddresses.has(node.address)) {
-                add(`${f}.address`, `${show(node.address)} is also the address of nodes[${seenAddresses.get(node.address)}]. Fix: give each node its own host.`);
-            } else {
-                seenAddresses.set(node.address, i);
-            }
-        } else if (mode === "container" && node?.address !== undefined) {
-            add(`${f}.address`, `only applies in host mode; in container mode peers reach a node by its name. Fix: remove it, or set networkMode: "host".`);
-        }
-
+        problemsOfAddress(node, f, mode, seenAddresses, i, add);
         if (node?.dataRoot !== undefined) {
             if (mode !== "host") {
                 add(`${f}.dataRoot`, `only applies in host mode. Fix: remove it.`);
@@ -129,14 +124,36 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
                 add(`${f}.dataRoot`, `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/" and without ".."; got ${show(node.dataRoot)}.`);
             }
         }
-
-        hostOfNode.push(problemsOfHost(node?.host, f, add));
+        return problemsOfHost(node?.host, f, add);
     });
+}
 
-    // Hosts: one identity per Docker endpoint and per SSH address.
+function problemsOfAddress(node: GlusterClusterArgs["nodes"][number], f: string, mode: string, seen: Map<string, number>, i: number, add: Add): void {
+    if (mode === "container") {
+        if (node?.address !== undefined) {
+            add(`${f}.address`, `only applies in host mode; in container mode peers reach a node by its name. Fix: remove it, or set networkMode: "host".`);
+        }
+        return;
+    }
+    if (mode !== "host") return;
+    if (node?.address === undefined) {
+        add(`${f}.address`, `is required in host mode: the host name or IPv4 address peers and clients use for this node. Fix: e.g. "gfs${i + 1}.example.net".`);
+    } else if (typeof node.address !== "string" || !(isIPv4(node.address) || isHostname(node.address))) {
+        add(`${f}.address`, `must be a host name or an IPv4 address; got ${show(node.address)}.`);
+    } else if (node.address === "localhost" || node.address.startsWith("127.")) {
+        add(`${f}.address`, `must not be a loopback name or address (GlusterFS refuses bricks on ${show(node.address)}). Fix: use the host's network address.`);
+    } else if (seen.has(node.address)) {
+        add(`${f}.address`, `${show(node.address)} is also the address of nodes[${seen.get(node.address)}]. Fix: give each node its own host.`);
+    } else {
+        seen.set(node.address, i);
+    }
+}
+
+/** One identity per Docker endpoint and per SSH address; in host mode, one node per host. */
+function problemsOfHostLayout(args: GlusterClusterArgs, mode: string, hostOfNode: string[], add: Add): void {
     const dockerToSsh = new Map<string, string>();
     const sshToDocker = new Map<string, string>();
-    nodes.forEach((node, i) => {
+    (Array.isArray(args.nodes) ? args.nodes : []).forEach((node, i) => {
         const h = node?.host;
         if (!h || typeof h.dockerHost !== "string" || typeof h.ssh?.host !== "string") return;
         const ssh = `${h.ssh.host}:${h.ssh.port ?? DEFAULTS.sshPort}`;
@@ -149,23 +166,24 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
         dockerToSsh.set(h.dockerHost, ssh);
         sshToDocker.set(ssh, h.dockerHost);
     });
+    if (mode !== "host") return;
+    const firstOnHost = new Map<string, number>();
+    hostOfNode.forEach((key, i) => {
+        if (firstOnHost.has(key)) {
+            const where = key === "local" ? "the local Docker engine" : show(key);
+            add(
+                `nodes[${i}].host`,
+                `nodes[${firstOnHost.get(key)}] already runs on ${where}; host mode allows one node per host (both would bind 24007 and the brick ports). ` +
+                    `Fix: put this node on another host, or use networkMode: "container".`,
+            );
+        } else {
+            firstOnHost.set(key, i);
+        }
+    });
+}
 
+function problemsOfNetwork(args: GlusterClusterArgs, mode: string, hostOfNode: string[], add: Add): void {
     const distinctHosts = new Set(hostOfNode);
-    if (mode === "host") {
-        const firstOnHost = new Map<string, number>();
-        hostOfNode.forEach((key, i) => {
-            if (firstOnHost.has(key)) {
-                const where = key === "local" ? "the local Docker engine" : show(key);
-                add(
-                    `nodes[${i}].host`,
-                    `nodes[${firstOnHost.get(key)}] already runs on ${where}; host mode allows one node per host (both would bind 24007 and the brick ports). ` +
-                        `Fix: put this node on another host, or use networkMode: "container".`,
-                );
-            } else {
-                firstOnHost.set(key, i);
-            }
-        });
-    }
     if (mode === "container" && distinctHosts.size > 1 && !args.network?.existing) {
         add(
             "network.existing",
@@ -173,20 +191,20 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
                 `Fix: name an existing multi-host (overlay) network with network: { name: "...", existing: true }, or use networkMode: "host".`,
         );
     }
-    if (args.network !== undefined) {
-        if (mode === "host") {
-            add("network", `only applies in container mode. Fix: remove it, or set networkMode: "container".`);
-        } else if (args.network.name !== undefined && !NETWORK_NAME.test(args.network.name)) {
-            add("network.name", `must be a Docker network name (letters, digits, '_', '.', '-'); got ${show(args.network.name)}.`);
-        } else if (args.network.existing && args.network.name === undefined) {
-            add("network.name", `is required with existing: true: the name of the network to join.`);
-        }
+    if (args.network === undefined) return;
+    if (mode === "host") {
+        add("network", `only applies in container mode. Fix: remove it, or set networkMode: "container".`);
+    } else if (args.network.name !== undefined && !NETWORK_NAME.test(args.network.name)) {
+        add("network.name", `must be a Docker network name (letters, digits, '_', '.', '-'); got ${show(args.network.name)}.`);
+    } else if (args.network.existing && args.network.name === undefined) {
+        add("network.name", `is required with existing: true: the name of the network to join.`);
     }
+}
 
+function problemsOfPaths(args: GlusterClusterArgs, mode: string, add: Add): void {
     if (args.image !== undefined && (typeof args.image !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.\/:@-]*$/.test(args.image))) {
         add("image", `must be a Docker image reference such as "registry.example.net/glusterfs:11"; got ${show(args.image)}.`);
     }
-
     if (args.dataRoot !== undefined) {
         if (mode !== "host") {
             add("dataRoot", `only applies in host mode (container mode keeps data in named Docker volumes). Fix: remove it.`);
@@ -194,10 +212,15 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
             add("dataRoot", `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/" and without ".."; got ${show(args.dataRoot)}.`);
         }
     }
+    if (args.allowBricksOnRootFilesystem !== undefined && mode !== "host") {
+        add("allowBricksOnRootFilesystem", `only applies in host mode (container mode keeps bricks in named Docker volumes, under Docker's data root). Fix: remove it.`);
+    }
     if (args.mountPoint !== undefined && (!SAFE_PATH.test(args.mountPoint) || args.mountPoint === "/" || args.mountPoint.includes(".."))) {
         add("mountPoint", `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/"; got ${show(args.mountPoint)}. Fix: e.g. "/mnt/gluster".`);
     }
+}
 
+function problemsOfOptions(args: GlusterClusterArgs, add: Add): void {
     for (const [key, value] of Object.entries(args.volumeOptions ?? {})) {
         if (!OPTION_KEY.test(key)) {
             add(`volumeOptions[${show(key)}]`, `is not a GlusterFS option name (lower-case words joined by '.', '-' or '_'). Fix: e.g. "network.ping-timeout".`);
@@ -206,15 +229,11 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
         }
         if (typeof value !== "string" || value === "" || /[\n\r\0]/.test(value)) {
             add(`volumeOptions[${show(key)}]`, `must be a non-empty one-line string; got ${show(value)}.`);
+        } else if (value.startsWith("-")) {
+            // The gluster CLI takes "--…" anywhere in its arguments as its own options.
+            add(`volumeOptions[${show(key)}]`, `must not start with '-': the gluster CLI would read it as one of its own options; got ${show(value)}.`);
         }
     }
-
-    (args.clientCidrs ?? []).forEach((cidr, i) => {
-        if (typeof cidr !== "string" || !isIPv4Cidr(cidr)) {
-            add(`clientCidrs[${i}]`, `must be an IPv4 network in CIDR form; got ${show(cidr)}. Fix: e.g. "10.0.5.0/24", or "10.0.5.7/32" for one host.`);
-        }
-    });
-
     for (const [name, ip] of Object.entries(args.extraHosts ?? {})) {
         if (!isHostname(name)) {
             add(`extraHosts[${show(name)}]`, `the key must be a host name; got ${show(name)}.`);
@@ -223,7 +242,15 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
             add(`extraHosts[${show(name)}]`, `must map to an IPv4 address; got ${show(ip)}.`);
         }
     }
+}
 
+/** Who may mount: client networks, the firewall, and no open door without saying so. */
+function problemsOfAccess(args: GlusterClusterArgs, mode: string, add: Add): void {
+    (args.clientCidrs ?? []).forEach((cidr, i) => {
+        if (typeof cidr !== "string" || !isIPv4Cidr(cidr)) {
+            add(`clientCidrs[${i}]`, `must be an IPv4 network in CIDR form; got ${show(cidr)}. Fix: e.g. "10.0.5.0/24", or "10.0.5.7/32" for one host.`);
+        }
+    });
     const fw = args.firewall ?? {};
     const backends = ["auto", "iptables", "nftables", "firewalld", "ufw"];
     if (fw.backend !== undefined && !backends.includes(fw.backend)) {
@@ -236,7 +263,42 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
                 `Fix: remove it, or set networkMode: "host".`,
         );
     }
+    const everyone = (args.clientCidrs ?? []).findIndex((c) => typeof c === "string" && c.endsWith("/0"));
+    if (mode === "host" && everyone >= 0 && args.insecureAllowAnyClient !== true) {
+        add(
+            `clientCidrs[${everyone}]`,
+            `admits every address: the firewall and auth.allow would let any host that reaches the servers mount the volume read-write. ` +
+                `Fix: list the client networks, or accept an open volume with insecureAllowAnyClient: true.`,
+        );
+    } else if (isOpenToAnyClient(args) && args.insecureAllowAnyClient !== true) {
+        const why = fw.enabled === false ? "the firewall is disabled" : "the firewall admits every source";
+        add(
+            fw.enabled === false ? "firewall.enabled" : "firewall.allowAllClients",
+            `${why} and no clientCidrs are set, so auth.allow stays unset: any host that reaches the servers could mount the volume read-write. ` +
+                `Fix: list the client networks in clientCidrs (auth.allow then admits only them and the servers), or accept an open volume with insecureAllowAnyClient: true.`,
+        );
+    }
+    if (args.insecureAllowAnyClient !== undefined && typeof args.insecureAllowAnyClient !== "boolean") {
+        add("insecureAllowAnyClient", `must be true or false; got ${show(args.insecureAllowAnyClient)}.`);
+    }
+}
 
+/**
+ * Whether nothing restricts who mounts, in host mode: a client network of every address, or
+ * no `auth.allow` (no client networks, no Rancher nodes, none of the user's own but "*") and
+ * a firewall that admits every source.
+ */
+export function isOpenToAnyClient(args: GlusterClusterArgs): boolean {
+    const mode = args.networkMode ?? DEFAULTS.networkMode;
+    const own = args.volumeOptions?.["auth.allow"];
+    const cidrs = args.clientCidrs ?? [];
+    if (mode === "host" && cidrs.some((c) => typeof c === "string" && c.endsWith("/0"))) return true;
+    const authAllow = cidrs.length > 0 || args.rancher?.allowClusterNodes === true || (own !== undefined && own.trim() !== "*");
+    const firewallOpen = args.firewall?.enabled === false || args.firewall?.allowAllClients === true;
+    return mode === "host" && !authAllow && firewallOpen;
+}
+
+function problemsOfPorts(args: GlusterClusterArgs, add: Add): void {
     const base = args.brickPorts?.base ?? DEFAULTS.brickPortBase;
     const max = args.brickPorts?.max ?? DEFAULTS.brickPortMax;
     if (!Number.isInteger(base) || base < 24010 || base > 65534) {
@@ -253,22 +315,21 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
     } else if (Number.isInteger(base) && max - base > 10000) {
         add("brickPorts.max", `the range ${base}-${max} is wider than 10000 ports; the point of pinning is a narrow firewall rule. Fix: e.g. ${base + 99}.`);
     }
+}
 
-    if (args.rancher !== undefined) problemsOfRancher(args.rancher, add);
-    problemsOfKeys(args, add);
-
+function problemsOfTimeouts(args: GlusterClusterArgs, add: Add): void {
     const t = args.timeouts ?? {};
-    for (const key of ["glusterdSeconds", "peersSeconds", "volumeSeconds"] as const) {
+    for (const key of ["glusterdSeconds", "peersSeconds", "volumeSeconds", "healSeconds"] as const) {
         const v = t[key];
-        if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 3600)) {
-            add(`timeouts.${key}`, `must be a whole number of seconds from 1 to 3600; got ${show(v)}.`);
+        const max = key === "healSeconds" ? 86400 : 3600;
+        if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > max)) {
+            add(`timeouts.${key}`, `must be a whole number of seconds from 1 to ${max}; got ${show(v)}.`);
         }
     }
-    return problems;
 }
 
 /** Every key at every level must be one the component knows. */
-function problemsOfKeys(args: GlusterClusterArgs, add: (field: string, message: string) => void): void {
+function problemsOfKeys(args: GlusterClusterArgs, add: Add): void {
     unknownKeys(args, "", "", add);
     (Array.isArray(args.nodes) ? args.nodes : []).forEach((node, i) => {
         unknownKeys(node, "node", `nodes[${i}]`, add);
@@ -284,7 +345,7 @@ const RANCHER_CLUSTER_ID = /^(local|c-[a-z0-9]{5}|c-m-[a-z0-9]{8})$/;
 const K8S_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: (field: string, message: string) => void): void {
+function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: Add): void {
     if (typeof r.clusterId !== "string" || !RANCHER_CLUSTER_ID.test(r.clusterId)) {
         add("rancher.clusterId", `must be a Rancher v1 cluster id ("local", "c-xxxxx" or "c-m-xxxxxxxx"); got ${show(r.clusterId)}. Fix: take it from the Rancher UI (Cluster Management) or ClusterV2.clusterV1Id.`);
     }
@@ -311,7 +372,7 @@ function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: (
 }
 
 /** Checks one node's `host` and returns its host key ("local" or the Docker endpoint). */
-function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: string, add: (field: string, message: string) => void): string {
+function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: string, add: Add): string {
     if (host === undefined) return "local";
     if (typeof host.dockerHost !== "string" || !/^(ssh|tcp|unix):\/\/[A-Za-z0-9_.@:\/\[\]-]+$/.test(host.dockerHost)) {
         add(`${f}.host.dockerHost`, `must be a Docker endpoint "ssh://user@host", "tcp://host:port" or "unix:///path"; got ${show(host.dockerHost)}.`);
@@ -329,6 +390,10 @@ function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: st
     }
     if (ssh.user !== undefined && !USER.test(ssh.user)) {
         add(`${f}.host.ssh.user`, `must be a Unix user name; got ${show(ssh.user)}.`);
+    }
+    if (ssh.hostKey !== undefined && (typeof ssh.hostKey !== "string" || !HOST_KEY.test(ssh.hostKey.trim()))) {
+        const hint = typeof ssh.hostKey === "string" && HOST_KEY.test(ssh.hostKey.trim().replace(/^\S+\s+/, "")) ? ` It starts with a host name, as ssh-keyscan prints it: drop "${ssh.hostKey.trim().split(/\s+/)[0]}".` : "";
+        add(`${f}.host.ssh.hostKey`, `must be one public key as in authorized_keys, "ssh-ed25519 AAAAC3Nz...".${hint} Fix: the content of the host's /etc/ssh/ssh_host_ed25519_key.pub.`);
     }
     if (ssh.privateKey === undefined || ssh.privateKey === null || ssh.privateKey === "") {
         // The key itself is never shown.

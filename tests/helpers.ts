@@ -33,7 +33,7 @@ export function defaultState(type: string, name: string, inputs: any): Record<st
     switch (type) {
         case "command:local:Command":
         case "command:remote:Command":
-            if (name.includes("-engine-")) return { stdout: "platform: linux/amd64", stderr: "" };
+            if (name.includes("-engine-")) return { stdout: `platform: linux/amd64\nengine: ENGINE-${name}`, stderr: "" };
             return { stdout: name.includes("-ready-") ? "ok: glusterd answers (0.20 s)\nglusterfs-version: 11.1" : `done ${name}`, stderr: "" };
         case "docker:index/container:Container":
             return { id: `${name}-container-id` };

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
-import { MANAGED_OPTIONS_KEY } from "../../components/scripts";
+import { MANAGED_OPTIONS_KEY, OWNER_KEY } from "../../components/gluster/volume";
+import { ownerToken } from "../../components/owner";
 import { shq } from "../../components/shell";
 import { SPEC_LABEL, specFingerprint } from "../../components/container";
 import { Recorder, runProgram, threeRemoteNodes } from "../helpers";
@@ -45,7 +46,7 @@ const countByType = (rec: Recorder) =>
 const holds = (key: string, value: string) => `[ "$(value_in "$current" ${shq(key)})" = ${shq(value)} ] || set -- "$@" ${shq(key)} ${shq(value)}`;
 
 function innerScript(create: string): string {
-    const m = /^docker exec \S+ sh -c '([\s\S]*)'$/.exec(create);
+    const m = /^(?:# [^\n]*\n)?docker exec \S+ sh -c '([\s\S]*)'$/.exec(create);
     assert.ok(m, `not a docker exec command: ${create.slice(0, 80)}`);
     return m![1].replace(/'\\''/g, "'");
 }
@@ -66,12 +67,12 @@ describe("GlusterCluster (container mode, local engine)", () => {
             [T.network]: 1,
             [T.volume]: 9,
             [T.container]: 3,
-            // engine, 3 ready, pool, probe-back, volume
-            [T.local]: 7,
+            // identity, engine, preflight, 3 ready, pool, probe-back, volume
+            [T.local]: 9,
         });
         assert.deepStrictEqual(
             rec.ofType(T.local).map((r) => r.name).sort(),
-            ["gluster-engine-local", "gluster-pool", "gluster-probe-back", "gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2", "gluster-volume"],
+            ["gluster-engine-local", "gluster-identity", "gluster-pool", "gluster-preflight", "gluster-probe-back", "gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2", "gluster-volume"],
         );
     });
 
@@ -110,6 +111,16 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.strictEqual(c.inputs.wait, false);
     });
 
+    it("waits for a new container to be back in service, and only re-checks its identity when the configuration changes", () => {
+        const ready = rec.named("gluster-ready-gluster-1").inputs;
+        const start = innerScript(ready.create);
+        const recheck = innerScript(ready.update);
+        for (const text of [start, recheck]) assert.match(text, /for other in gluster-0 gluster-2; do/);
+        assert.match(start, /wait_for "self-heal of "my_vol" to catch up after "gluster-1" came back"/);
+        assert.doesNotMatch(recheck, /self-heal|peers_see_me/);
+        assert.ok(recheck.endsWith("cli_timeout=60\n"));
+    });
+
     it("labels each container with the fingerprint of everything it runs with, so that any such change replaces it", () => {
         const c = rec.named("gluster-gluster-1");
         const { image, labels, wait, mustRun, destroyGraceSeconds, ...settings } = c.inputs;
@@ -143,10 +154,29 @@ describe("GlusterCluster (container mode, local engine)", () => {
 
     it("orders the steps: probes after every node is ready, probe-back after the probes, volume after probe-back", () => {
         const ready = ["gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2"];
-        assert.deepStrictEqual(rec.named("gluster-pool").dependsOn.sort(), ready);
-        assert.deepStrictEqual(rec.named("gluster-probe-back").dependsOn, ["gluster-pool"]);
-        assert.deepStrictEqual(rec.named("gluster-volume").dependsOn, ["gluster-probe-back"]);
-        assert.deepStrictEqual(rec.named("gluster-ready-gluster-1").dependsOn, ["gluster-gluster-1"]);
+        assert.deepStrictEqual(rec.named("gluster-pool").dependsOn.sort(), ["gluster-identity", ...ready]);
+        assert.deepStrictEqual(rec.named("gluster-probe-back").dependsOn, ["gluster-identity", "gluster-pool"]);
+        assert.deepStrictEqual(rec.named("gluster-volume").dependsOn, ["gluster-identity", "gluster-probe-back"]);
+        assert.deepStrictEqual(rec.named("gluster-ready-gluster-1").dependsOn, ["gluster-identity", "gluster-gluster-1"]);
+        // Nothing is touched before the identity guard (the engine check only reads, and the
+        // guard reads it), and no container before the preflight check.
+        assert.deepStrictEqual(rec.named("gluster-identity").dependsOn, []);
+        assert.match(rec.named("gluster-identity").inputs.create, /brick gluster-0 gluster-0 ENGINE-gluster-engine-local\|/);
+        for (const r of rec.records.filter((x) => x.parent === "gluster" && !["gluster-identity", "gluster-engine-local"].includes(x.name))) {
+            assert.ok(r.dependsOn.includes("gluster-identity"), `${r.name} does not wait for the identity guard`);
+        }
+        // Containers roll: the first after the preflight check, each other after the previous node's ready step.
+        assert.ok(rec.named("gluster-gluster-0").dependsOn.includes("gluster-preflight"));
+        assert.ok(rec.named("gluster-gluster-1").dependsOn.includes("gluster-ready-gluster-0"));
+        assert.ok(rec.named("gluster-gluster-2").dependsOn.includes("gluster-ready-gluster-1"));
+        assert.ok(!rec.named("gluster-gluster-2").dependsOn.includes("gluster-preflight"));
+        // Every node's storage comes after the preflight check and before the first container.
+        for (const n of ["gluster-0", "gluster-1", "gluster-2"]) {
+            for (const role of ["state", "bricks", "logs"]) {
+                assert.ok(rec.named(`gluster-${n}-${role}`).dependsOn.includes("gluster-preflight"), `${n}-${role} before the preflight check`);
+                assert.ok(rec.named("gluster-gluster-0").dependsOn.includes(`gluster-${n}-${role}`), `gluster-0 before ${n}-${role}`);
+            }
+        }
         assert.deepStrictEqual(rec.named("gluster-ready-gluster-1").inputs.triggers, ["gluster-gluster-1-container-id"]);
     });
 
@@ -154,20 +184,20 @@ describe("GlusterCluster (container mode, local engine)", () => {
         const script = innerScript(rec.named("gluster-volume").inputs.create);
         assert.match(script, /tx volume create my_vol replica 3 gluster-0:\/bricks\/my_vol gluster-1:\/bricks\/my_vol gluster-2:\/bricks\/my_vol \|\|/);
         assert.doesNotMatch(script, /\bforce\b(?!")/);
-        // The cluster-wide option is held with `volume set all`, the others with `volume set my_vol`.
-        const global = script.slice(script.indexOf("current=$(g volume get all all)"), script.indexOf("tx volume set all"));
-        assert.ok(global.includes(holds("cluster.server-quorum-ratio", "51%")));
+        // No cluster-wide option by default (server quorum is off).
+        assert.doesNotMatch(script, /tx volume set all "\$@"/);
         const perVolume = script.slice(script.indexOf("current=$(g volume get my_vol all)"), script.indexOf('tx volume set my_vol "$@"'));
         assert.ok(perVolume.includes(holds("cluster.quorum-type", "auto")));
-        assert.ok(perVolume.includes(holds("cluster.server-quorum-type", "server")));
+        assert.ok(perVolume.includes(holds("cluster.server-quorum-type", "none")));
         assert.ok(perVolume.includes(`[ "$managed_before" = cluster.quorum-type,cluster.server-quorum-type ] || set -- "$@" ${MANAGED_OPTIONS_KEY} cluster.quorum-type,cluster.server-quorum-type`));
+        assert.ok(perVolume.includes(`[ "$owner_before" = ${ownerToken({ key: "local", id: "local" }, "gluster-volume")} ] || set -- "$@" ${OWNER_KEY} `));
         assert.doesNotMatch(script, /auth\.allow/, "auth.allow is only set when clientCidrs is");
     });
 
     it("probes from the first node, probes the first back from the second, and detaches on delete", () => {
         const pool = rec.named("gluster-pool").inputs;
         assert.match(pool.create, /^docker exec gluster-0 sh -c /);
-        assert.match(innerScript(pool.create), /tx peer probe gluster-1 \|\|[^\n]*\n[^\n]*\ntx peer probe gluster-2 \|\|/);
+        assert.deepStrictEqual([...innerScript(pool.create).matchAll(/^tx peer probe (\S+) \|\|/gm)].map((m) => m[1]), ["gluster-1", "gluster-2"]);
         assert.match(pool.delete, /docker exec gluster-0 sh -c /);
         assert.match(pool.delete, /tx peer detach gluster-2[\s\S]*tx peer detach gluster-1/);
         const back = rec.named("gluster-probe-back").inputs;
@@ -178,7 +208,7 @@ describe("GlusterCluster (container mode, local engine)", () => {
     });
 
     it("gives every command an update equal to its create (an input change re-runs the idempotent script), no previous output, and the provider's Docker engine", () => {
-        for (const r of rec.ofType(T.local)) {
+        for (const r of rec.ofType(T.local).filter((x) => !["gluster-identity", "gluster-volume"].includes(x.name) && !x.name.includes("-ready-"))) {
             assert.strictEqual(r.inputs.update, r.inputs.create, r.name);
             assert.deepStrictEqual(r.inputs.interpreter, ["/bin/sh", "-c"], r.name);
             assert.strictEqual(r.inputs.addPreviousOutputInEnv, false, r.name);
@@ -212,9 +242,12 @@ describe("GlusterCluster with five nodes", () => {
     it("probes the extra nodes into the pool after the volume, and keeps them out of the brick list", async () => {
         const nodes = [...THREE, { name: "gluster-3" }, { name: "gluster-4" }];
         const { rec, outputs } = await build({ nodes });
-        assert.deepStrictEqual(rec.named("gluster-probe-gluster-3").dependsOn, ["gluster-volume"]);
-        assert.deepStrictEqual(rec.named("gluster-probe-gluster-4").dependsOn, ["gluster-probe-gluster-3"]);
-        const create = rec.named("gluster-volume").inputs.create as string;
+        assert.deepStrictEqual(rec.named("gluster-probe-gluster-3").dependsOn, ["gluster-identity", "gluster-volume"]);
+        assert.deepStrictEqual(rec.named("gluster-probe-back-gluster-3").dependsOn, ["gluster-identity", "gluster-probe-gluster-3"]);
+        assert.deepStrictEqual(rec.named("gluster-probe-gluster-4").dependsOn, ["gluster-identity", "gluster-probe-back-gluster-3"]);
+        // Each extra node probes the first back by name, from its own container.
+        assert.match(rec.named("gluster-probe-back-gluster-4").inputs.create, /^docker exec gluster-4 sh -c [\s\S]*tx peer probe gluster-0 \|\|/m);
+        const create = innerScript(rec.named("gluster-volume").inputs.create);
         assert.doesNotMatch(create, /gluster-3|gluster-4/);
         assert.doesNotMatch(rec.named("gluster-pool").inputs.create, /gluster-3|gluster-4/);
         assert.match(rec.named("gluster-probe-gluster-3").inputs.create, /tx peer probe gluster-3 /);
@@ -237,6 +270,26 @@ describe("GlusterCluster options", () => {
         const { rec } = await build({ nodes: THREE, clientCidrs: ["10.0.5.0/24"] });
         const script = innerScript(rec.named("gluster-volume").inputs.create);
         assert.ok(script.includes(holds("auth.allow", "gluster-0,gluster-1,gluster-2,10.0.5.0/24")));
+    });
+
+    it("in container mode, auth.allow also admits the created network's subnet (the README's client runs on it)", async () => {
+        const ipam = (type: string) => (type === "docker:index/network:Network" ? { ipamConfigs: [{ subnet: "172.30.0.0/16", gateway: "172.30.0.1" }, { subnet: "fd00::/64" }] } : {});
+        const { rec } = await build({ nodes: THREE, clientCidrs: ["10.0.5.0/24"] }, "gluster", { state: ipam });
+        const script = innerScript(rec.named("gluster-volume").inputs.create);
+        assert.ok(script.includes(holds("auth.allow", "gluster-0,gluster-1,gluster-2,10.0.5.0/24,172.30.0.0/16")), script);
+        // Without client networks auth.allow stays unset: the subnet alone does not restrict.
+        const open = await build({ nodes: THREE }, "gluster", { state: ipam });
+        assert.doesNotMatch(innerScript(open.rec.named("gluster-volume").inputs.create), /auth\.allow/);
+    });
+
+    it("holds a cluster-wide option with `volume set all`, and the others with `volume set VOL`", async () => {
+        const { rec } = await build({ nodes: THREE, volumeOptions: { "cluster.server-quorum-type": "server", "cluster.server-quorum-ratio": "60%" } });
+        const script = innerScript(rec.named("gluster-volume").inputs.create);
+        const global = script.slice(script.indexOf("current=$(g volume get all all)"), script.indexOf('tx volume set all "$@"'));
+        assert.ok(global.includes(holds("cluster.server-quorum-ratio", "60%")));
+        const perVolume = script.slice(script.indexOf("current=$(g volume get my_vol all)"), script.indexOf('tx volume set my_vol "$@"'));
+        assert.ok(perVolume.includes(holds("cluster.server-quorum-type", "server")));
+        assert.ok(!perVolume.includes("server-quorum-ratio"));
     });
 
     it("lets volumeOptions override a default and add options", async () => {
@@ -270,8 +323,14 @@ describe("GlusterCluster options", () => {
         const nodes = threeRemoteNodes();
         const { rec } = await build({ networkMode: "host", nodes, brickPorts: { base: 50000, max: 50019 }, firewall: { backend: "iptables" } });
         for (const i of [1, 2, 3]) {
-            const fw = rec.named(`gluster-firewall-10.10.0.${i}`).inputs.create as string;
-            assert.match(fw, /--dports 24007:24008,50000:50019 -j ACCEPT/);
+            const fw = rec.named(`gluster-firewall-g${i}`).inputs.create as string;
+            assert.match(fw, /brick_ranges=50000-50019\n/);
+            assert.match(fw, /--dports 24007:24008,\$ranges -j ACCEPT/);
+            // Applied again, the same way, once every node is in service (narrowing after a move).
+            const settle = rec.named(`gluster-firewall-settle-g${i}`);
+            assert.strictEqual(settle.inputs.create, fw);
+            assert.strictEqual(settle.inputs.delete, undefined);
+            assert.deepStrictEqual(settle.dependsOn.sort(), ["gluster-identity", "gluster-ready-g1", "gluster-ready-g2", "gluster-ready-g3"]);
             assert.match(fw, /for s in 10\.10\.0\.1 10\.10\.0\.2 10\.10\.0\.3; do peers=/);
             assert.doesNotMatch(fw, /49152/);
         }
@@ -283,12 +342,13 @@ describe("GlusterCluster options", () => {
         ]);
         // The probes wait for every host's firewall as well as every node.
         assert.deepStrictEqual(rec.named("gluster-pool").dependsOn.sort(), [
-            "gluster-firewall-10.10.0.1", "gluster-firewall-10.10.0.2", "gluster-firewall-10.10.0.3",
+            "gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3", "gluster-identity",
             "gluster-ready-g1", "gluster-ready-g2", "gluster-ready-g3",
         ]);
         // Host directories are kept on destroy unless asked: no delete command.
         assert.strictEqual(rec.named("gluster-data-g1").inputs.delete, undefined);
-        assert.strictEqual(rec.named("gluster-data-g1").inputs.create, "sh -c 'mkdir -p /data/glusterfs/glusterd /data/glusterfs/bricks /data/glusterfs/log'");
+        // A brick node's directories are checked against the host's root filesystem.
+        assert.match(rec.named("gluster-data-g1").inputs.create, /^sh -c 'set -eu\nmkdir -p \/data\/glusterfs\/glusterd \/data\/glusterfs\/bricks \/data\/glusterfs\/log\nif \[ "\$\(stat -c %d \/\)" = "\$\(stat -c %d \/data\/glusterfs\/bricks\)" \]; then\n.*error on the host of g1 \(10\.10\.0\.1\): \/data\/glusterfs\/bricks is on the root filesystem.*\n  exit 1\nfi\necho [0-9a-f]{16} > \/data\/glusterfs\/.glusterfs-cluster-owner\n'$/);
     });
 
     it("pins a custom brick port range into the containers and the volume check", async () => {
@@ -296,5 +356,52 @@ describe("GlusterCluster options", () => {
         assert.deepStrictEqual(rec.named("gluster-gluster-0").inputs.envs, ["GLUSTER_BASE_PORT=50000", "GLUSTER_MAX_PORT=50019"]);
         assert.match(rec.named("gluster-volume").inputs.create, /port < 50000 or port > 50019/);
         assert.strictEqual(outputs.brickPortRange, "50000-50019");
+    });
+});
+
+describe("warnings on every apply", () => {
+    const HOSTS = ["10.10.0.1", "10.10.0.2", "10.10.0.3"].map((ip, i) => ({
+        name: `g${i + 1}`,
+        address: ip,
+        host: { dockerHost: `ssh://root@${ip}`, ssh: { host: ip, privateKey: "k", ...(i === 0 ? { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq" } : {}) } },
+    }));
+
+    it("an open volume accepted with insecureAllowAnyClient, and a firewall open to all, are each said loudly", async () => {
+        const { openDoorWarning } = await import("../../components/warnings");
+        const { resolveSpec } = await import("../../components/spec");
+        assert.match(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, firewall: { enabled: false }, insecureAllowAnyClient: true }))!, /nothing restricts mounting \(no clientCidrs, so no auth\.allow, and no firewall\): ANY host/);
+        assert.match(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, firewall: { allowAllClients: true }, insecureAllowAnyClient: true }))!, /and the firewall admits every source\): ANY host/);
+        assert.match(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], firewall: { allowAllClients: true } }))!, /open to ANY source on every host \(auth\.allow still admits only the servers and clientCidrs\)/);
+        assert.strictEqual(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"] })), undefined);
+    });
+
+    it("each remote host without a pinned SSH host key is named; a pinned one is not", async () => {
+        const { hostKeyWarnings } = await import("../../components/warnings");
+        const { resolveSpec } = await import("../../components/spec");
+        const warnings = hostKeyWarnings(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"] }));
+        assert.deepStrictEqual(warnings.map((w) => /host key of (\S+) is not pinned/.exec(w)![1]), ["10.10.0.2", "10.10.0.3"]);
+        assert.deepStrictEqual(hostKeyWarnings(resolveSpec("g", { nodes: THREE })), []);
+    });
+
+    it("a pinned host key reaches the commands' SSH connection, trimmed", async () => {
+        const { rec } = await build({ networkMode: "host", nodes: HOSTS.map((n) => ({ ...n, host: { ...n.host, ssh: { ...n.host.ssh, hostKey: ` ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG${n.name} \n` } } })), clientCidrs: ["10.0.5.0/24"] });
+        // The connection holds the key, so it reaches the provider as a secret: read its value.
+        const connection = (name: string) => rec.named(name).inputs.connection.value;
+        assert.strictEqual(connection("gluster-ready-g2").hostKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGg2");
+        assert.strictEqual(connection("gluster-firewall-g3").hostKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGg3");
+        assert.strictEqual(connection("gluster-ready-g1").port, 22);
+    });
+});
+
+describe("server quorum with pool-only nodes", () => {
+    it("is warned about with the arithmetic when it is on and the pool has nodes beyond the bricks; not otherwise", async () => {
+        const { serverQuorumWarning } = await import("../../components/warnings");
+        const { resolveSpec } = await import("../../components/spec");
+        const four = [...THREE, { name: "gluster-3" }];
+        const on = { "cluster.server-quorum-type": "server" };
+        assert.match(serverQuorumWarning(resolveSpec("g", { nodes: four, volumeOptions: on }))!, /1 pool-only node\(s\): glusterd counts all 4 nodes and stops its bricks when fewer than 3 are up/);
+        assert.match(serverQuorumWarning(resolveSpec("g", { nodes: [...four, { name: "gluster-4" }], volumeOptions: { ...on, "cluster.server-quorum-ratio": "80%" } }))!, /counts all 5 nodes and stops its bricks when fewer than 4 are up/);
+        assert.strictEqual(serverQuorumWarning(resolveSpec("g", { nodes: four })), undefined);
+        assert.strictEqual(serverQuorumWarning(resolveSpec("g", { nodes: THREE, volumeOptions: on })), undefined);
     });
 });

@@ -9,7 +9,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FirewallParams, firewallApplyScript, firewallRemoveScript } from "../../components/firewall";
+import { FIREWALL_UNIT, FirewallParams, firewallApplyScript, firewallRemoveScript, firewallUnit } from "../../components/firewall";
 
 const PARAMS: FirewallParams = {
     host: "h1",
@@ -17,6 +17,8 @@ const PARAMS: FirewallParams = {
     peers: ["10.0.0.1", "gfs2.example.net"],
     clients: ["10.0.5.0/24"],
     ports: { base: 49152, max: 49161 },
+    owner: "fw-owner",
+    cluster: "gluster",
 };
 
 /** Stand-in commands: each appends its argv (and stdin, for loaders) to calls.log. */
@@ -24,14 +26,20 @@ const SHIMS: Record<string, string> = {
     getent: `[ "$2" = gfs2.example.net ] && echo "10.9.9.9      STREAM gfs2.example.net"`,
     "iptables-restore": `echo "iptables-restore $*" >> "$LOG"; cat >> "$LOG"`,
     iptables: `echo "iptables $*" >> "$LOG"; case "$1" in -C) exit 1 ;; -S) echo "-N GLUSTERFS" ;; -D) exit 1 ;; esac`,
+    // nft answers from a ruleset file (NFT_RULESET), as `nft list ...` would print it.
     nft: `echo "nft $*" >> "$LOG"
+rs=\${NFT_RULESET:-/dev/null}
 case "$*" in
-  "list chains") [ -n "$NFT_HOST_CHAIN" ] && printf 'table inet filter {\\n\\tchain input {\\n\\t\\ttype filter hook input priority filter; policy drop;\\n\\t}\\n}\\n' ;;
+  "list chains"|"list ruleset"|"-a list ruleset") cat "$rs" ;;
+  "list tables") awk '$1 == "table" { print "table", $2, $3 }' "$rs" ;;
+  "list table "*) awk -v f="$3" -v t="$4" '$1 == "table" { on = ($2 == f && $3 == t) } on' "$rs" | grep . || exit 1 ;;
+  "list chain "*) awk -v f="$3" -v t="$4" -v c="$5" '$1 == "table" { tb = ($2 == f && $3 == t) } $1 == "chain" { on = (tb && $2 == c) } on' "$rs" | grep . || exit 1 ;;
   -f*) cat "$2" >> "$LOG" ;;
-  "list chain"*) exit 1 ;;
 esac
 exit 0`,
-    "firewall-cmd": `echo "firewall-cmd $*" >> "$LOG"; case "$*" in --state) [ -n "$FIREWALLD" ] ;; *query-rich-rule*) exit 1 ;; esac`,
+    docker: `echo "docker $*" >> "$LOG"; case "$1" in ps) [ -n "$RUNNING" ] && echo c1 ;; inspect) printf 'PATH=/bin\nGLUSTER_BASE_PORT=50000\nGLUSTER_MAX_PORT=50009\n' ;; esac`,
+    "firewall-cmd": `echo "firewall-cmd $*" >> "$LOG"; case "$*" in --state) [ -n "$FIREWALLD" ] ;; *query-rich-rule*) exit 1 ;; --get-zone-of-interface=eth1) echo internal ;; --get-default-zone) echo public ;; esac`,
+    ip: `[ "$1 $2" = "route get" ] && echo "$3 dev eth1 src 10.0.0.5 uid 0"`,
     ufw: `echo "ufw $*" >> "$LOG"; case "$*" in status) [ -n "$UFW" ] && echo "Status: active" ;; "status numbered") [ -n "$UFW" ] && printf '[ 1] 24007:24008/tcp ALLOW IN 10.0.0.9 # glusterfs-cluster\\n[ 2] 22/tcp ALLOW IN Anywhere\\n[ 3] 49152:49161/tcp ALLOW IN 10.0.0.9 # glusterfs-cluster\\n' ;; esac`,
 };
 
@@ -40,6 +48,43 @@ function nftFile(log: string[]): string[] {
     const start = log.findIndex((l) => l.startsWith("nft -f")) + 1;
     const end = log.findIndex((l, i) => i >= start && l.startsWith("nft "));
     return log.slice(start, end < 0 ? undefined : end);
+}
+
+/** Rule sets as `nft list ruleset` prints them, for the nft stand-in. */
+const HOST_DROP = `table inet filter {
+\tchain input {
+\t\ttype filter hook input priority filter; policy drop;
+\t\tct state established,related accept
+\t}
+}
+`;
+/** What kube-proxy in nftables mode and iptables-nft leave beside the host's own table. */
+const KUBE_PROXY = `table ip kube-proxy {
+\tchain filter-input {
+\t\ttype filter hook input priority -110; policy accept;
+\t\tct state new jump service-endpoints-check
+\t}
+\tchain service-endpoints-check {
+\t\tip daddr . meta l4proto . th dport vmap @no-endpoint-services
+\t\treject
+\t}
+}
+table ip6 kube-proxy {
+\tchain filter-input {
+\t\ttype filter hook input priority -110; policy accept;
+\t}
+}
+table ip filter {
+\tchain INPUT {
+\t\ttype filter hook input priority filter; policy accept;
+\t}
+}
+`;
+
+function rulesetEnv(ruleset: string): Record<string, string> {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "nft-")), "ruleset");
+    fs.writeFileSync(file, ruleset);
+    return { NFT_RULESET: file };
 }
 
 function runWithShims(script: string, env: Record<string, string> = {}, only?: string[]): { out: string; log: string[]; dir: string } {
@@ -51,15 +96,27 @@ function runWithShims(script: string, env: Record<string, string> = {}, only?: s
         fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
     }
     // Only the stand-ins and the basic tools: no real firewall command is reachable.
-    for (const tool of ["sh", "awk", "sort", "head", "grep", "sed", "cat", "mkdir", "rm", "mktemp", "printf", "echo", "tr"]) {
+    for (const tool of ["sh", "awk", "sort", "head", "grep", "sed", "cat", "mkdir", "rm", "mktemp", "printf", "echo", "tr", "mv", "cut"]) {
         const real = execFileSync("sh", ["-c", `command -v ${tool}`]).toString().trim();
         if (real.startsWith("/") && !fs.existsSync(path.join(bin, tool))) fs.symlinkSync(real, path.join(bin, tool));
     }
     const log = path.join(dir, "calls.log");
     fs.writeFileSync(log, "");
-    const out = execFileSync("/bin/sh", ["-c", script], {
-        env: { PATH: bin, LOG: log, GLUSTERFS_CLUSTER_STATE_DIR: path.join(dir, "state"), ...env },
-    }).toString();
+    // Never the machine's own /proc/sys: a directory that stands in for it.
+    const sysctl = path.join(dir, "sysctl");
+    fs.mkdirSync(sysctl);
+    fs.writeFileSync(path.join(sysctl, "ip_local_port_range"), "32768\t60999\n");
+    fs.writeFileSync(path.join(sysctl, "ip_local_reserved_ports"), "8080\n");
+    let out: string;
+    try {
+        out = execFileSync("/bin/sh", ["-c", script], {
+            env: { PATH: bin, LOG: log, GLUSTERFS_CLUSTER_STATE_DIR: path.join(dir, "state"), GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctl, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        }).toString();
+    } catch (e: any) {
+        e.logFile = log;
+        throw e;
+    }
     return { out, log: fs.readFileSync(log, "utf8").split("\n").filter(Boolean), dir };
 }
 
@@ -90,7 +147,7 @@ describe("firewall scripts", () => {
     });
 
     it("nftables: puts its chain into the table of the host's input chain, jumped to from there", () => {
-        const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), { NFT_HOST_CHAIN: "1" });
+        const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), rulesetEnv(HOST_DROP));
         const file = nftFile(log);
         assert.deepStrictEqual(file.slice(0, 2), ["add chain inet filter glusterfs", "flush chain inet filter glusterfs"]);
         assert.ok(file.includes("add rule inet filter glusterfs ip saddr 10.9.9.9 tcp dport { 24007-24008, 49152-49161 } accept"));
@@ -98,6 +155,15 @@ describe("firewall scripts", () => {
         assert.strictEqual(file.filter((l) => l.startsWith("add rule")).length, 11);
         assert.strictEqual(file[file.length - 1], "insert rule inet filter input jump glusterfs");
         assert.ok(!file.some((l) => l.includes("add table")));
+    });
+
+    it("keeps open the brick range the cluster's running containers still use (a brickPorts change rolls), and only the configured one otherwise", () => {
+        const moving = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), { RUNNING: "1" });
+        assert.ok(moving.log.includes("docker ps -q --filter label=io.glusterfs-cluster.cluster=gluster"));
+        assert.ok(moving.log.includes("-A GLUSTERFS -s 10.0.0.1 -p tcp -m multiport --dports 24007:24008,49152:49161,50000:50009 -j ACCEPT"));
+        assert.ok(moving.log.includes("-A GLUSTERFS -s 10.0.5.0/24 -p tcp -m multiport --dports 24007,49152:49161,50000:50009 -j ACCEPT"));
+        const settled = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), {});
+        assert.ok(nftFile(settled.log).includes("add rule inet glusterfs glusterfs ip saddr 10.0.0.1 tcp dport { 24007-24008, 49152-49161 } accept"));
     });
 
     it("nftables: on a host without an nftables input chain, uses a table of its own", () => {
@@ -111,28 +177,42 @@ describe("firewall scripts", () => {
         assert.strictEqual(file[file.length - 1], "insert rule inet glusterfs input jump glusterfs");
     });
 
-    it("firewalld: adds rich rules from the peers and clients only, records them, and removes stale recorded ones", () => {
+    it("firewalld: adds rich rules from the peers and clients only, in the zone of the peers' interface, records them, and removes stale recorded ones", () => {
         const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1" });
-        const added = first.log.filter((l) => l.startsWith("firewall-cmd --permanent --add-rich-rule="));
-        assert.strictEqual(added.length, 11);
-        assert.ok(added.includes(`firewall-cmd --permanent --add-rich-rule=rule family="ipv4" source address="10.9.9.9" port port="24007-24008" protocol="udp" accept`));
-        assert.ok(added.includes(`firewall-cmd --permanent --add-rich-rule=rule family="ipv4" source address="10.0.5.0/24" port port="49152-49161" protocol="tcp" accept`));
-        assert.ok(first.log.includes("firewall-cmd --reload"));
-        const recorded = fs.readFileSync(path.join(first.dir, "state", "firewalld-rich-rules"), "utf8").trim().split("\n");
-        assert.strictEqual(recorded.length, 11);
+        const added = first.log.filter((l) => l.startsWith("firewall-cmd --permanent --zone=internal --add-rich-rule="));
+        const rule = (src: string, what: string) => `firewall-cmd --permanent --zone=internal --add-rich-rule=rule family="ipv4" source address="${src}" ${what} accept`;
+        assert.deepStrictEqual(added, [
+            ...["10.0.0.1", "10.9.9.9"].flatMap((src) => [
+                rule(src, `port port="24007-24008" protocol="tcp"`),
+                rule(src, `port port="24007-24008" protocol="udp"`),
+                rule(src, `port port="49152-49161" protocol="tcp"`),
+                rule(src, `icmp-type name="echo-request"`),
+            ]),
+            rule("10.0.5.0/24", `port port="24007" protocol="tcp"`),
+            rule("10.0.5.0/24", `port port="49152-49161" protocol="tcp"`),
+            rule("10.0.5.0/24", `icmp-type name="echo-request"`),
+        ]);
+        assert.strictEqual(first.log.filter((l) => l.startsWith("firewall-cmd")).pop(), "firewall-cmd --reload");
+        const stateDir = path.join(first.dir, "state");
+        const recorded = fs.readFileSync(path.join(stateDir, "firewalld-rich-rules"), "utf8").trim().split("\n");
+        assert.deepStrictEqual(recorded, added.map((l) => l.replace("firewall-cmd --permanent --zone=internal --add-rich-rule=", "")));
+        assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewalld-zone"), "utf8").trim(), "internal");
 
         // A recorded rule that is no longer wanted is removed on the next run; the others stay.
-        const stateDir = path.join(first.dir, "state");
         const stale = `rule family="ipv4" source address="10.0.0.99" port port="24007" protocol="tcp" accept`;
         fs.appendFileSync(path.join(stateDir, "firewalld-rich-rules"), `${stale}\n`);
         const second = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1", GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
-        assert.deepStrictEqual(second.log.filter((l) => l.includes("--remove-rich-rule")), [`firewall-cmd --permanent --remove-rich-rule=${stale}`]);
+        assert.deepStrictEqual(second.log.filter((l) => l.includes("--remove-rich-rule")), [`firewall-cmd --permanent --zone=internal --remove-rich-rule=${stale}`]);
+
+        // Rules recorded in another zone (the interface moved) all leave that zone.
+        fs.writeFileSync(path.join(stateDir, "firewalld-zone"), "public\n");
+        const third = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1", GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+        assert.strictEqual(third.log.filter((l) => l.startsWith("firewall-cmd --permanent --zone=public --remove-rich-rule=")).length, 11);
     });
 
-    it("ufw: removes its own commented rules, highest number first, then adds the set", () => {
-        const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "ufw" }), { UFW: "1" });
-        assert.deepStrictEqual(log.filter((l) => l.startsWith("ufw --force delete")), ["ufw --force delete 3", "ufw --force delete 1"]);
-        const allows = log.filter((l) => l.startsWith("ufw allow"));
+    it("ufw: adds the wanted rules first, then deletes the recorded ones no longer wanted, so peers are never refused meanwhile", () => {
+        const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "ufw" }), { UFW: "1" });
+        const allows = first.log.filter((l) => l.startsWith("ufw allow"));
         assert.deepStrictEqual(allows, [
             "ufw allow proto tcp from 10.0.0.1 to any port 24007:24008 comment glusterfs-cluster",
             "ufw allow proto udp from 10.0.0.1 to any port 24007:24008 comment glusterfs-cluster",
@@ -143,13 +223,19 @@ describe("firewall scripts", () => {
             "ufw allow proto tcp from 10.0.5.0/24 to any port 24007 comment glusterfs-cluster",
             "ufw allow proto tcp from 10.0.5.0/24 to any port 49152:49161 comment glusterfs-cluster",
         ]);
+        assert.ok(!first.log.some((l) => l.startsWith("ufw delete") || l.startsWith("ufw --force delete")));
+        const stateDir = path.join(first.dir, "state");
+        fs.appendFileSync(path.join(stateDir, "ufw-rules"), "proto tcp from 10.0.0.99 to any port 24007\n");
+        const second = runWithShims(firewallApplyScript({ ...PARAMS, backend: "ufw" }), { UFW: "1", GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+        const ufw = second.log.filter((l) => l.startsWith("ufw allow") || l.startsWith("ufw delete"));
+        assert.deepStrictEqual(ufw.slice(allows.length), ["ufw delete allow proto tcp from 10.0.0.99 to any port 24007"]);
     });
 
     it("auto: picks firewalld, then ufw, then nftables with a host chain, else iptables", () => {
         const pick = (env: Record<string, string>) => /firewall backend on h1: (\S+)/.exec(runWithShims(firewallApplyScript(PARAMS), env).out)![1];
-        assert.strictEqual(pick({ FIREWALLD: "1", UFW: "1", NFT_HOST_CHAIN: "1" }), "firewalld");
-        assert.strictEqual(pick({ UFW: "1", NFT_HOST_CHAIN: "1" }), "ufw");
-        assert.strictEqual(pick({ NFT_HOST_CHAIN: "1" }), "nftables");
+        assert.strictEqual(pick({ FIREWALLD: "1", UFW: "1", ...rulesetEnv(HOST_DROP) }), "firewalld");
+        assert.strictEqual(pick({ UFW: "1", ...rulesetEnv(HOST_DROP) }), "ufw");
+        assert.strictEqual(pick(rulesetEnv(HOST_DROP)), "nftables");
         assert.strictEqual(pick({}), "iptables");
     });
 
@@ -168,11 +254,176 @@ describe("firewall scripts", () => {
     });
 
     it("remove: takes out the jump, the chain, our nftables chain and table, recorded firewalld rules and commented ufw rules", () => {
-        const { log } = runWithShims(firewallRemoveScript("h1"), { UFW: "1" });
+        const { log } = runWithShims(firewallRemoveScript("h1", "fw-owner"), { UFW: "1" });
         assert.ok(log.includes("iptables -D INPUT -j GLUSTERFS"));
         assert.ok(log.includes("iptables -F GLUSTERFS"));
         assert.ok(log.includes("iptables -X GLUSTERFS"));
         assert.ok(log.includes("nft -a list ruleset"));
         assert.deepStrictEqual(log.filter((l) => l.startsWith("ufw --force delete")), ["ufw --force delete 3", "ufw --force delete 1"]);
+    });
+    describe("nftables: every input chain that can drop, never a table another program owns", () => {
+        const TWO_HOST_TABLES = `${HOST_DROP}table ip custom {
+\tchain in {
+\t\ttype filter hook input priority 10; policy accept;
+\t\ttcp dport 9999 reject
+\t}
+}
+table ip quiet {
+\tchain in {
+\t\ttype filter hook input priority 20; policy accept;
+\t}
+}
+`;
+        it("opens the host's own inet filter chain beside kube-proxy's ip and ip6 tables and iptables-nft's, touching none of those", () => {
+            const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), rulesetEnv(HOST_DROP + KUBE_PROXY));
+            const file = nftFile(log);
+            assert.deepStrictEqual(file.filter((l) => !l.startsWith("add rule inet filter glusterfs ")), [
+                "add chain inet filter glusterfs",
+                "flush chain inet filter glusterfs",
+                "insert rule inet filter input jump glusterfs",
+            ]);
+            const changes = log.filter((l) => /^nft (-f|add|insert|delete|flush)/.test(l));
+            assert.deepStrictEqual(changes.filter((l) => !l.startsWith("nft -f")), []);
+        });
+
+        it("jumps from every host table whose input chain can drop (drop policy, or a reject rule), and leaves a table that cannot", () => {
+            const file = nftFile(runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), rulesetEnv(TWO_HOST_TABLES)).log);
+            assert.deepStrictEqual(file.filter((l) => !l.startsWith("add rule")), [
+                "add chain inet filter glusterfs",
+                "flush chain inet filter glusterfs",
+                "insert rule inet filter input jump glusterfs",
+                "add chain ip custom glusterfs",
+                "flush chain ip custom glusterfs",
+                "insert rule ip custom in jump glusterfs",
+            ]);
+            assert.strictEqual(file.filter((l) => l.startsWith("add rule ip custom glusterfs")).length, 11);
+        });
+
+        for (const [owner, table] of [
+            ["kube-proxy", "table ip kube-proxy {\n\tchain filter-input {\n\t\ttype filter hook input priority -110; policy drop;\n\t}\n}\n"],
+            ["iptables-nft", "table ip filter {\n\tchain INPUT {\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n}\n"],
+        ]) {
+            it(`refuses, loading nothing, when a table ${owner} owns drops input by default`, () => {
+                assert.throws(
+                    () => runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), rulesetEnv(HOST_DROP + table)),
+                    (e: any) => {
+                        assert.match(String(e.stderr), new RegExp(`error on host h1: the nftables input chain ip \\S+ \\S+ drops packets by default and belongs to ${owner}`));
+                        assert.match(String(e.stderr), /in .*'s own configuration/);
+                        const log = fs.readFileSync(String(e.logFile), "utf8");
+                        assert.doesNotMatch(log, /^nft -f/m);
+                        return true;
+                    },
+                );
+            });
+        }
+
+        it("auto: a host whose only dropping chain is iptables-nft's, or with only kube-proxy tables, gets the iptables backend", () => {
+            const pick = (rs: string) => /firewall backend on h1: (\S+)/.exec(runWithShims(firewallApplyScript(PARAMS), rulesetEnv(rs)).out)![1];
+            assert.strictEqual(pick(KUBE_PROXY), "iptables");
+            assert.strictEqual(pick(KUBE_PROXY.replace("INPUT {\n\t\ttype filter hook input priority filter; policy accept", "INPUT {\n\t\ttype filter hook input priority filter; policy drop")), "iptables");
+            assert.strictEqual(pick(HOST_DROP + KUBE_PROXY), "nftables");
+        });
+
+        it("remove: deletes each jump by its handle, the chains and the table of ours, and nothing else", () => {
+            const ours = `table inet filter {
+\tchain input { # handle 1
+\t\ttype filter hook input priority filter; policy drop;
+\t\tjump glusterfs # handle 7
+\t}
+\tchain glusterfs { # handle 5
+\t\tip saddr 10.0.0.1 accept # handle 6
+\t}
+}
+table inet glusterfs {
+\tchain input { # handle 1
+\t\ttype filter hook input priority filter; policy accept;
+\t\tjump glusterfs # handle 3
+\t}
+\tchain glusterfs { # handle 2
+\t}
+}
+`;
+            const { log } = runWithShims(firewallRemoveScript("h1", "fw-owner"), rulesetEnv(ours + KUBE_PROXY));
+            assert.deepStrictEqual(log.filter((l) => l.startsWith("nft delete")), [
+                "nft delete rule inet filter input handle 7",
+                "nft delete rule inet glusterfs input handle 3",
+                "nft delete chain inet filter glusterfs",
+                "nft delete chain inet glusterfs glusterfs",
+                "nft delete table inet glusterfs",
+            ]);
+        });
+    });
+
+    describe("switching backends and surviving reboots", () => {
+        it("an apply removes what another backend left (here iptables and firewalld), after the new rules hold, and records its backend", () => {
+            const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1" });
+            const stateDir = path.join(first.dir, "state");
+            const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), { FIREWALLD: "1", GLUSTERFS_CLUSTER_STATE_DIR: stateDir, ...rulesetEnv(HOST_DROP) });
+            const loaded = log.findIndex((l) => l.startsWith("nft -f"));
+            const removedIptables = log.indexOf("iptables -D INPUT -j GLUSTERFS");
+            const removedRich = log.findIndex((l) => l.startsWith("firewall-cmd --permanent --zone=internal --remove-rich-rule="));
+            assert.ok(loaded >= 0 && removedIptables > loaded && removedRich > loaded, log.join("\n"));
+            assert.strictEqual(log.filter((l) => l.includes("--remove-rich-rule=")).length, 11);
+            assert.ok(!fs.existsSync(path.join(stateDir, "firewalld-rich-rules")));
+            assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-backend"), "utf8"), "nftables\n");
+        });
+
+        it("the rules script is kept on the host with its state directory, and running it alone applies the same rules", () => {
+            const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }));
+            const stateDir = path.join(first.dir, "state");
+            const kept = fs.readFileSync(path.join(stateDir, "firewall.sh"), "utf8");
+            assert.strictEqual(kept.split("\n")[0], `GLUSTERFS_CLUSTER_STATE_DIR='${stateDir}'`);
+            // As a boot would: no state directory in the environment, the host's rules gone.
+            fs.rmSync(path.join(stateDir, "firewall-owner"));
+            const again = runWithShims(`sh ${stateDir}/firewall.sh`, { GLUSTERFS_CLUSTER_STATE_DIR: "" });
+            const restore = (log: string[]) => log.slice(log.indexOf("iptables-restore --noflush"), log.indexOf("COMMIT") + 1);
+            assert.strictEqual(restore(again.log).length, 15);
+            assert.deepStrictEqual(restore(again.log), restore(first.log));
+            assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-owner"), "utf8"), "fw-owner\n");
+        });
+
+        it("the systemd unit runs the kept script after the host firewall starts or reloads, and passes systemd-analyze verify", () => {
+            const unit = firewallUnit("/var/lib/glusterfs-cluster");
+            assert.match(unit, /^ExecStart=\/bin\/sh \/var\/lib\/glusterfs-cluster\/firewall.sh$/m);
+            assert.match(unit, /^ExecReload=\/bin\/sh \/var\/lib\/glusterfs-cluster\/firewall.sh$/m);
+            for (const key of ["After", "PartOf", "ReloadPropagatedFrom"]) {
+                assert.match(unit, new RegExp(`^${key}=.*\\bnftables\\.service\\b.*\\bnetfilter-persistent\\.service\\b`, "m"));
+            }
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unit-"));
+            fs.writeFileSync(path.join(dir, FIREWALL_UNIT), unit);
+            const r = require("child_process").spawnSync("systemd-analyze", ["verify", path.join(dir, FIREWALL_UNIT)], { encoding: "utf8" });
+            assert.strictEqual(r.status, 0, r.stderr);
+            assert.strictEqual(r.stderr.trim(), "");
+        });
+
+        it("reserves the brick range from the kernel's ephemeral range, keeping the host's own reservations, and takes back exactly that", () => {
+            const sysctlDir = fs.mkdtempSync(path.join(os.tmpdir(), "sysctl-"));
+            const reserved = () => fs.readFileSync(path.join(sysctlDir, "ip_local_reserved_ports"), "utf8").trim();
+            fs.writeFileSync(path.join(sysctlDir, "ip_local_port_range"), "32768\t60999\n");
+            fs.writeFileSync(path.join(sysctlDir, "ip_local_reserved_ports"), "8080,49150-49153\n");
+            const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir });
+            assert.strictEqual(reserved(), "8080,49150-49161");
+            assert.match(first.out, /reserved the brick ports 49152-49161 on h1 from the ephemeral range 32768-60999/);
+            const stateDir = path.join(first.dir, "state");
+            assert.strictEqual(fs.readFileSync(path.join(stateDir, "reserved-ports"), "utf8"), "49154-49161\n");
+            // A range outside the ephemeral one needs nothing; what was added is taken back, and
+            // the host's own 49150-49153 (partly inside the old range) stays.
+            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: 30000, max: 30009 } }), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            assert.strictEqual(reserved(), "8080,49150-49153");
+            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: 50000, max: 50009 } }), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            assert.strictEqual(reserved(), "8080,49150-49153,50000-50009");
+            runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            assert.strictEqual(reserved(), "8080,49150-49153");
+            assert.ok(!fs.existsSync(path.join(stateDir, "reserved-ports")));
+        });
+
+        it("remove: a delete from an older resource leaves rules another resource now owns", () => {
+            const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", owner: "newer" }));
+            const stateDir = path.join(first.dir, "state");
+            const { out, log } = runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            assert.match(out, /now belong to another resource of this stack \(newer\); leaving them/);
+            assert.deepStrictEqual(log, []);
+            assert.ok(fs.existsSync(path.join(stateDir, "firewall.sh")));
+        });
     });
 });

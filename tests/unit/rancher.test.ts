@@ -99,7 +99,7 @@ describe("Rancher: the published mount contract", () => {
         assert.deepStrictEqual(rec.ofType(SYNC).map((r) => r.inputs), [{ clusterId: "c-m-abcdefgh" }]);
         const volume = inner(rec.named("gluster-volume").inputs.create);
         assert.ok(volume.includes(`auth.allow)" = 10.10.0.1,10.10.0.2,10.10.0.3,10.30.0.0/24,10.20.0.10,10.20.0.11,10.20.0.12 ]`), "auth.allow lacks the nodes");
-        const fw = rec.named("gluster-firewall-10.10.0.1").inputs.create as string;
+        const fw = rec.named("gluster-firewall-g1").inputs.create as string;
         assert.match(fw, /for s in 10\.30\.0\.0\/24 10\.20\.0\.10\/32 10\.20\.0\.11\/32 10\.20\.0\.12\/32; do clients=/);
     });
 

@@ -1,15 +1,11 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import {
-    detachScript,
-    inContainer,
-    probeBackScript,
-    probeScript,
-    readyScript,
-    versionFromReadyOutput,
-    volumeDeleteScript,
-    volumeScript,
-} from "../../components/scripts";
+import { inContainer, inContainerIfPresent } from "../../components/gluster/exec";
+import { detachScript, probeBackScript, probeScript } from "../../components/gluster/pool";
+import { readyScript, versionFromReadyOutput } from "../../components/gluster/ready";
+import { volumeDeleteScript, volumeScript } from "../../components/gluster/volume";
+import { preflightScript } from "../../components/gluster/whole";
+import { identityCreateScript, identityUpdateScript } from "../../components/identity";
 import { firewallApplyScript, firewallRemoveScript } from "../../components/firewall";
 import { shq } from "../../components/shell";
 
@@ -22,17 +18,23 @@ const VOLUME = {
     ports: { base: 49152, max: 49161 },
     peersSeconds: 120,
     volumeSeconds: 180,
+    healSeconds: 3600,
+    mayCreate: true,
+    owner: "0123456789abcdef",
 };
 
 const ALL = {
-    ready: readyScript({ node: "gluster-0", volumeName: "my_vol", glusterdSeconds: 120, peersSeconds: 120, volumeSeconds: 180 }),
-    probe: probeScript({ from: "gluster-0", fromVersion: "11.1", peers: [{ address: "gluster-1", version: "11.1" }, { address: "gluster-2", version: "11.1" }], peersSeconds: 120 }),
-    detach: detachScript({ peers: ["gluster-1", "gluster-2"] }),
+    ready: readyScript({ name: "gluster-0", address: "gluster-0", others: ["gluster-1", "gluster-2"], volumeName: "my_vol", glusterdSeconds: 120, peersSeconds: 120, volumeSeconds: 180, healSeconds: 3600 }),
+    probe: probeScript({ from: { address: "gluster-0", version: "11.1" }, peers: [{ address: "gluster-1", version: "11.1" }, { address: "gluster-2", version: "11.1" }], peersSeconds: 120, owner: "tok" }),
+    detach: detachScript({ peers: ["gluster-1", "gluster-2"], owner: "tok" }),
     probeBack: probeBackScript({ first: "gluster-0", peersSeconds: 120 }),
     volume: volumeScript(VOLUME),
-    volumeDelete: volumeDeleteScript({ volumeName: "my_vol" }),
-    firewall: firewallApplyScript({ host: "h1", backend: "auto", peers: ["10.0.0.1", "gfs2.example.net"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 } }),
-    firewallRemove: firewallRemoveScript("h1"),
+    volumeUpdate: volumeScript({ ...VOLUME, mayCreate: false }),
+    volumeDelete: volumeDeleteScript({ volumeName: "my_vol", owner: "tok" }),
+    firewall: firewallApplyScript({ host: "h1", backend: "auto", peers: ["10.0.0.1", "gfs2.example.net"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 }, owner: "tok", cluster: "gluster" }),
+    firewallRemove: firewallRemoveScript("h1", "tok"),
+    presentOnly: inContainerIfPresent("gluster-0", "echo hi"),
+    preflight: preflightScript({ cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, volumeSeconds: 180 }),
 };
 
 describe("shell quoting", () => {
@@ -70,12 +72,12 @@ describe("generated scripts", () => {
     }
 
     it("run gluster in script mode with XML and judge <opRet>, never the exit code or prose", () => {
-        for (const name of ["ready", "probe", "detach", "probeBack", "volume", "volumeDelete"] as const) {
+        for (const name of ["ready", "probe", "detach", "probeBack", "volume", "volumeDelete", "preflight"] as const) {
             const text = ALL[name];
-            assert.match(text, /gluster --mode=script --xml/);
-            const calls = text.split("\n").filter((l) => /\bgluster\s/.test(l) && !/^\s*#/.test(l));
+            assert.match(text, /gluster --mode=script --xml --timeout="\$cli_timeout" -- "\$@"/);
+            const calls = text.split("\n").filter((l) => /(^\s*|\$\(\s*|[;|&{]\s*)gluster (--|peer|volume|pool)/.test(l) && !/^\s*#/.test(l));
             for (const l of calls) {
-                assert.ok(/--mode=script --xml|gluster --version/.test(l), `raw gluster call in ${name}: ${l}`);
+                assert.ok(/--mode=script --xml .*-- "\$@"|gluster --version/.test(l), `raw gluster call in ${name}: ${l}`);
             }
             assert.doesNotMatch(text, /grep[^\n]*(Peer in Cluster|Connected|Started)/, `${name} greps prose`);
         }
@@ -86,39 +88,42 @@ describe("generated scripts", () => {
     it("wait on conditions with a deadline", () => {
         assert.match(ALL.ready, /wait_for "glusterd on "gluster-0" to answer" 120 glusterd_answers/);
         assert.match(ALL.probe, /wait_for 'gluster-1 to be in the cluster and connected' 120 peer_ok gluster-1/);
-        assert.match(ALL.volume, /\( wait_for 'gluster-0 to see every brick node in the cluster' 120 node_sees_all gluster-0 gluster-0 gluster-1 gluster-2 \) &/);
+        assert.match(ALL.volume, /wait_for "every brick node to see every other in the cluster" 120 mesh_ok/);
         assert.match(ALL.volume, /wait_for "my_vol bricks to be online" 180 bricks_online/);
     });
 
     it("quote every interpolated value", () => {
         const hostile = volumeScript({ ...VOLUME, options: { "auth.allow": "a b;$(x)" } });
         assert.ok(hostile.includes(`|| set -- "$@" auth.allow 'a b;$(x)'`));
-        const probe = probeScript({ from: "g0", fromVersion: "11.1", peers: [{ address: "g1", version: "1'1" }], peersSeconds: 1 });
+        const probe = probeScript({ from: { address: "g0", version: "11.1" }, peers: [{ address: "g1", version: "1'1" }], peersSeconds: 1, owner: "t" });
         assert.match(probe, /'1'\\''1'/);
     });
 
-    it("refuse a peer that runs another GlusterFS version", () => {
-        const out = (() => {
+    it("refuse a peer that runs another GlusterFS major version, or one whose version cannot be told; 11.1 and 11.2 go together", () => {
+        const stderrOf = (from: string, peer: string) => {
             try {
-                execFileSync("/bin/sh", ["-c", probeScript({ from: "g0", fromVersion: "11.1", peers: [{ address: "g1", version: "10.3" }], peersSeconds: 1 })], { stdio: "pipe" });
+                execFileSync("/bin/sh", ["-c", probeScript({ from: { address: "g0", version: from }, peers: [{ address: "g1", version: peer }], peersSeconds: 1, owner: "t" }).replace(/^cli_timeout=1$[\s\S]*/m, "echo versions-ok")], { stdio: "pipe" });
                 return "";
             } catch (e: any) {
                 return String(e.stderr);
             }
-        })();
-        assert.match(out, /all nodes must run the same GlusterFS version: g0 runs 11.1, g1 runs 10.3/);
+        };
+        assert.match(stderrOf("11.1", "10.3"), /all nodes must run the same GlusterFS major version: g0 runs 11.1, g1 runs 10.3/);
+        assert.match(stderrOf("11.1", ""), /cannot tell which GlusterFS version g1 runs \(its ready step printed: nothing\)/);
+        assert.match(stderrOf("11.1", "unknown"), /cannot tell which GlusterFS version g1 runs/);
+        assert.strictEqual(stderrOf("11.1", "11.2"), "");
     });
 
     it("probe peers one after another, and detach them last first", () => {
         const probes = [...ALL.probe.matchAll(/tx peer probe (\S+)/g)].map((m) => m[1]);
         assert.deepStrictEqual(probes, ["gluster-1", "gluster-2"]);
-        const detaches = [...ALL.detach.matchAll(/tx peer detach (\S+)/g)].map((m) => m[1]);
+        const detaches = [...ALL.detach.matchAll(/tx peer detach ([\w.-]+)/g)].map((m) => m[1]);
         assert.deepStrictEqual(detaches, ["gluster-2", "gluster-1"]);
     });
 
     it("read the version a ready script printed", () => {
         assert.strictEqual(versionFromReadyOutput("ok: glusterd (0.2 s)\nglusterfs-version: 11.1\nok: peers"), "11.1");
-        assert.strictEqual(versionFromReadyOutput("nothing"), "unknown");
+        assert.strictEqual(versionFromReadyOutput("nothing"), "");
     });
 
     it("wrap a script into one docker exec on the host, quoted once", () => {
@@ -127,9 +132,11 @@ describe("generated scripts", () => {
         assert.strictEqual(out, "hi sh\n");
     });
 
-    it("check the layout of an existing volume and refuse to touch another one", () => {
-        assert.match(ALL.volume, /expected=\$\(printf '%s\\n' gluster-0:\/bricks\/my_vol gluster-1:\/bricks\/my_vol gluster-2:\/bricks\/my_vol\)/);
-        assert.match(ALL.volume, /exists with another layout.*Nothing was changed/);
+    it("check the bricks of an existing volume as a set and refuse to touch another layout, never advising to remove a volume", () => {
+        assert.match(ALL.volume, /expected=\$\(printf '%s\\n' gluster-0:\/bricks\/my_vol gluster-1:\/bricks\/my_vol gluster-2:\/bricks\/my_vol \| sort\)/);
+        assert.match(ALL.volume, /actual=\$\(xl '\/\/volume\/bricks\/brick\/name\/text\(\)' \| sort\)/);
+        assert.match(ALL.volume, /this program wants replica 3 on .*Nothing was changed/);
+        for (const text of [ALL.volume, ALL.volumeUpdate]) assert.doesNotMatch(text, /remove (that|the) volume/i);
     });
 
     it("reset options that an earlier run managed and this one does not", () => {

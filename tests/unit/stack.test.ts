@@ -46,7 +46,8 @@ describe("the stack program", () => {
             "ssh://root@gfs1.example.net", "ssh://root@gfs2.example.net", "ssh://root@gfs3.example.net",
         ]);
         assert.deepStrictEqual(rec.ofType("command:remote:Command").filter((r) => r.name.includes("firewall")).map((r) => r.name).sort(), [
-            "gluster-firewall-gfs1.example.net", "gluster-firewall-gfs2.example.net", "gluster-firewall-gfs3.example.net",
+            "gluster-firewall-gfs1", "gluster-firewall-gfs2", "gluster-firewall-gfs3",
+            "gluster-firewall-settle-gfs1", "gluster-firewall-settle-gfs2", "gluster-firewall-settle-gfs3",
         ]);
         assert.strictEqual(outputs.mountEndpoint, "gfs1.example.net:/shared");
         assert.doesNotMatch(JSON.stringify(outputs), /example-secret/);

@@ -52,6 +52,7 @@ const CASES: Array<[string, GlusterClusterArgs, string, RegExp]> = [
     ["a brick range below glusterd's ports", { nodes: THREE, brickPorts: { base: 24007, max: 24100 } }, "brickPorts.base", /24010 to 65534/],
     ["nodes on several engines with a created bridge network", { nodes: HOST_NODES.map(({ address, ...n }) => n) }, "network.existing", /cannot span them/],
     ["an option with a newline", { nodes: THREE, volumeOptions: { "auth.allow": "a\nb" } }, 'volumeOptions["auth.allow"]', /one-line/],
+    ["an option value that the gluster CLI would take as its own option", { nodes: THREE, volumeOptions: { "diagnostics.client-log-level": "--log-file=/var/lib/glusterd/glusterd.info" } }, 'volumeOptions["diagnostics.client-log-level"]', /must not start with '-'.*gluster CLI would read it as one of its own options/],
     ["an option name with a space", { nodes: THREE, volumeOptions: { "auth allow": "x" } }, 'volumeOptions["auth allow"]', /not a GlusterFS option name/],
     ["an extra host mapped to a name", { nodes: THREE, extraHosts: { "g1.example.net": "gfs1" } }, 'extraHosts["g1.example.net"]', /IPv4 address/],
     ["a relative mount point", { nodes: THREE, mountPoint: "mnt/x" }, "mountPoint", /absolute path/],
@@ -63,6 +64,53 @@ const CASES: Array<[string, GlusterClusterArgs, string, RegExp]> = [
     ["a misspelt SSH key", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { privatekey: key }) }] }, "nodes[2].host.ssh.privatekey", /did you mean `nodes\[2\].host.ssh.privateKey`/],
     ["an unknown timeout", { nodes: THREE, timeouts: { bricksSeconds: 5 } } as any, "timeouts.bricksSeconds", /Fix: remove it; the keys here are `glusterdSeconds`/],
     ["a misspelt Rancher key", { nodes: THREE, rancher: { clusterId: "local", clusterID: "local" } } as any, "rancher.clusterID", /did you mean `rancher.clusterId`/],
+    ["a volume open to any client (firewall admits all, no clientCidrs)", { networkMode: "host", nodes: HOST_NODES, firewall: { allowAllClients: true } }, "firewall.allowAllClients", /admits every source and no clientCidrs.*could mount the volume read-write.*insecureAllowAnyClient: true/],
+    ["a volume open to any client (no firewall, no clientCidrs)", { networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false } }, "firewall.enabled", /firewall is disabled and no clientCidrs.*clientCidrs.*insecureAllowAnyClient: true/],
+    ["an open volume whose own auth.allow is *", { networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, volumeOptions: { "auth.allow": "*" } }, "firewall.enabled", /could mount the volume read-write/],
+    ["a client network of every address", { networkMode: "host", nodes: HOST_NODES, clientCidrs: ["10.0.5.0/24", "0.0.0.0/0"] }, "clientCidrs[1]", /admits every address.*insecureAllowAnyClient: true/],
+    ["insecureAllowAnyClient that is not a boolean", { nodes: THREE, insecureAllowAnyClient: "yes" as any }, "insecureAllowAnyClient", /true or false; got "yes"/],
+    ["a host key that is not a key", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "SHA256:abcdef" }) }] }, "nodes[2].host.ssh.hostKey", /one public key as in authorized_keys.*ssh_host_ed25519_key.pub/],
+    ["a host key as ssh-keyscan prints it", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "gfs3.example.net ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq" }) }] }, "nodes[2].host.ssh.hostKey", /starts with a host name.*drop "gfs3.example.net"/],
+    ["allowBricksOnRootFilesystem in container mode", { nodes: THREE, allowBricksOnRootFilesystem: true }, "allowBricksOnRootFilesystem", /only applies in host mode/],
+    ["nodes that are not a list", { nodes: "g1,g2,g3" as any }, "nodes", /must be a list of at least 3 nodes; got "g1,g2,g3"/],
+    ["two nodes with one address", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "gfs1.example.net" }] }, "nodes[2].address", /also the address of nodes\[0\]/],
+    ["an address that is neither a name nor IPv4", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "gfs 3" }] }, "nodes[2].address", /host name or an IPv4 address; got "gfs 3"/],
+    ["a node dataRoot in container mode", { nodes: [THREE[0], THREE[1], { name: "gluster-2", dataRoot: "/srv/g" }] }, "nodes[2].dataRoot", /only applies in host mode/],
+    ["a node dataRoot with ..", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], dataRoot: "/srv/../etc" }] }, "nodes[2].dataRoot", /without "\.\."; got "\/srv\/\.\.\/etc"/],
+    ["a dataRoot in container mode", { nodes: THREE, dataRoot: "/srv/g" }, "dataRoot", /only applies in host mode/],
+    ["a network in host mode", { networkMode: "host", nodes: HOST_NODES, clientCidrs: ["10.0.5.0/24"], network: { name: "n" } }, "network", /only applies in container mode/],
+    ["a network name with a space", { nodes: THREE, network: { name: "my net" } }, "network.name", /Docker network name.*"my net"/],
+    ["an existing network without a name", { nodes: THREE, network: { existing: true } }, "network.name", /required with existing: true/],
+    ["an image reference with a space", { nodes: THREE, image: "glusterfs 11" }, "image", /Docker image reference.*"glusterfs 11"/],
+    ["a mount point with ..", { nodes: THREE, mountPoint: "/mnt/../etc" }, "mountPoint", /absolute path/],
+    ["the component's own option", { nodes: THREE, volumeOptions: { "user.glusterfs-cluster.owner": "x" } }, 'volumeOptions["user.glusterfs-cluster.owner"]', /reserved/],
+    ["an empty option value", { nodes: THREE, volumeOptions: { "network.ping-timeout": "" } }, 'volumeOptions["network.ping-timeout"]', /non-empty one-line string; got ""/],
+    ["an extra host whose key is not a name", { nodes: THREE, extraHosts: { "g 1": "10.0.0.1" } }, 'extraHosts["g 1"]', /the key must be a host name/],
+    ["a brick range past 65535", { nodes: THREE, brickPorts: { base: 65530, max: 65536 } }, "brickPorts.max", /up to 65535; got 65536/],
+    ["a brick range wider than 10000 ports", { nodes: THREE, brickPorts: { base: 30000, max: 45000 } }, "brickPorts.max", /wider than 10000 ports.*e\.g\. 30099/],
+    ["a heal deadline over a day", { nodes: THREE, timeouts: { healSeconds: 86401 } }, "timeouts.healSeconds", /1 to 86400; got 86401/],
+    ["a fractional timeout", { nodes: THREE, timeouts: { volumeSeconds: 1.5 } }, "timeouts.volumeSeconds", /whole number/],
+    ["an SSH host with a shell character", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: { ...remote("gfs3.example.net"), ssh: { host: "gfs3;id", privateKey: key } } }] }, "nodes[2].host.ssh.host", /host name or IPv4 address; got "gfs3;id"/],
+    ["an SSH user with a space", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { user: "ro ot" }) }] }, "nodes[2].host.ssh.user", /Unix user name; got "ro ot"/],
+    [
+        "one Docker host reached over two SSH connections",
+        { networkMode: "container", network: { name: "ov", existing: true }, nodes: [{ name: "a", host: remote("gfs1.example.net") }, { name: "b", host: { ...remote("gfs1.example.net"), ssh: { host: "10.0.0.1", privateKey: key } } }, { name: "c", host: remote("gfs3.example.net") }] },
+        "nodes[1].host.ssh",
+        /reached over SSH as "gfs1.example.net:22" by another node, and as "10.0.0.1:22" here/,
+    ],
+    [
+        "one SSH host given two Docker endpoints",
+        { networkMode: "container", network: { name: "ov", existing: true }, nodes: [{ name: "a", host: remote("gfs1.example.net") }, { name: "b", host: { ...remote("gfs1.example.net"), dockerHost: "tcp://gfs1.example.net:2376" } }, { name: "c", host: remote("gfs3.example.net") }] },
+        "nodes[1].host.dockerHost",
+        /is given Docker host "ssh:\/\/root@gfs1.example.net" by another node, and "tcp:\/\/gfs1.example.net:2376" here/,
+    ],
+    ["a Rancher cluster id that is a name", { nodes: THREE, rancher: { clusterId: "prod" } }, "rancher.clusterId", /Rancher v1 cluster id.*"prod"/],
+    ["a Rancher namespace with capitals", { nodes: THREE, rancher: { clusterId: "local", namespace: "Storage" } }, "rancher.namespace", /Kubernetes namespace name/],
+    ["a ConfigMap name with a slash", { nodes: THREE, rancher: { clusterId: "local", configMapName: "a/b" } }, "rancher.configMapName", /Kubernetes object name/],
+    ["createNamespace without a project", { nodes: THREE, rancher: { clusterId: "local", createNamespace: true } }, "rancher.projectId", /required with createNamespace/],
+    ["a malformed project id", { nodes: THREE, rancher: { clusterId: "local", projectId: "p-abc" } }, "rancher.projectId", /must be "<clusterId>:p-xxxxx"; got "p-abc"/],
+    ["a project of another cluster", { nodes: THREE, rancher: { clusterId: "local", projectId: "c-abcde:p-xyz12" } }, "rancher.projectId", /belongs to cluster "c-abcde", not to rancher.clusterId "local"/],
+    ["an unknown node address kind", { nodes: THREE, rancher: { clusterId: "local", nodeAddress: "public" as any } }, "rancher.nodeAddress", /"internal" or "external"; got "public"/],
 ];
 
 describe("argument validation", () => {
@@ -78,6 +126,41 @@ describe("argument validation", () => {
     it("accepts the local default and a three-host host-mode config", () => {
         assert.deepStrictEqual(findProblems({ nodes: THREE }), []);
         assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, clientCidrs: ["10.0.5.0/24"] }), []);
+    });
+
+    it("accepts a valid value for every optional field", () => {
+        const pinned = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGqXcOmvbb4v4VOT8kCg9o3d5x1Wl0X7zWjmrb0i9bOy root@gfs3";
+        const everything: GlusterClusterArgs = {
+            volumeName: "data_01",
+            networkMode: "host",
+            nodes: [
+                { ...HOST_NODES[0], dataRoot: "/srv/gluster-a" },
+                { ...HOST_NODES[1], address: "10.0.0.12" },
+                { ...HOST_NODES[2], host: remote("gfs3.example.net", { port: 2222, user: "deploy", hostKey: pinned }) },
+                { name: "g4", address: "gfs4.example.net", host: remote("gfs4.example.net", { hostKey: "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=" }) },
+            ],
+            image: "registry.example.net/glusterfs:11.1@sha256:0123abcd",
+            dataRoot: "/data/gfs",
+            deleteDataOnDestroy: true,
+            volumeOptions: { "network.ping-timeout": "20", "performance.cache-size": "256MB" },
+            clientCidrs: ["10.0.5.0/24", "10.0.6.7/32"],
+            extraHosts: { "gfs4.example.net": "10.0.0.14" },
+            firewall: { enabled: true, backend: "nftables", allowAllClients: true },
+            brickPorts: { base: 50000, max: 50099 },
+            mountPoint: "/mnt/data",
+            timeouts: { glusterdSeconds: 3600, peersSeconds: 1, volumeSeconds: 600, healSeconds: 86400 },
+            rancher: { clusterId: "c-m-abcd1234", namespace: "storage", createNamespace: true, projectId: "c-m-abcd1234:p-xyz12", configMapName: "glusterfs.mount", allowClusterNodes: true, nodeAddress: "external" },
+            allowBricksOnRootFilesystem: true,
+        };
+        assert.deepStrictEqual(findProblems(everything), []);
+        assert.deepStrictEqual(findProblems({ nodes: THREE, network: { name: "gluster.overlay", existing: true }, brickPorts: { base: 24010, max: 34010 } }), []);
+        // An open volume is accepted when insecureAllowAnyClient says so, in either form.
+        assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, insecureAllowAnyClient: true }), []);
+        assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { allowAllClients: true }, insecureAllowAnyClient: true }), []);
+        assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, clientCidrs: ["0.0.0.0/0"], insecureAllowAnyClient: true }), []);
+        // auth.allow of one's own, or Rancher's nodes, restrict mounting: the volume is not open.
+        assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, volumeOptions: { "auth.allow": "10.0.5.*" } }), []);
+        assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, rancher: { clusterId: "local", allowClusterNodes: true } }), []);
     });
 
     it("lists every problem in one error, and never shows an SSH key", () => {

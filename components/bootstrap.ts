@@ -1,0 +1,137 @@
+/**
+ * The commands that form the trusted pool and hold the volume, all run from the first node
+ * (gluster allows one transaction at a time): `pool` probes the other brick nodes,
+ * `probe-back` has the second node probe the first back by name, `volume` creates (first
+ * run only) or checks the volume, holds its options and verifies it, and each node past the
+ * third gets a `probe-<node>` (removing it from the config detaches exactly that node) and
+ * a `probe-back-<node>` of its own.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { hostCommand } from "./commands";
+import { inContainer, inContainerIfPresent } from "./gluster/exec";
+import { detachScript, probeBackScript, probeScript } from "./gluster/pool";
+import { versionFromReadyOutput } from "./gluster/ready";
+import { GLOBAL_OPTIONS, volumeDeleteScript, volumeScript } from "./gluster/volume";
+import { Scope } from "./hostResources";
+import { NodeResources } from "./nodeResources";
+import { ownerToken } from "./owner";
+import { brickPath, ClusterSpec, NodeSpec, serverSourceAddresses, sortedRecord } from "./spec";
+
+export interface Bootstrap {
+    /** Outputs of the steps after which the volume is mountable and every node is in the pool. */
+    finished: pulumi.Output<string>[];
+    /** The volume step and the extra nodes' probes, for what must come after them. */
+    last: pulumi.Resource[];
+}
+
+export function declareBootstrap(
+    scope: Scope,
+    nodes: Map<string, NodeResources>,
+    after: pulumi.Resource[],
+    extraClients: pulumi.Output<string[]>,
+    restrictClients: boolean,
+): Bootstrap {
+    const { parent, spec } = scope;
+    const [first, second] = spec.nodes;
+    const brickNodes = spec.nodes.filter((n) => n.holdsBrick);
+    const ready = (n: NodeSpec) => nodes.get(n.name)!;
+    const opts = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent, dependsOn: [...scope.after, ...dependsOn] });
+    const finished: pulumi.Output<string>[] = [];
+
+    const probe = (name: string, peers: NodeSpec[], dependsOn: pulumi.Resource[]) => {
+        const owner = ownerToken(first.host, name);
+        const cmd = hostCommand(
+            name,
+            first.host,
+            {
+                create: pulumi.all([first, ...peers].map((n) => ready(n).readyStdout)).apply(([firstOut, ...peerOuts]) =>
+                    inContainer(
+                        first.name,
+                        probeScript({
+                            from: { address: first.address, version: versionFromReadyOutput(firstOut) },
+                            peers: peers.map((n, i) => ({ address: n.address, version: versionFromReadyOutput(peerOuts[i]) })),
+                            peersSeconds: spec.timeouts.peersSeconds,
+                            owner,
+                        }),
+                    ),
+                ),
+                delete: inContainerIfPresent(first.name, detachScript({ peers: peers.map((n) => n.address), owner })),
+            },
+            opts(dependsOn),
+        );
+        finished.push(cmd.stdout);
+        return cmd;
+    };
+    const probeBack = (name: string, from: NodeSpec, dependsOn: pulumi.Resource[]) =>
+        hostCommand(name, from.host, { create: inContainer(from.name, probeBackScript({ first: first.address, peersSeconds: spec.timeouts.peersSeconds })) }, opts(dependsOn));
+
+    const pool = probe(`${spec.name}-pool`, brickNodes.slice(1), [...[...nodes.values()].map((n) => n.ready), ...after]);
+    const back = probeBack(`${spec.name}-probe-back`, second, [pool]);
+
+    const volumeName = `${spec.name}-volume`;
+    const owner = ownerToken(first.host, volumeName);
+    // The containers' ids are in the script's text (a comment): when a node's container is
+    // replaced, the step runs again and verifies the volume is whole.
+    const containers = pulumi.all(spec.nodes.map((n) => ready(n).container.id));
+    const render = (mayCreate: boolean) =>
+        pulumi.all([extraClients, containers]).apply(([clients, ids]) => {
+            const options = volumeOptions(spec, clients, restrictClients);
+            const text = volumeScript({
+                volumeName: spec.volumeName,
+                servers: brickNodes.map((n) => n.address),
+                brickPath: brickPath(spec.volumeName),
+                options: options.perVolume,
+                globalOptions: options.global,
+                ports: spec.ports,
+                peersSeconds: spec.timeouts.peersSeconds,
+                volumeSeconds: spec.timeouts.volumeSeconds,
+                healSeconds: spec.timeouts.healSeconds,
+                mayCreate,
+                owner,
+            });
+            return `# containers: ${ids.join(" ")}\n${inContainer(first.name, text)}`;
+        });
+    const volume = hostCommand(
+        volumeName,
+        first.host,
+        {
+            // Only the first run may create the volume: later, a missing volume is this stack's, vanished.
+            create: render(true),
+            update: render(false),
+            delete: inContainerIfPresent(first.name, volumeDeleteScript({ volumeName: spec.volumeName, owner })),
+        },
+        opts([back]),
+    );
+    finished.push(volume.stdout);
+
+    // Nodes beyond the first three join the pool, not the volume, one after another; each
+    // probes the first node back by name, so that every peer knows it by its address.
+    const last: pulumi.Resource[] = [volume];
+    let previous: pulumi.Resource = volume;
+    for (const node of spec.nodes.filter((n) => !n.holdsBrick)) {
+        const joined = probe(`${spec.name}-probe-${node.name}`, [node], [previous]);
+        const knowsFirst = probeBack(`${spec.name}-probe-back-${node.name}`, node, [joined]);
+        finished.push(knowsFirst.stdout);
+        last.push(joined, knowsFirst);
+        previous = knowsFirst;
+    }
+    return { finished, last };
+}
+
+/**
+ * The options the volume holds, split into per-volume and cluster-wide ones. With client
+ * networks or Rancher's nodes, `auth.allow` lists the servers too: without them
+ * self-heal and glusterd's own mounts break.
+ */
+export function volumeOptions(spec: ClusterSpec, extraClients: string[], restrict: boolean): { perVolume: Record<string, string>; global: Record<string, string> } {
+    const all: Record<string, string> = { ...spec.volumeOptions };
+    if ((spec.clientCidrs.length > 0 || restrict) && all["auth.allow"] === undefined) {
+        all["auth.allow"] = [...serverSourceAddresses(spec), ...spec.clientCidrs, ...extraClients].join(",");
+    }
+    const perVolume: Record<string, string> = {};
+    const global: Record<string, string> = {};
+    for (const [k, v] of Object.entries(all)) {
+        (GLOBAL_OPTIONS.includes(k) ? global : perVolume)[k] = v;
+    }
+    return { perVolume: sortedRecord(perVolume), global: sortedRecord(global) };
+}

@@ -1,0 +1,68 @@
+/**
+ * What the firewall scripts share: their parameters, names, and the shell prelude that
+ * resolves the peers, clients and brick port ranges.
+ */
+import { FirewallBackend } from "../args";
+import { shq, shqAll } from "../shell";
+
+export interface FirewallParams {
+    /** Names the host in messages. */
+    host: string;
+    backend: FirewallBackend;
+    /** Every server's address (IPv4 or a name the host resolves). */
+    peers: string[];
+    /** CIDRs that may mount; `0.0.0.0/0` when every client is allowed. */
+    clients: string[];
+    ports: { base: number; max: number };
+    /** The firewall command's ownership token (see owner.ts), recorded with the rules. */
+    owner: string;
+    /** The cluster's label value: the containers whose brick ports stay open while they run. */
+    cluster: string;
+}
+
+/** The iptables chain and the nftables chain the component owns. */
+export const CHAIN = "GLUSTERFS";
+export const NFT_CHAIN = "glusterfs";
+/** The table used when the host has no nftables input chain of its own. */
+export const NFT_TABLE = "glusterfs";
+/**
+ * Where the firewalld backend records the rich rules it added (firewalld has no rule
+ * comments); GLUSTERFS_CLUSTER_STATE_DIR on the host overrides it.
+ */
+export const RECORD_DIR = "/var/lib/glusterfs-cluster";
+export const UFW_COMMENT = "glusterfs-cluster";
+
+/** Shell helpers shared by the backends; `host` names the host in every message. */
+export const prelude = (host: string) => `set -eu
+host=${shq(host)}
+die() { echo "error on host $host: $*" >&2; exit 1; }
+state_dir=\${GLUSTERFS_CLUSTER_STATE_DIR:-${RECORD_DIR}}
+# ipv4 NAME-OR-ADDRESS-OR-CIDR: prints it as an IPv4 address or CIDR, resolving names.
+ipv4() {
+  case $1 in
+    *[!0-9./]*) a=$(getent ahostsv4 "$1" | awk 'NR == 1 { print $1 }'); [ -n "$a" ] || die "cannot resolve $1"; echo "$a" ;;
+    *) echo "$1" ;;
+  esac
+}`;
+
+
+/** The sources and ports every backend opens, as shell variables: $peers, $clients, $brick_ranges. */
+export function lists(p: FirewallParams): string[] {
+    return [
+        `# The brick ports: the configured range and, while a rolling replacement moves the bricks`,
+        `# to a new range, the range each of the cluster's containers on this host still runs with.`,
+        `brick_ranges=${p.ports.base}-${p.ports.max}`,
+        `for c in $(docker ps -q --filter label=io.glusterfs-cluster.cluster=${shq(p.cluster)} 2>/dev/null); do`,
+        `  env=$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$c" 2>/dev/null) || continue`,
+        `  b=$(printf '%s\n' "$env" | sed -n 's/^GLUSTER_BASE_PORT=//p'); m=$(printf '%s\n' "$env" | sed -n 's/^GLUSTER_MAX_PORT=//p')`,
+        `  case "$b$m" in ''|*[!0-9]*) continue ;; esac`,
+        `  case " $brick_ranges " in *" $b-$m "*) ;; *) brick_ranges="$brick_ranges $b-$m" ;; esac`,
+        `done`,
+        `peers=""; for s in ${shqAll(p.peers)}; do peers="$peers $(ipv4 "$s")"; done`,
+        p.clients.length > 0 ? `clients=""; for s in ${shqAll(p.clients)}; do clients="$clients $(ipv4 "$s")"; done` : `clients=""`,
+        ...(p.clients.includes("0.0.0.0/0")
+            ? [`echo "WARNING: the GlusterFS client ports are open to ANY source on $host (firewall.allowAllClients)" >&2`]
+            : []),
+    ];
+}
+

@@ -1,0 +1,178 @@
+/**
+ * Host firewall rules for GlusterFS, as scripts for the firewall child that runs on each
+ * host. What is opened (the same for every backend):
+ *
+ * | from    | what                                                                  |
+ * |---------|-----------------------------------------------------------------------|
+ * | peers   | tcp+udp 24007-24008 (glusterd), tcp brick range, ICMP echo            |
+ * | clients | tcp 24007 (volfile and port map), tcp brick range, ICMP echo          |
+ * | both    | packets of connections already established (replies to our own)      |
+ *
+ * The rules are stateful on purpose: glusterd and clients connect *from* ports just below
+ * 49152, so replies to them would be dropped by a stateless port list (glusterfs#4389).
+ * Names among the sources are resolved to IPv4 addresses on the host when the rules are
+ * applied. Nothing else is opened and nothing of the host's own rules is changed: delete
+ * removes exactly what create added.
+ *
+ * Persistence: the apply script is kept on the host (`$state_dir/firewall.sh`) and run from
+ * there. A systemd unit runs that file again at boot, and after the host's iptables or
+ * nftables service starts or reloads (either wipes the runtime rules). firewalld and ufw
+ * keep their own rules; the unit still restores the brick ports' reservation at boot.
+ */
+import { shq } from "../shell";
+import { FIREWALLD_REMOVE, IPTABLES_REMOVE, UFW_REMOVE, firewalldApply, iptablesApply, ufwApply } from "./backends";
+import { FirewallParams, lists, prelude } from "./common";
+import { NFT_INPUT_CHAINS, NFT_REMOVE, nftApply } from "./nft";
+import { PORTS_FUNCTIONS } from "./ports";
+
+export { CHAIN, FirewallParams, NFT_CHAIN, NFT_TABLE, RECORD_DIR, UFW_COMMENT } from "./common";
+
+/** The systemd unit that re-applies the iptables or nftables rules. */
+export const FIREWALL_UNIT = "glusterfs-cluster-firewall.service";
+const UNIT_PATH = `/etc/systemd/system/${FIREWALL_UNIT}`;
+
+/**
+ * The unit's text, for rules kept in `stateDir`. Ordered after the host's own firewall
+ * services and tied to them: when one of them starts, restarts or reloads (and so replaces
+ * the rule set), the component's rules are applied again right after.
+ */
+export function firewallUnit(stateDir: string): string {
+    const hostFirewalls = "nftables.service netfilter-persistent.service iptables.service";
+    return [
+        `[Unit]`,
+        `Description=GlusterFS ports for the glusterfs-cluster component`,
+        `After=network-pre.target ${hostFirewalls} firewalld.service ufw.service`,
+        `PartOf=${hostFirewalls}`,
+        `ReloadPropagatedFrom=${hostFirewalls}`,
+        ``,
+        `[Service]`,
+        `Type=oneshot`,
+        `RemainAfterExit=yes`,
+        `ExecStart=/bin/sh ${stateDir}/firewall.sh`,
+        `ExecReload=/bin/sh ${stateDir}/firewall.sh`,
+        ``,
+        `[Install]`,
+        `WantedBy=multi-user.target`,
+    ].join("\n");
+}
+
+/** The backend `auto` resolves to: what the host runs. */
+const DETECT = `detect() {
+  if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then echo firewalld; return; fi
+  if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then echo ufw; return; fi
+  if command -v nft >/dev/null 2>&1 && [ -n "$(nft_targets 2>/dev/null)" ]; then echo nftables; return; fi
+  if command -v iptables >/dev/null 2>&1; then echo iptables; return; fi
+  if command -v nft >/dev/null 2>&1; then echo nftables; return; fi
+  die "no firewall tool found (iptables, nft, firewall-cmd or ufw)"
+}`;
+
+const BACKENDS = { iptables: iptablesApply, nftables: nftApply, firewalld: firewalldApply, ufw: ufwApply };
+
+/** Every backend's remove function: whatever held the rules before is cleaned up. */
+const REMOVERS = [IPTABLES_REMOVE, NFT_INPUT_CHAINS, NFT_REMOVE, FIREWALLD_REMOVE, UFW_REMOVE];
+
+/** The rules themselves: the script kept on the host as `$state_dir/firewall.sh`. Idempotent. */
+export function firewallRulesScript(p: FirewallParams): string {
+    return [
+        prelude(p.host),
+        ...REMOVERS,
+        PORTS_FUNCTIONS,
+        DETECT,
+        ...lists(p),
+        p.backend === "auto" ? `backend=$(detect)` : `backend=${p.backend}`,
+        `echo "firewall backend on $host: $backend"`,
+        `# Whatever applied the rules last owns them: a stale delete of an earlier resource leaves them.`,
+        `mkdir -p "$state_dir"`,
+        `echo ${shq(p.owner)} > "$state_dir/firewall-owner"`,
+        `case $backend in`,
+        // A fixed backend gets only its own branch; `auto` needs them all.
+        ...(Object.entries(BACKENDS) as Array<[string, () => string]>)
+            .filter(([name]) => p.backend === "auto" || p.backend === name)
+            .flatMap(([name, apply]) => [`${name})`, apply(), `;;`]),
+        `esac`,
+        `# Another backend may hold rules from before (a changed backend, or \`auto\` finding`,
+        `# another tool): they go once the new ones hold, so no removed client keeps a door.`,
+        `for other in iptables nftables firewalld ufw; do`,
+        `  [ "$other" = "$backend" ] || remove_$other`,
+        `done`,
+        `echo "$backend" > "$state_dir/firewall-backend"`,
+        `reserve_brick_ports`,
+        ``,
+    ].join("\n");
+}
+
+/**
+ * Installs the unit that applies the kept script at boot (every backend: the brick ports'
+ * reservation is runtime-only too) and after each reload of an iptables or nftables service.
+ */
+const PERSIST = [
+    `if [ ! -d /run/systemd/system ]; then`,
+    `  echo "WARNING: $host does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh $state_dir/firewall.sh" >&2`,
+    `  exit 0`,
+    `fi`,
+    `unit=$(cat <<GLUSTERFS_UNIT`,
+    firewallUnit("$state_dir"),
+    `GLUSTERFS_UNIT`,
+    `)`,
+    `if [ "$(cat ${UNIT_PATH} 2>/dev/null)" != "$unit" ]; then`,
+    `  printf '%s\n' "$unit" > ${UNIT_PATH}`,
+    `  systemctl daemon-reload`,
+    `fi`,
+    `systemctl enable --now ${FIREWALL_UNIT} >/dev/null 2>&1 || die "cannot enable ${FIREWALL_UNIT}"`,
+    `echo "the rules on $host are applied again at boot and after every reload of its firewall (${FIREWALL_UNIT})"`,
+].join("\n");
+
+const REMOVE_UNIT = `remove_unit() {
+  [ -f ${UNIT_PATH} ] || return 0
+  systemctl disable ${FIREWALL_UNIT} >/dev/null 2>&1 || true
+  rm -f ${UNIT_PATH}
+  systemctl daemon-reload 2>/dev/null || true
+}`;
+
+/**
+ * The create/update script of a host's firewall child: keeps the rules script on the host,
+ * runs it, and has systemd run it again whenever the host's firewall replaces the rule set.
+ */
+export function firewallApplyScript(p: FirewallParams): string {
+    return [
+        prelude(p.host),
+        `mkdir -p "$state_dir"`,
+        `case $state_dir in *"'"*|*\\\\*) die "GLUSTERFS_CLUSTER_STATE_DIR must not contain quotes or backslashes" ;; esac`,
+        `{`,
+        `  printf "GLUSTERFS_CLUSTER_STATE_DIR='%s'\\n" "$state_dir"`,
+        `  cat <<'GLUSTERFS_FIREWALL_RULES'`,
+        firewallRulesScript(p),
+        `GLUSTERFS_FIREWALL_RULES`,
+        `} > "$state_dir/firewall.sh.new"`,
+        `mv "$state_dir/firewall.sh.new" "$state_dir/firewall.sh"`,
+        `sh "$state_dir/firewall.sh"`,
+        PERSIST,
+        ``,
+    ].join("\n");
+}
+
+/**
+ * The delete script: removes what any backend of the component added (the backend in use
+ * may have been `auto`), the kept script and the unit, and nothing else.
+ */
+export function firewallRemoveScript(host: string, owner: string): string {
+    return [
+        prelude(host),
+        `if [ -f "$state_dir/firewall-owner" ] && [ "$(cat "$state_dir/firewall-owner")" != ${shq(owner)} ]; then`,
+        `  echo "the GlusterFS firewall rules on $host now belong to another resource of this stack ($(cat "$state_dir/firewall-owner")); leaving them"`,
+        `  exit 0`,
+        `fi`,
+        ...REMOVERS,
+        PORTS_FUNCTIONS,
+        REMOVE_UNIT,
+        `remove_unit`,
+        `release_brick_ports`,
+        `remove_iptables`,
+        `remove_nftables`,
+        `remove_firewalld`,
+        `remove_ufw`,
+        `rm -f "$state_dir/firewall-owner" "$state_dir/firewall-backend" "$state_dir/firewall.sh"`,
+        `echo "removed the GlusterFS firewall rules from $host"`,
+        ``,
+    ].join("\n");
+}

@@ -1,0 +1,26 @@
+import { shq } from "../shell";
+
+/** Runs `script` inside `container` on the Docker host the command runs on. */
+export function inContainer(container: string, script: string): string {
+    return `docker exec ${shq(container)} sh -c ${shq(script)}`;
+}
+
+/**
+ * For delete commands: a container that is already gone has nothing to clean up, so the
+ * delete succeeds instead of blocking `pulumi destroy`; a container that exists but is
+ * stopped fails the delete with the way out, instead of a cryptic "is not running".
+ */
+export function inContainerIfPresent(container: string, script: string): string {
+    const c = shq(container);
+    return [
+        `if ! state=$(docker container inspect -f '{{.State.Status}}' ${c} 2>/dev/null); then`,
+        `  echo "container "${c}" is gone; nothing to do"`,
+        `  exit 0`,
+        `fi`,
+        `if [ "$state" != running ]; then`,
+        `  echo "error: container "${c}" is $state, so its glusterd cannot be asked to clean up. Start it (docker start "${c}") and run this again; or, to leave the volume definition and peers as they are, remove the container (docker rm "${c}") and run this again." >&2`,
+        `  exit 1`,
+        `fi`,
+        inContainer(container, script),
+    ].join("\n");
+}

@@ -1,0 +1,129 @@
+import { shq, shqAll } from "../shell";
+import { script, xpathLiteral } from "./prelude";
+import { WHOLE_FUNCTIONS } from "./whole";
+
+export interface ReadyParams {
+    /** The node's name (for messages). */
+    name: string;
+    /** The node's address, as peers know it. */
+    address: string;
+    /** The other nodes' addresses: asked whether they know this node under another identity. */
+    others: string[];
+    volumeName: string;
+    glusterdSeconds: number;
+    peersSeconds: number;
+    volumeSeconds: number;
+    healSeconds: number;
+    /**
+     * "start": the node's container was (re)created: wait for it to be back in service.
+     * "recheck": only the configuration changed (the node list, timeouts): check its identity
+     * again, and nothing else (a lost node being replaced at the same time is down).
+     */
+    mode?: "start" | "recheck";
+}
+
+/** The version line a ready script prints, e.g. "11.1" ("" when it printed none). */
+export function versionFromReadyOutput(stdout: string): string {
+    const m = /^glusterfs-version: (\S*)$/m.exec(stdout);
+    return m ? m[1] : "";
+}
+
+/**
+ * Waits until the node's glusterd answers and prints its version; refuses a node that came
+ * back with another identity than its peers know it by; and a node that already belongs to
+ * a pool (a replaced container keeps its state) must be back in service: its peers
+ * connected and seeing it, its bricks online, the clients reconnected to them, and
+ * self-heal caught up. The next node's container waits for this step: that is what makes a
+ * replacement of every node roll, one node at a time.
+ */
+export function readyScript(p: ReadyParams): string {
+    const node = shq(p.name);
+    const vol = shq(p.volumeName);
+    return script(
+        `command -v xmllint >/dev/null || die "xmllint is missing from the image (Debian package libxml2-utils)"`,
+        `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
+        `wait_for "glusterd on "${node}" to answer" ${p.glusterdSeconds} glusterd_answers`,
+        `pool=$out`,
+        `echo "glusterfs-version: $(gluster --version | sed -n '1s/^glusterfs \\([0-9][0-9.]*\\).*/\\1/p')"`,
+        `uuid=$(sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info)`,
+        `[ -n "$uuid" ] || die "glusterd on "${node}" has no UUID in /var/lib/glusterd/glusterd.info"`,
+        ``,
+        `# A node whose state was wiped, or left behind on another host, comes back with a new`,
+        `# UUID: its peers still know its address as the old one, and its brick is lost to the`,
+        `# volume. Ask the others (a peer that does not answer, or a node not created yet, tells`,
+        `# nothing).`,
+        `cli_timeout=5`,
+        `for other in ${shqAll(p.others)}; do`,
+        `  out=$(gr "$other" peer status)`,
+        `  known=$(xv "//peer[hostnames/hostname=${xpathLiteral(p.address)}]/uuid")`,
+        `  if [ -n "$known" ] && [ "$known" != "$uuid" ]; then`,
+        `    die ${node}" came back with a new identity: it is UUID $uuid, but $other knows "${shq(p.address)}" as UUID $known. Its state (/var/lib/glusterd) was lost or is on another host, and its brick is no longer part of the volume. Nothing was changed. Replace it as a lost host: put a node with a new name in its place in the config and run pulumi up (README: Replacing a lost host)."`,
+        `  fi`,
+        `done`,
+        `cli_timeout=60`,
+        ...(p.mode === "recheck" ? [] : rejoin(p)),
+    );
+}
+
+/** A node that was in a pool, in a new container, back in service. */
+function rejoin(p: ReadyParams): string[] {
+    const node = shq(p.name);
+    const vol = shq(p.volumeName);
+    return [
+        ``,
+        `# A node that already has peers (a replaced container keeps its state) must rejoin. A`,
+        `# new node has none, and the pool list read above says so.`,
+        `out=$pool`,
+        `if [ "$(xv 'count(//peerStatus/peer)')" -gt 1 ]; then`,
+        `  known_peers_ok() {`,
+        `    out=$(g peer status)`,
+        `    bad=$(peers_not_ok)`,
+        `    why="not connected: $bad"`,
+        `    [ "$(xv /cliOutput/opRet)" = 0 ] && [ -z "$bad" ]`,
+        `  }`,
+        `  wait_for "peers known to "${node}" to be connected" ${p.peersSeconds} known_peers_ok`,
+        `  # ...and each of them must see this node (by its UUID: a peer may know it under another`,
+        `  # name) connected again: a peer reconnects on its own timer.`,
+        `  peers=$(xl '//peer/hostname/text()')`,
+        `  peers_see_me() {`,
+        `    for peer in $peers; do`,
+        `      out=$(gr "$peer" peer status)`,
+        `      st=$(xv "//peer[uuid='$uuid']/stateStr")`,
+        `      cn=$(xv "//peer[uuid='$uuid']/connected")`,
+        `      [ "$(xv "//peer[uuid='$uuid']/state")" = 3 ] && [ "$cn" = 1 ] || { why="$peer sees "${node}" as \${st:-not a peer}\${cn:+, $([ "$cn" = 1 ] && echo connected || echo disconnected)}"; return 1; }`,
+        `    done`,
+        `  }`,
+        `  wait_for "the peers of "${node}" to see it connected" ${p.peersSeconds} peers_see_me`,
+        `  out=$(g volume info ${vol})`,
+        `  if [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$(xv //volume/statusStr)" = Started ]; then`,
+        `    # Online means listening: a brick that glusterd counts as running but that never`,
+        `    # signed in (no port) serves nobody.`,
+        `    local_bricks_online() {`,
+        `      out=$(g volume status ${vol})`,
+        `      down=$(xv "count(//volume/node[peerid='$uuid' and starts-with(path,'/') and (status!=1 or not(port > 0))])")`,
+        `      why="$down local brick(s) offline or without a port; if it stays so, restart the container"`,
+        `      [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$down" = 0 ]`,
+        `    }`,
+        `    wait_for "bricks of "${vol}" on "${node}" to be online" ${p.volumeSeconds} local_bricks_online`,
+        `    # A client reconnects to a restarted brick on its own timer (a few seconds): until it`,
+        `    # has, it counts this replica as down, and losing another one would cost it quorum.`,
+        `    clients_back() {`,
+        `      out=$(g volume status ${vol} clients)`,
+        `      [ "$(xv /cliOutput/opRet)" = 0 ] || { why="no client list"; return 1; }`,
+        `      mine=$(xl "//volume/node[peerid='$uuid' and starts-with(path,'/')]/clientsStatus/client/hostname/text()" | sed 's/:[0-9]*$//' | sort -u)`,
+        `      others=$(xl "//volume/node[peerid!='$uuid' and starts-with(path,'/')]/clientsStatus/client/hostname/text()" | sed 's/:[0-9]*$//' | sort -u)`,
+        `      missing=""`,
+        `      for c in $others; do printf '%s\\n' "$mine" | grep -qxF "$c" || missing="$missing $c"; done`,
+        `      why="clients not yet reconnected:$missing"`,
+        `      [ -z "$missing" ]`,
+        `    }`,
+        `    wait_for "the clients of "${vol}" to reconnect to "${node} ${p.volumeSeconds} clients_back`,
+        `    # What was written while it was away must be copied to it before another node may go`,
+        `    # (self-heal starts by itself when the brick comes back).`,
+        `    vol=${vol}`,
+        ...WHOLE_FUNCTIONS.map((l) => `    ${l}`),
+        `    wait_for "self-heal of "${vol}" to catch up after "${node}" came back" ${p.healSeconds} heal_done`,
+        `  fi`,
+        `fi`,
+    ];
+}

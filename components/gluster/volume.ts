@@ -1,0 +1,320 @@
+import { shq, shqAll } from "../shell";
+import { script } from "./prelude";
+import { WHOLE_FUNCTIONS } from "./whole";
+
+export interface VolumeScriptParams {
+    volumeName: string;
+    /** The brick nodes' addresses, in brick order. */
+    servers: string[];
+    brickPath: string;
+    /** Per-volume options to hold, sorted by key. */
+    options: Record<string, string>;
+    /** Cluster-wide options (`gluster volume set all`), sorted by key. */
+    globalOptions: Record<string, string>;
+    ports: { base: number; max: number };
+    peersSeconds: number;
+    volumeSeconds: number;
+    healSeconds: number;
+    /**
+     * Whether the volume may be created: only in the step's first run. Afterwards a missing
+     * volume means this stack's volume vanished, and a new, empty one must not take its place.
+     */
+    mayCreate: boolean;
+    /** This resource's ownership token (a volume option): a stale delete leaves the volume alone. */
+    owner: string;
+}
+
+/** The volume option where the component records which options it manages. */
+export const MANAGED_OPTIONS_KEY = "user.glusterfs-cluster.managed-options";
+/** The volume option that names the resource that owns the volume. */
+export const OWNER_KEY = "user.glusterfs-cluster.owner";
+
+/** Options that `gluster volume set all` takes (cluster-wide, not per volume). */
+export const GLOBAL_OPTIONS = [
+    "cluster.server-quorum-ratio",
+    "cluster.brick-multiplex",
+    "cluster.max-bricks-per-process",
+    "cluster.localtime-logging",
+    "cluster.daemon-log-level",
+];
+
+/** Step 1 of a create: every brick node sees every other as "Peer in Cluster", connected. */
+function meshWait(p: VolumeScriptParams): string[] {
+    return [
+        `# glusterd answers read-only queries from other hosts (--remote-host), so all runs from here.`,
+        `mesh_ok() {`,
+        `  for node in ${shqAll(p.servers)}; do`,
+        `    out=$(gr "$node" peer status)`,
+        `    [ "$(xv /cliOutput/opRet)" = 0 ] || { why="$node: no answer"; return 1; }`,
+        `    for other in ${shqAll(p.servers)}; do`,
+        `      [ "$other" = "$node" ] && continue`,
+        `      st=$(xv "//peer[hostnames/hostname='$other']/stateStr")`,
+        `      [ "$(xv "//peer[hostnames/hostname='$other']/state")" = 3 ] && [ "$(xv "//peer[hostnames/hostname='$other']/connected")" = 1 ] || { why="$node sees $other as \${st:-not a peer}"; return 1; }`,
+        `    done`,
+        `  done`,
+        `}`,
+        `wait_for "every brick node to see every other in the cluster" ${p.peersSeconds} mesh_ok`,
+    ];
+}
+
+/** Step 2: create the volume, or check that the existing one holds this program's bricks. */
+function createOrCheck(p: VolumeScriptParams): string[] {
+    const vol = shq(p.volumeName);
+    const bricks = p.servers.map((s) => `${s}:${p.brickPath}`);
+    const create = p.mayCreate
+        ? [
+              ...meshWait(p).map((l) => `  ${l}`),
+              `  # Never "force": a brick on the root filesystem or reused from another volume must stop us.`,
+              `  tx volume create ${vol} replica 3 ${shqAll(bricks)} || die "volume create "${vol}": $(reason)"`,
+              `  echo "created volume "${vol}" (replica 3)"`,
+              `  created=1`,
+              `  out=$(g volume info ${vol})`,
+          ]
+        : [
+              `  die "volume "${vol}" was created by this stack and no longer exists. Refusing to create a new, empty volume in its place: clients would write to it, and the bricks may still hold the old one's data. Nothing was changed. Find out what deleted it (cmd_history.log in each node's log directory). To start over on purpose: pulumi state delete the ${p.volumeName} volume step (pulumi stack --show-urns) and run pulumi up."`,
+          ];
+    return [
+        `# The bricks as a set: the order of the same three nodes does not change the volume.`,
+        `expected=$(printf '%s\\n' ${shqAll(bricks)} | sort)`,
+        `created=""`,
+        `out=$(g volume info ${vol})`,
+        `if [ "$(xv /cliOutput/opRet)" != 0 ]; then`,
+        `  [ "$(xv /cliOutput/opErrno)" = 30806 ] || die "volume info "${vol}": $(reason)"`,
+        ...create,
+        `else`,
+        `  actual=$(xl '//volume/bricks/brick/name/text()' | sort)`,
+        `  replica=$(xv //volume/replicaCount)`,
+        `  # What the volume has and the program does not, and the other way round.`,
+        `  gone=$(for b in $actual; do printf '%s\n' "$expected" | grep -qxF "$b" || echo "$b"; done)`,
+        `  new=$(for b in $expected; do printf '%s\n' "$actual" | grep -qxF "$b" || echo "$b"; done)`,
+        `  if [ "$replica" != 3 ] || { [ -n "$gone$new" ] && ${p.mayCreate ? "true" : `{ [ "$(echo $gone | wc -w)" != 1 ] || [ "$(echo $new | wc -w)" != 1 ]; }`}; }; then`,
+        `    die "volume "${vol}" has replica $replica on $(echo $actual); this program wants replica 3 on $(echo $expected). Nothing was changed.${p.mayCreate ? " If it is not this stack's volume, choose another volumeName." : " Only one brick can be replaced per update (README: Replacing a lost host)."}"`,
+        `  fi`,
+        ...(p.mayCreate ? [] : replaceBrick(p)),
+        `  echo "volume "${vol}" holds the expected bricks"`,
+        `fi`,
+        `volume_id=$(xv //volume/id)`,
+        `status=$(xv //volume/statusStr)`,
+    ];
+}
+
+/**
+ * A lost host replaced: one brick of the volume is on a node the program no longer has, and
+ * one node the program has holds none. The new node is in the pool (the pool step probed
+ * it); its empty brick takes the old one's place with `replace-brick … commit force` (the
+ * only form GlusterFS has; safe here because the new brick is empty and self-heal fills it
+ * from the two others — no other use of force is ever made), and the old node is detached
+ * once the new brick is filled (see healAndDetach).
+ */
+function replaceBrick(p: VolumeScriptParams): string[] {
+    const vol = shq(p.volumeName);
+    return [
+        `  if [ -n "$gone" ]; then`,
+        `    new_host=\${new%%:*}`,
+        `    for b in $actual; do`,
+        `      [ "$b" = "$gone" ] || [ "\${b%%:*}" != "$new_host" ] || die "the new brick $new would share host $new_host with $b: two copies of the data on one host. Nothing was changed."`,
+        `    done`,
+        `    poll ${p.peersSeconds} peer_ok "$new_host" || die "the new brick node $new_host is not a connected peer ($why); it must be in the pool before its brick replaces $gone. Nothing was changed."`,
+        `    tx volume replace-brick ${vol} "$gone" "$new" commit force || die "volume replace-brick "${vol}" $gone $new: $(reason)"`,
+        `    echo "replaced brick $gone with $new; self-heal fills it from the other two"`,
+        `    mkdir -p ${REPLACED_DIR}`,
+        `    echo "\${gone%%:*}" >> ${REPLACED_DIR}/hosts`,
+        `    out=$(g volume info ${vol})`,
+        `  fi`,
+    ];
+}
+
+/** Where the volume step records the hosts whose brick it replaced, to detach them once the new brick is filled. */
+export const REPLACED_DIR = "/var/lib/glusterd/glusterfs-cluster/replaced";
+
+/**
+ * After a brick was replaced: waits until self-heal has filled the new brick, then detaches
+ * the old node (it may be down: glusterd lets a peer that holds no brick go while every
+ * other peer is connected).
+ */
+function healAndDetach(p: VolumeScriptParams): string[] {
+    const vol = shq(p.volumeName);
+    return [
+        `if [ -s ${REPLACED_DIR}/hosts ]; then`,
+        `  vol=${vol}`,
+        ...WHOLE_FUNCTIONS.map((l) => `  ${l}`),
+        `  wait_for "self-heal to fill the new brick of "${vol} ${p.healSeconds} heal_done`,
+        `  for old in $(sort -u ${REPLACED_DIR}/hosts); do`,
+        `    out=$(g peer status)`,
+        `    if [ "$(xv "count(//peer[hostnames/hostname='$old'])")" != 0 ]; then`,
+        `      down=$(peers_not_ok | sed "s/$old ([^)]*)\(, \)\{0,1\}//")`,
+        `      tx peer detach "$old" || die "peer detach $old (whose brick was replaced): $(reason)\${down:+; these peers must be connected first: $down}"`,
+        `      echo "detached $old, whose brick was replaced"`,
+        `    fi`,
+        `  done`,
+        `  rm -f ${REPLACED_DIR}/hosts`,
+        `fi`,
+    ];
+}
+
+/**
+ * Once every node runs a GlusterFS that can go further, the cluster's op-version is raised
+ * (once; never while a peer is disconnected: `max-op-version` only counts connected peers).
+ */
+const OP_VERSION = [
+    `out=$(g peer status)`,
+    `if [ -z "$(peers_not_ok)" ]; then`,
+    `  out=$(g volume get all cluster.op-version); op=$(xv "//volGetopts/Opt[Option='cluster.op-version']/Value")`,
+    `  out=$(g volume get all cluster.max-op-version); max=$(xv "//volGetopts/Opt[Option='cluster.max-op-version']/Value")`,
+    `  case "$op$max" in ''|*[!0-9]*) ;; *)`,
+    `    if [ "$max" -gt "$op" ]; then`,
+    `      tx volume set all cluster.op-version "$max" || die "volume set all cluster.op-version $max: $(reason)"`,
+    `      echo "raised the cluster op-version from $op to $max (every node runs a newer GlusterFS)"`,
+    `    fi ;;`,
+    `  esac`,
+    `fi`,
+];
+
+/** Step 3: options differing from what the volume holds are set in one transaction per scope; what an earlier run managed and this one does not is reset. */
+function options(p: VolumeScriptParams): string[] {
+    const vol = shq(p.volumeName);
+    // "current" holds `volume get … all`; a default shows as "<value> (DEFAULT)" and is set explicitly.
+    const want = ([k, v]: [string, string]) => `[ "$(value_in "$current" ${shq(k)})" = ${shq(v)} ] || set -- "$@" ${shq(k)} ${shq(v)}`;
+    const globalLines = Object.entries(p.globalOptions).map(want);
+    // Options cannot be set to an empty value, so an empty record is written as "none".
+    const managed = Object.keys(p.options).join(",") || "none";
+    return [
+        `value_in() { printf '%s' "$1" | xmllint --xpath "string(//volGetopts/Opt[Option='$2']/Value)" - 2>/dev/null || true; }`,
+        `# A volume created just now holds no option yet, so nothing needs to be read. The user.*`,
+        `# options are not listed by "volume get VOL all": they are read one by one.`,
+        `managed_before=""`,
+        `owner_before=""`,
+        `if [ -z "$created" ]; then`,
+        `  out=$(g volume get ${vol} ${shq(MANAGED_OPTIONS_KEY)})`,
+        `  managed_before=$(xv "//volGetopts/Opt[Option='${MANAGED_OPTIONS_KEY}']/Value")`,
+        `  out=$(g volume get ${vol} ${shq(OWNER_KEY)})`,
+        `  owner_before=$(xv "//volGetopts/Opt[Option='${OWNER_KEY}']/Value")`,
+        `fi`,
+        `for key in $(echo "$managed_before" | tr ',' ' '); do`,
+        `  case ",${managed}," in *",$key,"*) continue ;; esac`,
+        `  tx volume reset ${vol} "$key" || die "volume reset "${vol}" $key: $(reason)"`,
+        `  echo "reset $key on "${vol}`,
+        `done`,
+        ...(globalLines.length > 0
+            ? [
+                  `current=""; [ -n "$created" ] || current=$(g volume get all all)`,
+                  `set --`,
+                  ...globalLines,
+                  `if [ $# -gt 0 ]; then`,
+                  `  tx volume set all "$@" || die "volume set all $*: $(reason)"`,
+                  `  echo "set on all volumes: $*"`,
+                  `fi`,
+              ]
+            : []),
+        `current=""; [ -n "$created" ] || current=$(g volume get ${vol} all)`,
+        `set --`,
+        ...Object.entries(p.options).map(want),
+        `[ "$managed_before" = ${shq(managed)} ] || set -- "$@" ${shq(MANAGED_OPTIONS_KEY)} ${shq(managed)}`,
+        `[ "$owner_before" = ${shq(p.owner)} ] || set -- "$@" ${shq(OWNER_KEY)} ${shq(p.owner)}`,
+        `if [ $# -gt 0 ]; then`,
+        `  tx volume set ${vol} "$@" || die "volume set "${vol}" $*: $(reason)"`,
+        `  echo "set on "${vol}": $*"`,
+        `fi`,
+    ];
+}
+
+/** Step 4: started, every brick's node a connected peer, every brick online in the pinned range. */
+function startAndVerify(p: VolumeScriptParams): string[] {
+    const vol = shq(p.volumeName);
+    return [
+        `if [ "$status" != Started ]; then`,
+        `  tx volume start ${vol} || die "volume start "${vol}": $(reason)"`,
+        `  echo "started volume "${vol}`,
+        `fi`,
+        `me=$(sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info)`,
+        `out=$(g volume info ${vol})`,
+        `brick_nodes=$(xl '//volume/bricks/brick/hostUuid/text()')`,
+        `brick_nodes_connected() {`,
+        `  out=$(g peer status)`,
+        `  bad=""`,
+        `  for u in $brick_nodes; do`,
+        `    [ "$u" = "$me" ] && continue`,
+        `    if [ "$(xv "//peer[uuid='$u']/state")" != 3 ] || [ "$(xv "//peer[uuid='$u']/connected")" != 1 ]; then`,
+        `      bad="$bad $(xv "//peer[uuid='$u']/hostname") ($(xv "//peer[uuid='$u']/stateStr"), $([ "$(xv "//peer[uuid='$u']/connected")" = 1 ] && echo connected || echo disconnected))"`,
+        `    fi`,
+        `  done`,
+        `  why="$bad"`,
+        `  [ -z "$bad" ]`,
+        `}`,
+        `# A brick node that stays disconnected is reported at once, not after the brick deadline.`,
+        `if ! poll 15 brick_nodes_connected; then`,
+        `  die "the volume "${vol}" is degraded: these brick nodes are not connected peers:$why. What this step changed above was applied. Start them (docker start), or replace a lost one (README: Replacing a lost host), and run pulumi up again."`,
+        `fi`,
+        `bricks_online() {`,
+        `  out=$(g volume status ${vol})`,
+        `  up=$(xv "count(//volume/node[starts-with(path,'/') and status=1])")`,
+        `  stray=$(xv "count(//volume/node[starts-with(path,'/') and status=1 and (port < ${p.ports.base} or port > ${p.ports.max})])")`,
+        `  [ "$stray" = 0 ] || die "a brick of "${vol}" listens outside the pinned range ${p.ports.base}-${p.ports.max}: $(xl '//volume/node/port/text()' | tr '\\n' ' ')"`,
+        `  why="$up of ${p.servers.length} bricks online"`,
+        `  [ "$up" = ${p.servers.length} ]`,
+        `}`,
+        `wait_for "${p.volumeName} bricks to be online" ${p.volumeSeconds} bricks_online`,
+    ];
+}
+
+/**
+ * Run on the first node: creates the replica-3 volume (first run only, once every brick node
+ * sees every other) or checks that the existing one holds this program's bricks (as a set),
+ * applies the options, starts it, and verifies that every brick's node is a connected peer
+ * and every brick is online. Works with one brick node down: glusterd accepts option
+ * changes with quorum; the step then fails, saying the volume is degraded.
+ */
+export function volumeScript(p: VolumeScriptParams): string {
+    return script(
+        `# 1-2. The volume: created, or checked.`,
+        ...createOrCheck(p),
+        ``,
+        `# 3. Options.`,
+        ...options(p),
+        ``,
+        `# 4. Started and whole.`,
+        ...startAndVerify(p),
+        ``,
+        `# 5. A replaced brick filled, its old node detached; the op-version as high as every node allows.`,
+        ...healAndDetach(p),
+        ...OP_VERSION,
+        `echo "volume-id: $volume_id"`,
+    );
+}
+
+/** Delete of the volume resource: stops and deletes the volume definition, if this resource still owns it. Brick data stays on disk. */
+export function volumeDeleteScript(p: { volumeName: string; owner: string }): string {
+    const vol = shq(p.volumeName);
+    const needsPeers = `every peer must be connected, and these are not: $down. Start them and run this again (the bricks' data stays on disk either way)`;
+    return script(
+        `out=$(g volume info ${vol})`,
+        `if [ "$(xv /cliOutput/opRet)" != 0 ] && [ "$(xv /cliOutput/opErrno)" = 30806 ]; then`,
+        `  echo "volume "${vol}" does not exist; nothing to delete"`,
+        `  exit 0`,
+        `fi`,
+        `status=$(xv //volume/statusStr)`,
+        `out=$(g volume get ${vol} ${shq(OWNER_KEY)})`,
+        `owner=$(xv "//volGetopts/Opt[Option='${OWNER_KEY}']/Value")`,
+        `if [ -n "$owner" ] && [ "$owner" != ${shq(p.owner)} ]; then`,
+        `  echo "volume "${vol}" now belongs to another resource of this stack ($owner); leaving it"`,
+        `  exit 0`,
+        `fi`,
+        `# "volume stop" succeeds with a peer down, "volume delete" does not: check first (every`,
+        `# peer, as each of them sees the others; a node just started needs a moment), so that a`,
+        `# destroy that cannot finish does not stop the volume and leave it so.`,
+        `mesh_ok() {`,
+        `  out=$(g peer status); down=$(peers_not_ok)`,
+        `  [ -z "$down" ] || return 1`,
+        `  for p in $(xl '//peer/hostname/text()'); do`,
+        `    out=$(gr "$p" peer status); d=$(peers_not_ok)`,
+        `    [ -z "$d" ] || { down="$d, as $p sees them"; return 1; }`,
+        `  done`,
+        `}`,
+        `poll 30 mesh_ok || die "volume "${vol}" cannot be deleted now: ${needsPeers}. The volume was left as it is."`,
+        `if [ "$status" = Started ]; then`,
+        `  tx volume stop ${vol} || die "volume stop "${vol}": $(reason)"`,
+        `fi`,
+        `tx volume delete ${vol} || die "volume delete "${vol}": $(reason)"`,
+        `echo "deleted volume "${vol}" (the bricks' data stays on disk)"`,
+    );
+}

@@ -1,0 +1,105 @@
+import { shq, shqAll } from "../shell";
+import { inContainer } from "./exec";
+import { script } from "./prelude";
+
+/**
+ * Checks that the cluster is whole — every peer connected, every brick online, self-heal
+ * caught up — as shell functions over `$vol`. Used before a rolling replacement starts and
+ * between its nodes.
+ */
+export const WHOLE_FUNCTIONS = [
+    `peers_connected() {`,
+    `  out=$(g peer status)`,
+    `  bad=$(peers_not_ok)`,
+    `  why="$bad"`,
+    `  [ "$(xv /cliOutput/opRet)" = 0 ] && [ -z "$bad" ]`,
+    `}`,
+    `bricks_up() {`,
+    `  out=$(g volume status "$vol")`,
+    `  why=$(xl "//volume/node[starts-with(path,'/') and status!=1]/hostname/text()" | tr '\\n' ' ')`,
+    `  [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$(xv "count(//volume/node[starts-with(path,'/') and status!=1])")" = 0 ] && [ "$(xv "count(//volume/node[starts-with(path,'/')])")" -gt 0 ]`,
+    `}`,
+    `# heal_done: every brick connected to the heal info, nothing to heal, nothing in split-brain`,
+    `# (a split-brain needs a person: it fails at once). The self-heal daemon crawls when a brick`,
+    `# comes back and then every 10 minutes; a file busy with writes is skipped by a crawl (its`,
+    `# writer holds the lock), so while something is pending a crawl is asked for every 5 s.`,
+    `heal_kicked=0`,
+    `heal_done() {`,
+    `  out=$(g volume heal "$vol" info summary)`,
+    `  if [ "$(xv "sum(//healInfo/bricks/brick/totalNumberOfEntries)")" != 0 ] && [ $(( $(ms) - heal_kicked )) -ge 5000 ]; then`,
+    `    heal_kicked=$(ms)`,
+    `    g volume heal "$vol" >/dev/null`,
+    `    out=$(g volume heal "$vol" info summary)`,
+    `  fi`,
+    `  [ "$(xv /cliOutput/opRet)" = 0 ] || { why="heal info: $(reason)"; return 1; }`,
+    `  split=$(xv "sum(//healInfo/bricks/brick/numberOfEntriesInSplitBrain)")`,
+    `  [ "$split" = 0 ] || die "the volume $vol has $split entries in split-brain; they need a person (gluster volume heal $vol info split-brain). Nothing was changed."`,
+    `  why=$(xl '//healInfo/bricks/brick/name/text()' | while IFS= read -r b; do`,
+    `    st=$(xv "//healInfo/bricks/brick[name='$b']/status")`,
+    `    n=$(xv "//healInfo/bricks/brick[name='$b']/totalNumberOfEntries")`,
+    `    if [ "$st" != Connected ]; then printf '%s: not connected, ' "$b"; elif [ "$n" != 0 ]; then printf '%s: %s entries to heal, ' "$b" "$n"; fi`,
+    `  done | sed 's/, $//')`,
+    `  [ -z "$why" ] && [ "$(xv "count(//healInfo/bricks/brick)")" -gt 0 ]`,
+    `}`,
+];
+
+export interface PreflightParams {
+    /** The component's name, as the containers' cluster label holds it. */
+    cluster: string;
+    /** The first node's container, where a rolling replacement starts. */
+    container: string;
+    /** The fingerprint the first node's container is to run with. */
+    fingerprint: string;
+    volumeName: string;
+    /** The brick nodes' bricks (`address:path`), as the program wants them. */
+    bricks: string[];
+    glusterdSeconds: number;
+    volumeSeconds: number;
+}
+
+/** The part that runs in the first node's container: the cluster must be whole. */
+function wholeBeforeRoll(p: PreflightParams): string {
+    const vol = shq(p.volumeName);
+    const nothing = "Nothing was changed.";
+    return script(
+        `vol=${vol}`,
+        ...WHOLE_FUNCTIONS,
+        `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
+        `wait_for "glusterd on "${shq(p.container)}" to answer" ${p.glusterdSeconds} glusterd_answers`,
+        `if [ "$(xv 'count(//peerStatus/peer)')" -le 1 ]; then echo "no pool yet: nothing to keep whole"; exit 0; fi`,
+        `poll 15 peers_connected || die "a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: $why. Start them (or replace a lost one first), then run pulumi up again. ${nothing}"`,
+        `out=$(g volume info "$vol")`,
+        `if [ "$(xv /cliOutput/opRet)" != 0 ] || [ "$(xv //volume/statusStr)" != Started ]; then echo "no started volume yet: nothing more to check"; exit 0; fi`,
+        `[ "$(xl '//volume/bricks/brick/name/text()' | sort)" = "$(printf '%s\\n' ${shqAll(p.bricks)} | sort)" ] || die "the volume's bricks are not the ones the program wants (a lost host being replaced?) while the containers would be replaced too: replace the lost host in one update and change the containers in another. ${nothing}"`,
+        `poll 15 bricks_up || die "a rolling replacement needs every brick online; offline on: $why. ${nothing}"`,
+        `wait_for "self-heal to catch up before the first node is replaced" ${p.volumeSeconds} heal_done`,
+    );
+}
+
+/**
+ * Runs on the first node's host before any container is touched. A cluster that does not
+ * exist yet passes; a container of another GlusterCluster under the first node's name means
+ * the component was renamed, and is refused; when the first node's container is to be
+ * replaced (a rolling replacement starts), the cluster must be whole.
+ */
+export function preflightScript(p: PreflightParams): string {
+    const c = shq(p.container);
+    const label = (key: string) => `docker container inspect -f '{{ index .Config.Labels "${key}" }}' ${c}`;
+    return [
+        `set -eu`,
+        `if ! docker container inspect ${c} >/dev/null 2>&1; then echo "no container "${c}" yet: a new cluster"; exit 0; fi`,
+        `owner=$(${label("io.glusterfs-cluster.cluster")})`,
+        `if [ "$owner" != ${shq(p.cluster)} ]; then`,
+        `  echo "error: the container "${c}" on this host belongs to GlusterCluster \\"$owner\\", and this one is named "${shq(p.cluster)}". A GlusterCluster's name names its storage and resources: renamed, it would build a new, empty cluster beside the old one. Put back the name \\"$owner\\". Nothing was changed." >&2`,
+        `  exit 1`,
+        `fi`,
+        `if [ "$(${label("io.glusterfs-cluster.spec")})" = ${shq(p.fingerprint)} ]; then echo ${c}" already runs with these settings: no rolling replacement starts"; exit 0; fi`,
+        `state=$(docker container inspect -f '{{.State.Status}}' ${c})`,
+        `if [ "$state" != running ]; then`,
+        `  echo "error: "${c}" is $state; a rolling replacement starts with it and needs the whole cluster in service. Start it (docker start "${c}"), then run pulumi up again. Nothing was changed." >&2`,
+        `  exit 1`,
+        `fi`,
+        inContainer(p.container, wholeBeforeRoll(p)),
+        ``,
+    ].join("\n");
+}

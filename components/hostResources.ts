@@ -1,0 +1,91 @@
+/**
+ * What the component declares once per Docker host: the Docker provider, the engine check
+ * (its platform; whether the command user may use it), the image, and the firewall.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { hostCommand } from "./commands";
+import { engineScript, platformFromOutput } from "./engine";
+import { firewallApplyScript, firewallRemoveScript } from "./firewall";
+import { imageBuildContext, projectImageName } from "./image";
+import { ownerToken } from "./owner";
+import { ClusterSpec, HostSpec, serverSourceAddresses } from "./spec";
+
+/** What the children of a component share: their parent, and what they all come after. */
+export interface Scope {
+    parent: pulumi.ComponentResource;
+    spec: ClusterSpec;
+    /** Every child depends on these (the identity guard). */
+    after: pulumi.Resource[];
+}
+
+export interface HostResources {
+    provider: docker.Provider;
+    /** The image to run on this host (its name or id). */
+    image: pulumi.Output<string>;
+    firewall?: pulumi.Resource;
+}
+
+/** Aliases under the names earlier versions gave a host's children (by SSH host). */
+function legacyAliases(scope: Scope, host: HostSpec, role: string): pulumi.Alias[] {
+    return host.legacyId && host.legacyId !== host.id ? [{ name: `${scope.spec.name}-${role}-${host.legacyId}` }] : [];
+}
+
+/**
+ * The engine check of a host: first of all, before the identity guard (which reads the
+ * engine's ID); it only reads.
+ */
+export function declareEngine(parent: pulumi.ComponentResource, spec: ClusterSpec, host: HostSpec): pulumi.Output<string> {
+    const aliases = host.legacyId && host.legacyId !== host.id ? [{ name: `${spec.name}-engine-${host.legacyId}` }] : [];
+    return hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases }).stdout;
+}
+
+export function declareHost(scope: Scope, host: HostSpec, engine: pulumi.Output<string>, extraClients: pulumi.Output<string[]>): HostResources {
+    const { parent, spec } = scope;
+    const opts = (role: string): pulumi.CustomResourceOptions => ({ parent, dependsOn: scope.after, aliases: legacyAliases(scope, host, role) });
+    const provider = new docker.Provider(`${spec.name}-docker-${host.id}`, host.dockerHost ? { host: host.dockerHost } : {}, opts("docker"));
+    const imageOpts = { ...opts("image"), provider };
+    let image: pulumi.Output<string>;
+    if (spec.image) {
+        image = new docker.RemoteImage(`${spec.name}-image-${host.id}`, { name: spec.image, keepLocally: true }, imageOpts).imageId;
+    } else {
+        const build = { ...imageBuildContext(), platform: engine.apply(platformFromOutput) };
+        // Built for the target engine's platform, not for the machine running pulumi.
+        image = new docker.Image(`${spec.name}-image-${host.id}`, { imageName: projectImageName(), build, skipPush: true }, imageOpts).imageName;
+    }
+    const firewall = spec.firewall.enabled ? declareFirewall(scope, host, extraClients, opts("firewall")) : undefined;
+    return { provider, image, firewall };
+}
+
+/** The firewall rules of a host, as its firewall command applies them. */
+function firewallScript(scope: Scope, host: HostSpec, extraClients: pulumi.Output<string[]>, owner: string): pulumi.Output<string> {
+    const { spec } = scope;
+    return extraClients.apply((extra) =>
+        firewallApplyScript({
+            host: host.ssh?.host ?? host.id,
+            backend: spec.firewall.backend,
+            peers: serverSourceAddresses(spec),
+            clients: spec.firewall.allowAllClients ? ["0.0.0.0/0"] : [...spec.clientCidrs, ...extra.map((ip) => `${ip}/32`)],
+            ports: spec.ports,
+            owner,
+            cluster: spec.name,
+        }),
+    );
+}
+
+function declareFirewall(scope: Scope, host: HostSpec, extraClients: pulumi.Output<string[]>, opts: pulumi.CustomResourceOptions): pulumi.Resource {
+    const name = `${scope.spec.name}-firewall-${host.id}`;
+    const owner = ownerToken(host, name);
+    return hostCommand(name, host, { create: firewallScript(scope, host, extraClients, owner), delete: firewallRemoveScript(host.ssh?.host ?? host.id, owner) }, opts);
+}
+
+/**
+ * The same rules applied again once every node is in service: the firewall opens, besides
+ * the configured brick ports, those the cluster's running containers still use, so that a
+ * change of `brickPorts` keeps the old range open until every node has moved; this step
+ * then narrows it. It shares the firewall command's ownership (it has no delete).
+ */
+export function declareFirewallSettle(scope: Scope, host: HostSpec, extraClients: pulumi.Output<string[]>, after: pulumi.Resource[]): pulumi.Resource {
+    const owner = ownerToken(host, `${scope.spec.name}-firewall-${host.id}`);
+    return hostCommand(`${scope.spec.name}-firewall-settle-${host.id}`, host, { create: firewallScript(scope, host, extraClients, owner) }, { parent: scope.parent, dependsOn: [...scope.after, ...after] });
+}

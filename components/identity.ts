@@ -1,0 +1,95 @@
+/**
+ * The cluster's identity: what, if it changed, would make the program build a new, empty
+ * cluster or volume beside (or instead of) the existing one — the volume's name, the
+ * network mode, and each node's storage (the ID of the Docker engine it is on, and its
+ * named volumes or data directory) and, for brick nodes, address. The engine's ID, not
+ * its endpoint: declaring the same engine another way (the local engine as an SSH host, a
+ * renamed SSH host) moves nothing. A `local.Command`
+ * prints it on its first run; every later run compares the new identity with the one it
+ * printed last (the provider hands the previous stdout to the update in
+ * PULUMI_COMMAND_STDOUT) and refuses a change before anything else is touched (every other
+ * child depends on it), saying what would have happened and what to do instead.
+ *
+ * The one brick-node change allowed is replacing one lost host: one brick node swapped for
+ * a node the pool did not hold as a brick before, not in the first position.
+ */
+import { shq } from "./shell";
+import { ClusterSpec, NodeSpec } from "./spec";
+import { nodeVolumeNames } from "./container";
+
+/** The engine ID of each host, by host key. */
+export type EngineIds = Record<string, string>;
+
+/** Where a node's state and bricks live: its Docker engine and its named volumes or host directory. */
+export function storageOf(spec: ClusterSpec, node: NodeSpec, engines: EngineIds): string {
+    const engine = engines[node.host.key];
+    if (engine === undefined) throw new Error(`GlusterCluster: no engine ID for host ${node.host.key}`);
+    if (spec.networkMode === "host") return `${engine}|${node.dataRoot}`;
+    return `${engine}|${Object.values(nodeVolumeNames(spec, node)).join(",")}`;
+}
+
+/** The identity as lines: `volume NAME`, `mode MODE`, then `brick|node NAME ADDRESS STORAGE` per node. */
+export function identityText(spec: ClusterSpec, engines: EngineIds): string {
+    return [
+        `volume ${spec.volumeName}`,
+        `mode ${spec.networkMode}`,
+        ...(spec.networkMode === "container" ? [`network ${spec.networkName}`] : []),
+        ...spec.nodes.map((n) => `${n.holdsBrick ? "brick" : "node"} ${n.name} ${n.address} ${storageOf(spec, n, engines)}`),
+    ].join("\n");
+}
+
+/** The first run: records the identity. */
+export function identityCreateScript(spec: ClusterSpec, engines: EngineIds): string {
+    return [`cat <<'IDENTITY_END'`, identityText(spec, engines), `IDENTITY_END`, ``].join("\n");
+}
+
+/**
+ * Later runs: compares the recorded identity (PULUMI_COMMAND_STDOUT) with the new one;
+ * prints the new one when the change is safe, else fails listing every refusal.
+ */
+export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): string {
+    return [
+        `set -eu`,
+        `new=$(cat <<'IDENTITY_END'`,
+        identityText(spec, engines),
+        `IDENTITY_END`,
+        `)`,
+        `old=\${PULUMI_COMMAND_STDOUT:-}`,
+        `# Nothing recorded (the step ran before with an older component): nothing to compare.`,
+        `if [ -n "$old" ]; then`,
+        `  { printf '%s\\n' "$old" | sed 's/^/O /'; printf '%s\\n' "$new" | sed 's/^/N /'; } | awk ${shq(COMPARE)} >&2`,
+        `fi`,
+        `printf '%s\\n' "$new"`,
+        ``,
+    ].join("\n");
+}
+
+/** The comparison, in awk: old lines come prefixed "O ", new ones "N ". Prints each refusal; exits 1 if any. */
+const COMPARE = `
+function refuse(m) { print "error: " m " Nothing was changed."; bad = 1 }
+$1 == "O" && $2 == "volume" { ovol = $3 }
+$1 == "N" && $2 == "volume" { nvol = $3 }
+$1 == "O" && $2 == "mode" { omode = $3 }
+$1 == "O" && $2 == "network" { onet = $3 }
+$1 == "N" && $2 == "network" { nnet = $3 }
+$1 == "N" && $2 == "mode" { nmode = $3 }
+$1 == "O" && ($2 == "brick" || $2 == "node") { okind[$3] = $2; oaddr[$3] = $4; ostore[$3] = $5; if ($2 == "brick") obrick[++no] = $3 }
+$1 == "N" && ($2 == "brick" || $2 == "node") { nkind[$3] = $2; naddr[$3] = $4; nstore[$3] = $5; if ($2 == "brick") nbrick[++nn] = $3 }
+END {
+  if (ovol != nvol) refuse("volumeName changed from \\"" ovol "\\" to \\"" nvol "\\": that would create a second, empty volume while the clients keep using \\"" ovol "\\" (GlusterFS cannot rename a volume). Put back volumeName: \\"" ovol "\\"; to move the data to a volume of another name, stand it up as another stack and copy.")
+  if (omode != nmode) refuse("networkMode changed from \\"" omode "\\" to \\"" nmode "\\": the nodes would start on the other mode's storage, empty, as a new cluster beside the old one. Put back networkMode: \\"" omode "\\"; to move a cluster between modes, stand up a new stack and copy the data.")
+  if (omode == nmode && onet != nnet) refuse("the Docker network changed from \\"" onet "\\" to \\"" nnet "\\": the nodes would move to it one at a time, where they cannot reach the others. Put back network.name: \\"" onet "\\".")
+  for (n in nstore) {
+    if (!(n in ostore)) continue
+    if (ostore[n] != nstore[n]) refuse("node " n "'s storage changed (Docker engine|storage: " ostore[n] " -> " nstore[n] "): it would come back empty, under a new identity, and its brick would be lost to the volume. Put it back; to move a node to another host or directory, replace it as a lost host under a new name (README: Replacing a lost host). If it is the same host and data and only its Docker engine was reinstalled (a new engine ID), accept the new identity: pulumi state delete the identity step (pulumi stack --show-urns) and run pulumi up.")
+    if (okind[n] == "brick" && nkind[n] == "brick" && oaddr[n] != naddr[n]) refuse("brick node " n "'s address changed (" oaddr[n] " -> " naddr[n] "): GlusterFS names bricks by address and cannot rename them. Put it back; to change it, replace the node as a lost host under a new name.")
+    if (okind[n] == "brick" && nkind[n] == "node") refuse("node " n " holds a brick and would become pool-only (it moved past the first three nodes). Keep it among the first three.")
+  }
+  removed = ""; added = ""; nr = 0; na = 0
+  for (i = 1; i <= no; i++) if (nkind[obrick[i]] != "brick") { removed = removed " " obrick[i]; nr++ }
+  for (i = 1; i <= nn; i++) if (okind[nbrick[i]] != "brick") { added = added " " nbrick[i]; na++ }
+  if (nr > 1) refuse("brick nodes" removed " would be replaced by" added " in one update: replace one lost host per update, so that two copies of the data stay online while the third is rebuilt.")
+  if (nr == 1 && okind[nbrick[1]] != "brick") refuse("the first node is the new brick node " nbrick[1] ": the first node runs the pool and volume steps, so it must already be in the pool. List a surviving brick node first (the order of the first three nodes does not change the volume).")
+  if (nr == 1 && !bad) print "replacing brick node" removed " with" added
+  exit bad
+}`;
