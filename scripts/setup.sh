@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Prepares a machine for the live tests and the benchmark, and is safe to run again:
-#   1. installs what the tests drive (Docker engine, debootstrap, sshd, iptables, nftables, iproute2);
+#   1. installs what the tests drive (Docker engine, debootstrap, sshd, iptables, nftables, iproute2,
+#      systemd-analyze);
 #   2. starts a Docker engine if none answers (no systemd needed);
 #   3. gets the base image debian:trixie-slim: `docker pull` first, and when no registry
 #      answers, builds it offline from Debian's mirror with debootstrap;
-#   4. builds the project's GlusterFS image from docker/glusterfs/ (the real Dockerfile).
+#   4. builds the project's GlusterFS image from docker/glusterfs/ (the real Dockerfile), and
+#      the live tests' client image (it adds fio) on top of it.
 # Needs root. Every wait is a bounded poll.
 set -euo pipefail
 
@@ -27,6 +29,8 @@ install_packages() {
   command -v nft >/dev/null || missing+=(nftables)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v nsenter >/dev/null || missing+=(util-linux)
+  # The unit tests check the firewall's systemd unit with `systemd-analyze verify`.
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq
@@ -93,6 +97,13 @@ project_image() {
     exit 1
   fi
   log "built $tag"
+  # The live tests' client (fio on top of the project's image).
+  if ! docker build -q --build-arg "BASE=$tag" -t glusterfs-cluster/test-client:latest "$here/tests/live/client" >/var/log/glusterfs-cluster-client-build.log 2>&1; then
+    echo "setup: docker build of the test client failed:" >&2
+    tail -n 30 /var/log/glusterfs-cluster-client-build.log >&2
+    exit 1
+  fi
+  log "built glusterfs-cluster/test-client:latest"
 }
 
 need_root

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The whole test run, as CI does it: unit tests (mocks), then the machine setup (Docker
-# engine, base image, the project's image), then the live suite against real GlusterFS.
+# The whole test run, as CI does it: the machine setup (Docker engine, the tools the tests
+# drive, base image, the project's image), then the unit tests (mocks, and the generated
+# scripts run against stand-ins), then the live suite against real GlusterFS.
 # Needs root for the setup. Fails, never skips, when the engine or the image cannot be had.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Every phase is bounded, so a stuck step fails the run instead of hanging it.
-timeout 600 npm test
 timeout 900 bash scripts/setup.sh
+timeout 600 npm test
 timeout 1800 npm run test:live

@@ -15,24 +15,44 @@ import { readRemote, runScript } from "./harness/commands";
 import { Strict } from "./harness/strict";
 import { Docker, dockerOn, gx, requireEngine } from "./support";
 import * as bed from "./testbed";
+import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
+import { run } from "./harness/run";
 
 const IMAGE = projectImageName();
+let v2: string;
 const [H1, H2, H3] = bed.CLUSTER_HOSTS;
 const on = (h: bed.BedHost): Docker => dockerOn(h.dockerHost);
 
-function args(
-    over: Partial<GlusterClusterArgs> & { backend?: FirewallBackend; enabled?: boolean; key?: (h: bed.BedHost) => string; dockerHost?: (h: bed.BedHost) => string } = {},
-): GlusterClusterArgs {
-    const { backend, enabled, key, dockerHost, ...rest } = over;
+interface BedArgs {
+    backend?: FirewallBackend;
+    enabled?: boolean;
+    key?: (h: bed.BedHost) => string;
+    dockerHost?: (h: bed.BedHost) => string;
+    sshHost?: (h: bed.BedHost) => string;
+    /** The pinned host key of each host. Defaults to the host's own. */
+    hostKey?: (h: bed.BedHost) => string | undefined;
+    /** The hosts of the nodes, in order. Defaults to the three cluster hosts. */
+    hosts?: bed.BedHost[];
+}
+
+function args(over: Partial<GlusterClusterArgs> & BedArgs = {}): GlusterClusterArgs {
+    const { backend, enabled, key, dockerHost, sshHost, hostKey, hosts, ...rest } = over;
     return {
         networkMode: "host",
         volumeName: "hvol",
         image: IMAGE,
-        nodes: bed.CLUSTER_HOSTS.map((h) => ({
+        nodes: (hosts ?? bed.CLUSTER_HOSTS).map((h) => ({
             name: `gt-${h.name}`,
             address: h.hostname,
             dataRoot: bed.dataRootOf(h),
-            host: { dockerHost: dockerHost ? dockerHost(h) : h.dockerHost!, ssh: { host: h.ip, privateKey: key ? key(h) : bed.privateKey() } },
+            host: {
+                dockerHost: dockerHost ? dockerHost(h) : h.dockerHost!,
+                ssh: {
+                    host: sshHost ? sshHost(h) : h.ip,
+                    privateKey: key ? key(h) : bed.privateKey(),
+                    ...((hostKey ? hostKey(h) : bed.hostKey(h)) !== undefined ? { hostKey: hostKey ? hostKey(h) : bed.hostKey(h) } : {}),
+                },
+            },
         })),
         extraHosts: Object.fromEntries(bed.HOSTS.map((h) => [h.hostname, h.ip])),
         clientCidrs: [`${bed.CLIENT_HOST.ip}/32`],
@@ -53,10 +73,10 @@ async function canConnect(from: bed.BedHost, ip: string, port: number): Promise<
     return r.code === 0;
 }
 
-async function clusterFormed(): Promise<void> {
-    for (const h of bed.CLUSTER_HOSTS) {
+async function clusterFormed(hosts: bed.BedHost[] = bed.CLUSTER_HOSTS): Promise<void> {
+    for (const h of hosts) {
         const d = on(h);
-        assert.strictEqual(await gx(d, `gt-${h.name}`, "peer status", "count(//peer[state=3 and connected=1])"), "2", `peers seen from ${h.name}`);
+        assert.strictEqual(await gx(d, `gt-${h.name}`, "peer status", "count(//peer[state=3 and connected=1])"), String(hosts.length - 1), `peers seen from ${h.name}`);
     }
     assert.strictEqual(await gx(on(H1), "gt-h1", "volume info hvol", "string(//volume/statusStr)"), "Started");
     assert.strictEqual(await gx(on(H1), "gt-h1", "volume status hvol", "count(//volume/node[starts-with(path,'/') and status=1])"), "3");
@@ -68,28 +88,58 @@ async function brickPort(host: bed.BedHost): Promise<number> {
 }
 
 /** Every host's whole rule set, as the kernel reports it. */
-async function rules(): Promise<string[]> {
+async function rules(hosts: bed.BedHost[] = bed.CLUSTER_HOSTS): Promise<string[]> {
     // Without counters, which change with every packet (iptables-nft rules carry explicit ones).
     const script = "iptables -S; nft -s list ruleset | sed -E 's/ counter packets [0-9]+ bytes [0-9]+//'";
-    return Promise.all(bed.CLUSTER_HOSTS.map((h) => bed.inNs(h, script)));
+    return Promise.all(hosts.map((h) => bed.inNs(h, script)));
 }
 
-/** Gives every cluster host a locked-down baseline of `kind`; returns the hosts' rules. */
-async function lockDown(kind: keyof typeof bed.BASELINE): Promise<string[]> {
-    for (const host of bed.CLUSTER_HOSTS) {
+/** Gives every host of `hosts` a locked-down baseline of `kind`; returns the hosts' rules. */
+async function lockDown(kind: keyof typeof bed.BASELINE, hosts: bed.BedHost[] = bed.CLUSTER_HOSTS): Promise<string[]> {
+    for (const host of hosts) {
         await bed.resetFirewall(host);
         await bed.inNs(host, bed.BASELINE[kind]);
     }
-    return rules();
+    return rules(hosts);
 }
 
 /** Runs each host's firewall script again, as an update does: it must replace the set, not add to it. */
 async function rerunFirewalls(h: Harness): Promise<void> {
     for (const host of bed.CLUSTER_HOSTS) {
-        const fw = h.find(`hc-firewall-${host.ip}`);
+        const fw = h.find(`hc-firewall-gt-${host.name}`);
         const spec = readRemote(new Strict(fw.inputs, fw.name));
         await runScript(fw.name, spec, spec.update!);
     }
+}
+
+/** Polls `probe` every 500 ms until it holds, for `limitMs` at most. */
+async function eventually(what: string, limitMs: number, probe: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    while (!(await probe().catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}
+
+/** Whether the bricks on `hosts` are online and the peers connected, as clusterFormed asserts. */
+async function whole(hosts: bed.BedHost[] = bed.CLUSTER_HOSTS): Promise<boolean> {
+    return clusterFormed(hosts).then(() => true, () => false);
+}
+
+/** A client container on the client host mounts with the outputs, writes `text` to `file` and reads it back. */
+async function clientWrites(outputs: Record<string, any>, file: string, text: string): Promise<string> {
+    const client = dockerOn(bed.CLIENT_HOST.dockerHost);
+    const script = `mkdir -p /mnt/hvol && ${outputs.mountCommand} && echo ${text} > /mnt/hvol/${file} && sync && cat /mnt/hvol/${file}`;
+    try {
+        return await client("run", "--name", "gt-quorum-client", "--network", "host", ...outputs.clientDockerArgs, "--entrypoint", "sh", IMAGE, "-c", script);
+    } finally {
+        await client("rm", "-f", "gt-quorum-client").catch(() => undefined);
+    }
+}
+
+/** Runs the rules script the component keeps on `host`, as its systemd unit does at boot or on a reload. */
+async function restoreFromKeptScript(host: bed.BedHost): Promise<string> {
+    return bed.inNs(host, `DOCKER_HOST=${host.dockerHost} sh ${bed.stateDirOf(host)}/firewall.sh 2>&1`);
 }
 
 describe("live: host mode across three hosts, with firewalls", function () {
@@ -97,7 +147,8 @@ describe("live: host mode across three hosts, with firewalls", function () {
 
     before(async () => {
         await requireEngine();
-        await bed.setUp(IMAGE);
+        v2 = await upgradedImage(IMAGE, "v2");
+        await bed.setUp([IMAGE, v2, TEST_CLIENT_IMAGE]);
     });
     after(async () => {
         await bed.tearDown();
@@ -131,7 +182,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         it("1b. with them, the cluster forms and the volume starts", async () => {
             outputs = await h.apply(program(args({ backend: "iptables" })));
             await clusterFormed();
-            assert.match(h.find("hc-firewall-10.77.0.1").outputs.stdout, /iptables on 10\.77\.0\.1: chain GLUSTERFS holds 15 rules/);
+            assert.match(h.find("hc-firewall-gt-h1").outputs.stdout, /iptables on 10\.77\.0\.1: chain GLUSTERFS holds 15 rules/);
             assert.deepStrictEqual(outputs.servers, ["h1.gt.test", "h2.gt.test", "h3.gt.test"]);
         });
 
@@ -166,6 +217,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
             assert.deepStrictEqual(after[0].split("\n"), ["16", "1"]);
             await h.destroy();
             assert.deepStrictEqual(await rules(), baseline);
+            for (const x of bed.CLUSTER_HOSTS) assert.strictEqual(await bed.inNs(x, "cat /proc/sys/net/ipv4/ip_local_reserved_ports"), "", `${x.name} keeps the reservation`);
         });
     });
 
@@ -184,7 +236,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         it("4. auto picks nftables on an nftables host; the cluster forms through the component's chain only", async () => {
             await h.apply(program(args({ backend: "auto" })));
             await clusterFormed();
-            assert.match(h.find("hc-firewall-10.77.0.2").outputs.stdout, /firewall backend on 10\.77\.0\.2: nftables/);
+            assert.match(h.find("hc-firewall-gt-h2").outputs.stdout, /firewall backend on 10\.77\.0\.2: nftables/);
             assert.match(await bed.inNs(H2, "nft list chain inet filter input"), /jump glusterfs/);
             const port = await brickPort(H2);
             assert.ok(await canConnect(bed.CLIENT_HOST, H2.ip, port), `the client cannot reach brick port ${port}`);
@@ -242,7 +294,236 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
     });
 
+    describe("day 2 across hosts (nftables)", () => {
+        const h = new Harness();
+        let outputs: Record<string, any>;
+        const FIVE = bed.SERVER_HOSTS;
+        // The README's advice: a filesystem of its own mounted at the bricks directory.
+        const BRICKS_FS = `${bed.dataRootOf(H1)}/bricks`;
+        // h1's address reverse-resolves to another name first (a PTR record that differs from the
+        // name the program uses): the pool-only node then knows h1 by that other name.
+        const ptr = { "h1-ptr.gt.test": H1.ip, ...Object.fromEntries(bed.HOSTS.map((x) => [x.hostname, x.ip])) };
+        const day2 = (over: Partial<GlusterClusterArgs> & BedArgs = {}) => args({ backend: "nftables", hosts: FIVE, extraHosts: ptr, ...over });
+        let baseline: string[];
+
+        before(async () => {
+            baseline = await lockDown("nftables", FIVE);
+        });
+        after(async () => {
+            await h.destroy().catch(() => undefined);
+            for (const host of FIVE) await bed.resetFirewall(host);
+        });
+
+        it("8a. five nodes, the fourth and fifth pool-only: they know the first node by the program's name too", async () => {
+            outputs = await h.apply(program(day2()));
+            await clusterFormed(FIVE);
+            const names = await gx(on(bed.EXTRA_HOSTS[0]), "gt-h4", "peer status", `//peer[hostnames/hostname='${H1.ip}' or hostnames/hostname='h1-ptr.gt.test' or hostnames/hostname='h1.gt.test']/hostnames/hostname/text()`);
+            assert.ok(names.split("\n").includes("h1.gt.test"), `gt-h4 knows gt-h1 as ${names}`);
+        });
+
+        it("8b. the first node's container replaced: its peers, the pool-only one included, are matched by UUID", async () => {
+            h.taint("hc-gt-h1");
+            const mark = h.log.length;
+            await h.apply(program(day2()));
+            assert.ok(h.since(mark).some((e) => e.op === "create" && e.name === "hc-ready-gt-h1"));
+            await clusterFormed(FIVE);
+        });
+
+        it("8c. the first host's SSH address renamed (the same machine): its firewall rules stay, in place", async () => {
+            const before = await rules(FIVE);
+            const mark = h.log.length;
+            await h.apply(program(day2({ sshHost: (x) => (x === H1 ? H1.alias! : x.ip) })));
+            const ops = h.since(mark).filter((e) => e.name === "hc-firewall-gt-h1");
+            assert.deepStrictEqual(ops.map((e) => e.op), ["update"]);
+            assert.deepStrictEqual(await rules(FIVE), before);
+            await clusterFormed(FIVE);
+        });
+
+        it("8d. a change of networkMode is refused, and nothing changes", async () => {
+            const before = await rules(FIVE);
+            const container = { ...day2(), networkMode: "container" as const, firewall: undefined, dataRoot: undefined, clientCidrs: [], network: { name: "gt-overlay", existing: true } };
+            container.nodes = container.nodes.map(({ address, dataRoot, ...n }) => n);
+            await assert.rejects(h.apply(program(container)), /networkMode changed from "host" to "container"[\s\S]*Nothing was changed/);
+            assert.deepStrictEqual(await rules(FIVE), before);
+            await clusterFormed(FIVE);
+        });
+
+        it("8f. with the default quorum settings, losing a pool-only node and a brick node, then both pool-only nodes and a brick node, leaves the volume serving", async () => {
+            const stop = (x: bed.BedHost) => on(x)("stop", `gt-${x.name}`);
+            const [, , , H4, H5] = FIVE;
+            try {
+                await stop(H4);
+                await stop(H2);
+                // Two of five nodes up is below glusterd's server quorum (51 %): with it on, the
+                // last two bricks would stop. Off (the default), client quorum decides: two of three bricks.
+                assert.strictEqual(await clientWrites(outputs, "one-extra-down", "q1"), "q1");
+                await stop(H5);
+                assert.strictEqual(await clientWrites(outputs, "both-extras-down", "q2"), "q2");
+                assert.strictEqual(await gx(on(H1), "gt-h1", "volume status hvol", "count(//volume/node[starts-with(path,'/') and status=1])"), "2");
+            } finally {
+                for (const x of [H2, H4, H5]) await on(x)("start", `gt-${x.name}`);
+            }
+            await eventually("the stopped nodes back", 120_000, () => whole(FIVE));
+        });
+
+        it("8e. destroy with a filesystem mounted at a bricks directory empties it and leaves the mount point", async () => {
+            await h.destroy();
+            assert.match(await bed.inNs(H1, `grep -c ' ${BRICKS_FS} tmpfs' /proc/mounts`), /^1$/);
+            assert.strictEqual(await bed.inNs(H1, `ls -A ${BRICKS_FS} | wc -l`), "0");
+            assert.deepStrictEqual(await rules(FIVE), baseline);
+        });
+    });
+
+    describe("a rolling upgrade across hosts (iptables)", () => {
+        const h = new Harness();
+        let writer: ClientWriter;
+        let outputs: Record<string, any>;
+        before(async () => {
+            await lockDown("iptables");
+            outputs = await h.apply(program(args({ backend: "iptables" })));
+            writer = await ClientWriter.start(dockerOn(bed.CLIENT_HOST.dockerHost), "gt-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/hvol", ["--network", "host"]);
+        });
+        after(async () => {
+            await run(["docker", "-H", bed.CLIENT_HOST.dockerHost!, "rm", "-f", "gt-writer"]);
+            await h.destroy().catch(() => undefined);
+            for (const host of bed.CLUSTER_HOSTS) await bed.resetFirewall(host);
+        });
+
+        it("9. an image change replaces one host's node at a time under a verifying writer, through the firewall rules", async () => {
+            const chain = () => Promise.all(bed.CLUSTER_HOSTS.map((x) => bed.inNs(x, "iptables -S GLUSTERFS | wc -l")));
+            const rulesBefore = await chain();
+            await writer.run();
+            const sampler = sampleRunning(bed.CLUSTER_HOSTS.map(on), "hc", ["gt-h1", "gt-h2", "gt-h3"]);
+            try {
+                await h.apply(program(args({ backend: "iptables", image: v2 })));
+            } finally {
+                await sampler.stop();
+            }
+            const fio = await writer.stop();
+            assert.ok(fio.ok, `the writer failed: ${fio.detail}`);
+            assert.ok(sampler.minimum() >= 2, `at one moment only ${sampler.minimum()} of 3 brick containers ran`);
+            assert.deepStrictEqual(await chain(), rulesBefore);
+            const all = await brickChecksums((n) => on(bed.CLUSTER_HOSTS.find((x) => `gt-${x.name}` === n)!), ["gt-h1", "gt-h2", "gt-h3"], "/bricks/hvol");
+            assert.deepStrictEqual(all["gt-h2"], all["gt-h1"]);
+            assert.deepStrictEqual(all["gt-h3"], all["gt-h1"]);
+        });
+    });
+
+    describe("firewall rules that last, beside kube-proxy's tables (nftables)", () => {
+        const h = new Harness();
+        let outputs: Record<string, any>;
+        const kubeTables = (x: bed.BedHost) => bed.inNs(x, "nft list table ip kube-proxy; nft list table ip6 kube-proxy");
+        let kubeBefore: string[];
+
+        before(async () => {
+            await lockDown("nftables");
+            for (const x of bed.CLUSTER_HOSTS) await bed.inNs(x, bed.KUBE_PROXY_TABLES);
+            kubeBefore = await Promise.all(bed.CLUSTER_HOSTS.map(kubeTables));
+        });
+        after(async () => {
+            await h.destroy().catch(() => undefined);
+            for (const x of bed.CLUSTER_HOSTS) await bed.resetFirewall(x);
+        });
+
+        it("10a. auto picks nftables beside kube-proxy's ip and ip6 tables; the cluster forms; kube-proxy's tables are untouched", async () => {
+            outputs = await h.apply(program(args()));
+            await clusterFormed();
+            assert.match(h.find("hc-firewall-gt-h1").outputs.stdout, /nftables on 10\.77\.0\.1: chain inet filter glusterfs holds \d+ rules/);
+            assert.deepStrictEqual(await Promise.all(bed.CLUSTER_HOSTS.map(kubeTables)), kubeBefore);
+            assert.strictEqual(await bed.inNs(H1, "nft list ruleset | grep -c 'jump glusterfs'"), "1");
+            // The brick range is inside the ephemeral range: it is reserved from it.
+            for (const x of bed.CLUSTER_HOSTS) assert.strictEqual(await bed.inNs(x, "cat /proc/sys/net/ipv4/ip_local_reserved_ports"), "49152-49161");
+        });
+
+        it("10b. a reload of the host firewall (flush ruleset, load its own file) closes the ports; the kept rules script opens them again", async () => {
+            for (const x of bed.CLUSTER_HOSTS) {
+                await bed.inNs(x, `nft flush ruleset && ${bed.BASELINE.nftables} && ${bed.KUBE_PROXY_TABLES}`);
+            }
+            assert.strictEqual(await canConnect(bed.CLIENT_HOST, H1.ip, 24007), false, "the reload left the client port open");
+            for (const x of bed.CLUSTER_HOSTS) await restoreFromKeptScript(x);
+            assert.ok(await canConnect(bed.CLIENT_HOST, H1.ip, 24007), "the kept script did not open the client port again");
+            assert.ok(await canConnect(bed.CLIENT_HOST, H1.ip, await brickPort(H1)), "the kept script did not open the brick port again");
+            await clusterFormed();
+            assert.strictEqual(await clientWrites(outputs, "after-reload", "after-reload"), "after-reload");
+        });
+
+        it("10c. a reboot of a host (its rules gone, its node restarted) is whole again once the kept script runs", async () => {
+            await bed.inNs(H2, `nft flush ruleset && ${bed.BASELINE.nftables} && ${bed.KUBE_PROXY_TABLES}`);
+            await on(H2)("restart", "gt-h2");
+            assert.strictEqual(await canConnect(H1, H2.ip, 24007), false, "the rebooted host's glusterd port is open without its rules");
+            await restoreFromKeptScript(H2);
+            await eventually("the rebooted host back in the cluster", 90_000, () => whole());
+            assert.strictEqual(await clientWrites(outputs, "after-reboot", "after-reboot"), "after-reboot");
+        });
+    });
+
+    describe("switching firewall backends", () => {
+        const h = new Harness();
+        after(async () => {
+            await h.destroy().catch(() => undefined);
+            for (const x of bed.CLUSTER_HOSTS) await bed.resetFirewall(x);
+        });
+
+        it("11. iptables, then the hosts move to nftables and the client's network is taken out: the iptables rules go, and the client is refused", async () => {
+            await lockDown("iptables");
+            await h.apply(program(args()));
+            assert.match(h.find("hc-firewall-gt-h1").outputs.stdout, /firewall backend on 10\.77\.0\.1: iptables/);
+            assert.ok(await canConnect(bed.CLIENT_HOST, H1.ip, 24007));
+            // The operator moves each host to nftables: the iptables policy opens, an inet filter
+            // table drops; the component's iptables chain is left where it was.
+            for (const x of bed.CLUSTER_HOSTS) await bed.inNs(x, `iptables -P INPUT ACCEPT && ${bed.BASELINE.nftables}`);
+            await h.apply(program(args({ clientCidrs: [] })));
+            assert.match(h.find("hc-firewall-gt-h1").outputs.stdout, /firewall backend on 10\.77\.0\.1: nftables/);
+            for (const x of bed.CLUSTER_HOSTS) {
+                assert.strictEqual((await bed.inNsResult(x, "iptables -S GLUSTERFS")).code, 1, `${x.name} kept the iptables chain`);
+                assert.strictEqual(await bed.inNs(x, "iptables -S INPUT | grep -c GLUSTERFS || true"), "0");
+            }
+            assert.strictEqual(await canConnect(bed.CLIENT_HOST, H1.ip, 24007), false, "the removed client still reaches 24007");
+            await clusterFormed();
+        });
+    });
+
     describe("refusals", () => {
+        it("12. a volume open to any client is refused unless insecureAllowAnyClient says so", async () => {
+            const cases: Array<[Partial<GlusterClusterArgs>, string]> = [
+                [{ clientCidrs: [], firewall: { allowAllClients: true } }, "firewall.allowAllClients"],
+                [{ clientCidrs: [], firewall: { enabled: false } }, "firewall.enabled"],
+            ];
+            for (const [over, field] of cases) {
+                const h = new Harness();
+                await assert.rejects(h.apply(program({ ...args(), ...over })), (e: Error) =>
+                    e instanceof GlusterClusterArgsError && new RegExp(`\`${field.replace(".", "\\.")}\`: .*any host that reaches the servers could mount the volume read-write.*insecureAllowAnyClient: true`).test(e.message));
+                assert.deepStrictEqual(h.log, []);
+            }
+        });
+
+        it("13. a host presenting another SSH host key than the pinned one is refused, and nothing is created", async () => {
+            const h = new Harness();
+            try {
+                await assert.rejects(
+                    h.apply(program(args({ hostKey: (x) => (x === H2 ? bed.hostKey(H3) : bed.hostKey(x)) }))),
+                    /\(hc-[a-z]+-gt-h2\): error: .*ssh: handshake failed: ssh: host key mismatch/,
+                );
+                for (const host of bed.CLUSTER_HOSTS) assert.strictEqual(await on(host)("ps", "-aq"), "");
+            } finally {
+                await h.destroy().catch(() => undefined);
+            }
+        });
+
+        it("14. bricks on a host's root filesystem are refused before any container is created", async () => {
+            const h = new Harness();
+            const onRoot = `${bed.dataRootOf(H2)}-rootfs`;
+            const a = args();
+            a.nodes[1] = { ...a.nodes[1], dataRoot: onRoot };
+            try {
+                await assert.rejects(h.apply(program(a)), new RegExp(`error on the host of gt-h2 \\(h2\\.gt\\.test\\): ${onRoot}/bricks is on the root filesystem.*allowBricksOnRootFilesystem: true`));
+                for (const host of bed.CLUSTER_HOSTS) assert.strictEqual(await on(host)("ps", "-aq"), "");
+            } finally {
+                await h.destroy().catch(() => undefined);
+                await run(["rm", "-rf", onRoot]);
+            }
+        });
+
         it("5. two nodes on one host are refused before anything is created", async () => {
             const a = args();
             a.nodes[1] = { ...a.nodes[1], host: a.nodes[0].host };
@@ -260,7 +541,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
                     h.apply(program(args({ key: (host) => (host === H2 ? stranger : bed.privateKey()) }))),
                     // What the real provider says: the resource (which names the host) and Go's SSH error.
                     (e: Error) =>
-                        /\(hc-[a-z]+-10\.77\.0\.2\): error: after 10 failed attempts: ssh: handshake failed: ssh: unable to authenticate/.test(e.message) &&
+                        /\(hc-[a-z]+-gt-h2\): error: after 10 failed attempts: ssh: handshake failed: ssh: unable to authenticate/.test(e.message) &&
                         !/PRIVATE KEY/.test(e.message),
                 );
             } finally {

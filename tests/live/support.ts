@@ -63,3 +63,46 @@ export async function engineHolds(d: Docker, cluster: string): Promise<{ contain
         networks: await list("network", "ls", "--format", "{{.Name}}", "--filter", label),
     };
 }
+
+/**
+ * An sshd on loopback of this machine (key-only root login), standing for "a remote host
+ * that is in fact this machine": the local engine declared as an SSH host.
+ */
+export async function loopbackSshd(port: number): Promise<{ privateKey: string; stop: () => Promise<void> }> {
+    const fs = await import("fs");
+    const os = await import("os");
+    const path = await import("path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loopback-sshd-"));
+    await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${dir}/host_key`]);
+    await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "loopback", "-f", `${dir}/id`]);
+    fs.copyFileSync(`${dir}/id.pub`, `${dir}/authorized_keys`);
+    fs.mkdirSync("/run/sshd", { recursive: true });
+    fs.writeFileSync(
+        `${dir}/sshd_config`,
+        [
+            `ListenAddress 127.0.0.1:${port}`,
+            `HostKey ${dir}/host_key`,
+            `PidFile ${dir}/sshd.pid`,
+            `PermitRootLogin prohibit-password`,
+            `PasswordAuthentication no`,
+            `KbdInteractiveAuthentication no`,
+            `UsePAM no`,
+            `StrictModes no`,
+            `AuthorizedKeysFile ${dir}/authorized_keys`,
+            ``,
+        ].join("\n"),
+    );
+    await check(["/usr/sbin/sshd", "-f", `${dir}/sshd_config`]);
+    const key = fs.readFileSync(`${dir}/id`, "utf8");
+    await eventually("the loopback sshd", 10_000, async () =>
+        (await run(["ssh", "-i", `${dir}/id`, "-p", String(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@127.0.0.1", "true"])).code === 0,
+    );
+    return {
+        privateKey: key,
+        stop: async () => {
+            const pid = fs.existsSync(`${dir}/sshd.pid`) ? fs.readFileSync(`${dir}/sshd.pid`, "utf8").trim() : "";
+            if (pid) await run(["kill", pid]);
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}

@@ -32,18 +32,25 @@ export interface BedHost {
     /** unix:///… socket of the host's Docker engine, when it has one. */
     dockerHost?: string;
     sshd: boolean;
+    /** A second address the host answers on (and its sshd listens on). */
+    alias?: string;
 }
 
 export const HOSTS: BedHost[] = [
-    { name: "h1", ns: "gt-h1", ip: `${SUBNET}.1`, hostname: "h1.gt.test", dockerHost: "unix:///run/gt-h1/docker.sock", sshd: true },
+    { name: "h1", ns: "gt-h1", ip: `${SUBNET}.1`, hostname: "h1.gt.test", dockerHost: "unix:///run/gt-h1/docker.sock", sshd: true, alias: `${SUBNET}.101` },
     { name: "h2", ns: "gt-h2", ip: `${SUBNET}.2`, hostname: "h2.gt.test", dockerHost: "unix:///run/gt-h2/docker.sock", sshd: true },
     { name: "h3", ns: "gt-h3", ip: `${SUBNET}.3`, hostname: "h3.gt.test", dockerHost: "unix:///run/gt-h3/docker.sock", sshd: true },
+    { name: "h4", ns: "gt-h4", ip: `${SUBNET}.4`, hostname: "h4.gt.test", dockerHost: "unix:///run/gt-h4/docker.sock", sshd: true },
+    { name: "h5", ns: "gt-h5", ip: `${SUBNET}.5`, hostname: "h5.gt.test", dockerHost: "unix:///run/gt-h5/docker.sock", sshd: true },
     { name: "client", ns: "gt-client", ip: `${SUBNET}.20`, hostname: "client.gt.test", dockerHost: "unix:///run/gt-client/docker.sock", sshd: false },
     { name: "outsider", ns: "gt-out", ip: `${SUBNET}.30`, hostname: "outsider.gt.test", sshd: false },
 ];
 export const CLUSTER_HOSTS = HOSTS.slice(0, 3);
-export const CLIENT_HOST = HOSTS[3];
-export const OUTSIDER = HOSTS[4];
+/** Hosts for pool-only nodes (the fourth and fifth). */
+export const EXTRA_HOSTS = HOSTS.slice(3, 5);
+export const SERVER_HOSTS = HOSTS.slice(0, 5);
+export const CLIENT_HOST = HOSTS[5];
+export const OUTSIDER = HOSTS[6];
 
 const sh = (script: string) => check(["bash", "-c", script], { timeoutMs: 120_000 });
 const shQuiet = (script: string) => run(["bash", "-c", script], { timeoutMs: 120_000 });
@@ -75,7 +82,7 @@ async function waitFor(what: string, limitMs: number, probe: () => Promise<boole
     }
 }
 
-async function startEngine(h: BedHost, image: string): Promise<void> {
+async function startEngine(h: BedHost, images: string[]): Promise<void> {
     const run_ = `/run/gt-${h.name}`;
     const data = `${ROOT}/${h.name}/docker`;
     fs.mkdirSync(run_, { recursive: true });
@@ -88,7 +95,7 @@ async function startEngine(h: BedHost, image: string): Promise<void> {
     );
     await waitFor(`the engine of ${h.name}`, 60_000, async () => (await run(["docker", "-H", h.dockerHost!, "info"])).code === 0);
     // No registry here: images move between engines with save | load.
-    await sh(`docker save ${image} | docker -H ${h.dockerHost} load -q >/dev/null`);
+    await sh(`docker save ${images.join(" ")} | docker -H ${h.dockerHost} load -q >/dev/null`);
 }
 
 async function startSshd(h: BedHost): Promise<void> {
@@ -99,6 +106,7 @@ async function startSshd(h: BedHost): Promise<void> {
         `${dir}/sshd_config`,
         [
             `ListenAddress ${h.ip}`,
+            ...(h.alias ? [`ListenAddress ${h.alias}`] : []),
             `Port 22`,
             `HostKey ${dir}/ssh_host_ed25519_key`,
             `PidFile /run/gt-${h.name}/sshd.pid`,
@@ -110,7 +118,9 @@ async function startSshd(h: BedHost): Promise<void> {
             `StrictModes no`,
             `AuthorizedKeysFile ${ROOT}/authorized_keys`,
             // A real host's `docker` talks to its own engine; here that engine has its own socket.
-            `SetEnv DOCKER_HOST=${h.dockerHost}`,
+            // And a real host has a filesystem of its own: the bed's hosts share the machine's,
+            // so each gets its own directory for what the component records on a host.
+            `SetEnv DOCKER_HOST=${h.dockerHost} GLUSTERFS_CLUSTER_STATE_DIR=${ROOT}/${h.name}/state`,
             ``,
         ].join("\n"),
     );
@@ -119,8 +129,8 @@ async function startSshd(h: BedHost): Promise<void> {
         (await run(["ssh", "-i", KEY, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `root@${h.ip}`, "true"])).code === 0);
 }
 
-/** Builds the bed. `image` is loaded into every engine. */
-export async function setUp(image: string): Promise<void> {
+/** Builds the bed. `images` are loaded into every engine. */
+export async function setUp(images: string[]): Promise<void> {
     await tearDown();
     fs.mkdirSync(ROOT, { recursive: true });
     await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "gluster-testbed", "-f", KEY]);
@@ -137,23 +147,34 @@ export async function setUp(image: string): Promise<void> {
                 `ip link add gtv-${h.name} type veth peer name eth0 netns ${h.ns}`,
                 `ip link set gtv-${h.name} master ${BRIDGE} up`,
                 `ip -n ${h.ns} addr add ${h.ip}/24 dev eth0`,
+                ...(h.alias ? [`ip -n ${h.ns} addr add ${h.alias}/24 dev eth0`] : []),
                 `ip -n ${h.ns} link set eth0 up`,
                 `ip -n ${h.ns} link set lo up`,
             ].join(" && "),
         );
     }
-    await Promise.all(HOSTS.filter((h) => h.dockerHost).map((h) => startEngine(h, image)));
+    await Promise.all(HOSTS.filter((h) => h.dockerHost).map((h) => startEngine(h, images)));
     for (const h of HOSTS.filter((x) => x.sshd)) await startSshd(h);
+    // A real host keeps its bricks on a filesystem of their own (the component refuses the
+    // root filesystem): each server host gets one at its bricks directory.
+    for (const h of HOSTS.filter((x) => x.sshd)) {
+        await sh(`mkdir -p ${dataRootOf(h)}/bricks && mount -t tmpfs -o size=512m gt-bricks-${h.name} ${dataRootOf(h)}/bricks`);
+    }
     const sshHosts = HOSTS.filter((x) => x.sshd);
     fs.writeFileSync(
         KNOWN_HOSTS,
-        sshHosts.map((h) => `${h.ip} ${fs.readFileSync(`${ROOT}/${h.name}/ssh_host_ed25519_key.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ")}\n`).join(""),
+        sshHosts.map((h) => `${[h.ip, ...(h.alias ? [h.alias] : [])].join(",")} ${hostKey(h)}\n`).join(""),
     );
     fs.mkdirSync(path.dirname(SSH_CLIENT_CONFIG), { recursive: true });
     fs.writeFileSync(
         SSH_CLIENT_CONFIG,
-        [`# The gluster test bed's hosts (tests/live/testbed.ts); removed on teardown.`, `Host ${sshHosts.map((h) => h.ip).join(" ")}`, `    IdentityFile ${KEY}`, `    UserKnownHostsFile ${KNOWN_HOSTS}`, `    StrictHostKeyChecking yes`, ``].join("\n"),
+        [`# The gluster test bed's hosts (tests/live/testbed.ts); removed on teardown.`, `Host ${sshHosts.flatMap((h) => [h.ip, ...(h.alias ? [h.alias] : [])]).join(" ")}`, `    IdentityFile ${KEY}`, `    UserKnownHostsFile ${KNOWN_HOSTS}`, `    StrictHostKeyChecking yes`, ``].join("\n"),
     );
+}
+
+/** A bed host's SSH host key, as known_hosts and `ssh.hostKey` take it ("ssh-ed25519 AAAA..."). */
+export function hostKey(h: BedHost): string {
+    return fs.readFileSync(`${ROOT}/${h.name}/ssh_host_ed25519_key.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
 /** The `ssh://` Docker endpoint of a bed host, as a user would write it. */
@@ -181,7 +202,7 @@ export async function tearDown(): Promise<void> {
     await shQuiet(`while iptables -D FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT 2>/dev/null; do :; done; ip link del ${BRIDGE} 2>/dev/null`);
     // Engines leave mounts (overlay, shm) under their directories.
     await shQuiet(`grep -oE ' (${ROOT}|/run/gt-)[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`);
-    await shQuiet(`rm -rf ${ROOT} /run/gt-h1 /run/gt-h2 /run/gt-h3 /run/gt-client ${SSH_CLIENT_CONFIG}`);
+    await shQuiet(`rm -rf ${ROOT} ${HOSTS.map((h) => `/run/gt-${h.name}`).join(" ")} ${SSH_CLIENT_CONFIG}`);
 }
 
 /** Host firewall baselines of a locked-down server: loopback, established/related and SSH; everything else dropped. */
@@ -205,6 +226,22 @@ export const BASELINE = {
 export async function resetFirewall(h: BedHost): Promise<void> {
     await inNs(h, "iptables -P INPUT ACCEPT; nft flush ruleset");
 }
+
+/** Where the component records its state on a bed host (GLUSTERFS_CLUSTER_STATE_DIR). */
+export function stateDirOf(h: BedHost): string {
+    return path.join(ROOT, h.name, "state");
+}
+
+/** kube-proxy in nftables mode: its own ip and ip6 tables with input base chains (policy accept). */
+export const KUBE_PROXY_TABLES = [
+    "nft add table ip kube-proxy",
+    "nft 'add chain ip kube-proxy filter-input { type filter hook input priority -110; policy accept; }'",
+    "nft add chain ip kube-proxy service-endpoints-check",
+    "nft add rule ip kube-proxy filter-input ct state new jump service-endpoints-check",
+    "nft add rule ip kube-proxy service-endpoints-check ip daddr 10.43.0.10 tcp dport 53 reject",
+    "nft add table ip6 kube-proxy",
+    "nft 'add chain ip6 kube-proxy filter-input { type filter hook input priority -110; policy accept; }'",
+].join(" && ");
 
 export function dataRootOf(h: BedHost): string {
     return path.join(ROOT, h.name, "data");

@@ -1,11 +1,19 @@
 /**
- * Benchmark (not a test): time-to-ready of a 3-node replica-3 volume, from nothing to a
- * started volume whose bricks are all online, through the component (applied by the live
- * harness) against the bare minimum measured in the same run: the same three containers
- * started by hand and the gluster commands typed with nothing but tight polling between them.
+ * Benchmark (not a test), two figures, each against the bare minimum measured in the same run:
+ *
+ * - rolling-upgrade: a 3-node cluster's image changed, through the component (the rolling
+ *   replacement: one node at a time, each back with its peers, bricks, clients and self-heal
+ *   before the next) against the same by hand (per node: stop, remove, start the new
+ *   container, wait until its bricks are online and heal info shows nothing pending, with
+ *   nothing but 0.05 s polls between steps);
+ * - time-to-ready: from nothing to a started volume whose bricks are all online, through the
+ *   component (applied by the live harness) against the same three containers started by
+ *   hand and the gluster commands typed with nothing but tight polling between them.
  *
  * Usage: npm run bench            (BENCH_RUNS=5 for more rounds; default 3)
- * The last line is: time-to-ready: component <s> s, bare <s> s, ratio <r>
+ * The last two lines are:
+ *   rolling-upgrade: component <s> s, bare <s> s, ratio <r>
+ *   time-to-ready: component <s> s, bare <s> s, ratio <r>
  */
 import { GlusterCluster } from "../../components";
 import { projectImageName } from "../../components/image";
@@ -13,6 +21,7 @@ import { Harness } from "../live/harness/engine";
 import { run } from "../live/harness/run";
 import { readLocal, runScript } from "../live/harness/commands";
 import { Strict } from "../live/harness/strict";
+import { upgradedImage } from "../live/rolling-support";
 import { docker, removeLeftovers, requireEngine } from "../live/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -51,6 +60,64 @@ docker exec bare-0 gluster --mode=script volume create benchvol replica 3 bare-0
 docker exec bare-0 gluster --mode=script volume start benchvol >/dev/null
 until_eq "the bricks of benchvol" 3 q bare-0 "count(//volume/node[starts-with(path,'/') and status=1])" volume status benchvol
 `;
+
+/**
+ * The bare rolling upgrade, per node: stop (with the same grace as the component), remove,
+ * start the new image on the same volumes, then poll until its glusterd answers, every brick
+ * is online and heal info shows nothing pending on three connected bricks.
+ */
+const BARE_ROLL = `
+set -eu
+img=$1
+q() { n=$1; x=$2; shift 2; docker exec "$n" sh -c 'gluster --mode=script --xml "$@" 2>/dev/null | xmllint --xpath "$0" - 2>/dev/null' "string($x)" "$@" || true; }
+until_eq() {
+  what=$1; want=$2; shift 2; end=$(( $(date +%s) + 300 ))
+  until [ "$("$@")" = "$want" ]; do
+    [ "$(date +%s)" -lt "$end" ] || { echo "bare: gave up after 300 s waiting for $what" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+for i in 0 1 2; do
+  docker stop -t 30 bare-$i >/dev/null
+  docker rm bare-$i >/dev/null
+  docker run -d --name bare-$i --hostname bare-$i --network bare-net --cap-add SYS_ADMIN --device /dev/fuse --tmpfs /run \\
+    -v bare-$i-state:/var/lib/glusterd -v bare-$i-bricks:/bricks -v bare-$i-logs:/var/log/glusterfs "$img" >/dev/null
+  until_eq "glusterd on bare-$i" 0 q bare-$i /cliOutput/opRet pool list
+  until_eq "the bricks of benchvol" 3 q bare-$i "count(//volume/node[starts-with(path,'/') and status=1])" volume status benchvol
+  until_eq "heal of benchvol" 0/3 q bare-$i "concat(sum(//healInfo/bricks/brick/totalNumberOfEntries), '/', count(//healInfo/bricks/brick[status='Connected']))" volume heal benchvol info summary
+done
+`;
+
+async function bareRolling(to: string): Promise<number> {
+    await cleanBare();
+    const setup = await run(["bash", "-c", BARE, "bare", IMAGE], { timeoutMs: 600_000 });
+    if (setup.code !== 0) throw new Error(`bare setup failed: ${setup.stderr}`);
+    const started = Date.now();
+    const r = await run(["bash", "-c", BARE_ROLL, "bare", to], { timeoutMs: 900_000 });
+    const ms = Date.now() - started;
+    if (r.code !== 0) throw new Error(`bare rolling upgrade failed: ${r.stderr}`);
+    await cleanBare();
+    return ms;
+}
+
+/** The component's rolling upgrade: the cluster stood up on IMAGE, then moved to `to`. */
+async function componentRolling(to: string): Promise<number> {
+    await removeLeftovers(docker, "bench");
+    const h = new Harness();
+    const program = (image: string) => () => {
+        const c = new GlusterCluster("bench", { nodes: [{ name: "bench-0" }, { name: "bench-1" }, { name: "bench-2" }], volumeName: "benchvol", image, deleteDataOnDestroy: true });
+        return { mountCommand: c.mountCommand };
+    };
+    try {
+        await h.apply(program(IMAGE));
+        const started = Date.now();
+        await h.apply(program(to));
+        return Date.now() - started;
+    } finally {
+        await h.destroy();
+        await removeLeftovers(docker, "bench");
+    }
+}
 
 async function cleanBare(): Promise<void> {
     const names = ["bare-0", "bare-1", "bare-2"];
@@ -121,6 +188,20 @@ const sec = (ms: number) => (ms / 1000).toFixed(2);
 
 async function main(): Promise<void> {
     await requireEngine();
+    const to = await upgradedImage(IMAGE, "bench-upgrade");
+    const cr: number[] = [];
+    const br: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        if (i % 2 === 0) {
+            cr.push(await componentRolling(to));
+            br.push(await bareRolling(to));
+        } else {
+            br.push(await bareRolling(to));
+            cr.push(await componentRolling(to));
+        }
+        console.log(`rolling round ${i + 1}: component ${sec(cr[i])} s, bare ${sec(br[i])} s`);
+    }
+
     const c: ComponentRound[] = [];
     const b: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -138,6 +219,7 @@ async function main(): Promise<void> {
     console.log("component steps of the last round (ms):", last.steps.map(([n, ms]) => `${n.replace(/^bench-/, "")}=${ms}`).join(" "));
     console.log(`converged re-apply: ${sec(median(c.map((r) => r.reapply)))} s wall, ${sec(median(c.map((r) => r.reapplyCommandMs)))} s of command work`);
     console.log(`every script re-run on the converged cluster: ${sec(median(c.map((r) => r.rerunScriptsMs)))} s in all`);
+    console.log(`rolling-upgrade: component ${sec(median(cr))} s, bare ${sec(median(br))} s, ratio ${(median(cr) / median(br)).toFixed(2)}`);
     const cm = median(c.map((r) => r.ready));
     const bm = median(b);
     console.log(`time-to-ready: component ${sec(cm)} s, bare ${sec(bm)} s, ratio ${(cm / bm).toFixed(2)}`);

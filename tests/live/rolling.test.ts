@@ -1,0 +1,154 @@
+/**
+ * Day 2 without an outage (container mode, local engine): an image change rolls through
+ * the nodes one at a time while a client writes and verifies; a cluster that is not whole
+ * is not rolled; pending self-heal is waited for; a lost host is replaced, dead or alive.
+ */
+import * as assert from "assert";
+import { GlusterCluster, GlusterClusterArgs } from "../../components";
+import { projectImageName } from "../../components/image";
+import { Harness } from "./harness/engine";
+import { run } from "./harness/run";
+import { docker, eventually, gx, nodeUuid, removeLeftovers, requireEngine } from "./support";
+import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
+
+const V1 = projectImageName();
+const VOL = "rvol";
+const node = (name: string) => ({ name });
+const args = (image: string, names = ["rg-0", "rg-1", "rg-2"]): GlusterClusterArgs => ({ volumeName: VOL, image, nodes: names.map(node) });
+const program = (a: GlusterClusterArgs) => () => {
+    const c = new GlusterCluster("rg", a);
+    return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs };
+};
+const CLIENT = "rg-client";
+
+const bricks = (from = "rg-0") => gx(docker, from, `volume info ${VOL}`, "//volume/bricks/brick/name/text()");
+const peers = (from: string) => gx(docker, from, "pool list", "//peer/hostname/text()");
+const heal = (from = "rg-0") => gx(docker, from, `volume heal ${VOL} info summary`, "sum(//healInfo/bricks/brick/totalNumberOfEntries)");
+/** After a node was stopped and started out of band: nothing to heal, and the client on every brick again (it reconnects on its own timer). */
+async function settled(): Promise<void> {
+    const ip = await docker("container", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", CLIENT);
+    await eventually("nothing to heal and the client on all three bricks", 180_000, async () =>
+        (await heal()) === "0" &&
+        (await gx(docker, "rg-0", `volume status ${VOL} clients`, `count(//volume/node[starts-with(path,'/')][clientsStatus/client/hostname[starts-with(., '${ip}:')]])`)) === "3", 1000);
+}
+
+describe("live: rolling replacement and lost hosts", function () {
+    this.timeout(900_000);
+    const h = new Harness();
+    let v2: string;
+    let outputs: Record<string, any>;
+    let writer: ClientWriter;
+    const uuids: Record<string, string> = {};
+
+    before(async () => {
+        await requireEngine();
+        await removeLeftovers(docker, "rg", [CLIENT]);
+        v2 = await upgradedImage(V1, "v2");
+    });
+    after(async () => {
+        await run(["docker", "rm", "-f", CLIENT]);
+        for (const n of ["rg-0", "rg-1", "rg-2", "rg-3", "rg-4"]) await run(["docker", "start", n]);
+        await h.destroy().catch(() => undefined);
+        await removeLeftovers(docker, "rg", [CLIENT]);
+    });
+
+    it("0. stands up the cluster; a client mounts", async () => {
+        outputs = await h.apply(program(args(V1)));
+        for (const n of ["rg-0", "rg-1", "rg-2"]) uuids[n] = await nodeUuid(docker, n);
+        writer = await ClientWriter.start(docker, CLIENT, TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, `/mnt/${VOL}`);
+    });
+
+    it("1. an image change replaces the nodes one at a time under a verifying writer: never two down, no client error", async () => {
+        await writer.run();
+        const sampler = sampleRunning(docker, "rg", ["rg-0", "rg-1", "rg-2"]);
+        const mark = h.log.length;
+        try {
+            await h.apply(program(args(v2)));
+        } finally {
+            await sampler.stop();
+        }
+        const fio = await writer.stop();
+        assert.ok(fio.ok, `the writer failed: ${fio.detail}`);
+        assert.ok(fio.rounds >= 2, `the writer wrote only ${fio.rounds} round(s)`);
+        assert.ok(sampler.minimum() >= 2, `at one moment only ${sampler.minimum()} of 3 brick containers ran (${sampler.samples()} samples)`);
+        // One node after the other: each replaced only once the previous one's ready step (heal included) finished.
+        const ops = h.since(mark);
+        const at = (op: string, name: string) => ops.find((e) => e.op === op && e.name === name)!;
+        for (const [prev, next] of [["rg-0", "rg-1"], ["rg-1", "rg-2"]]) {
+            assert.ok(at("create", `rg-ready-${prev}`).end <= at("delete", `rg-${next}`).start, `${next} went before ${prev} was back`);
+        }
+        for (const n of ["rg-0", "rg-1", "rg-2"]) {
+            assert.strictEqual(await nodeUuid(docker, n), uuids[n], `${n}'s identity`);
+            assert.strictEqual(await docker("container", "inspect", "-f", "{{.Image}}", n), await docker("image", "inspect", "-f", "{{.Id}}", v2));
+        }
+        const sums = await brickChecksums(() => docker, ["rg-0", "rg-1", "rg-2"], `/bricks/${VOL}`);
+        assert.ok(sums["rg-0"].length > 0);
+        assert.deepStrictEqual(sums["rg-1"], sums["rg-0"]);
+        assert.deepStrictEqual(sums["rg-2"], sums["rg-0"]);
+    });
+
+    it("2. with a node stopped, a change that would replace the containers fails before any is touched, naming it", async () => {
+        const ids = async () => Promise.all(["rg-0", "rg-1", "rg-2"].map((n) => docker("container", "inspect", "-f", "{{.Id}}", n)));
+        const before = await ids();
+        await docker("stop", "rg-1");
+        try {
+            await assert.rejects(h.apply(program(args(V1))), /a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: rg-1 \(Peer in Cluster, disconnected\)[\s\S]*Nothing was changed/);
+            assert.deepStrictEqual(await ids(), before);
+        } finally {
+            await docker("start", "rg-1");
+        }
+        await settled();
+    });
+
+    it("3. with self-heal pending, the rolling replacement waits for it before the first node goes", async () => {
+        await docker("stop", "rg-2");
+        await writer.sh(`mkdir -p /mnt/${VOL}/while-down && for i in $(seq 1 300); do echo "file $i" > /mnt/${VOL}/while-down/f$i; done && sync`);
+        assert.notStrictEqual(await heal(), "0", "nothing was pending heal: the scenario shows nothing");
+        await docker("start", "rg-2");
+        // What GlusterFS says at the very moment the first node is deleted.
+        let atFirstDelete: { pending: string; connected: string } | undefined;
+        h.observeDelete = async (name) => {
+            if (name !== "rg-rg-0" || atFirstDelete) return;
+            atFirstDelete = {
+                pending: await heal(),
+                connected: await gx(docker, "rg-0", `volume heal ${VOL} info summary`, "count(//healInfo/bricks/brick[status='Connected'])"),
+            };
+        };
+        try {
+            await h.apply(program(args(V1)));
+        } finally {
+            h.observeDelete = undefined;
+        }
+        assert.deepStrictEqual(atFirstDelete, { pending: "0", connected: "3" }, "rg-0 was deleted before self-heal had caught up");
+        const sums = await brickChecksums(() => docker, ["rg-0", "rg-1", "rg-2"], `/bricks/${VOL}/while-down`);
+        assert.strictEqual(sums["rg-2"].length, 300);
+        assert.deepStrictEqual(sums["rg-2"], sums["rg-0"]);
+    });
+
+    it("4. a lost host: its container and storage destroyed out of band, a new node in its place takes its brick; the files are on it, the old peer is gone", async () => {
+        await docker("rm", "-f", "rg-2");
+        await docker("volume", "rm", "rg-rg-2-state", "rg-rg-2-bricks", "rg-rg-2-logs");
+        await h.apply(program(args(V1, ["rg-0", "rg-1", "rg-3"])));
+        assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-3:/bricks/${VOL}`]);
+        assert.deepStrictEqual((await peers("rg-0")).split("\n").sort(), ["localhost", "rg-1", "rg-3"]);
+        const sums = await brickChecksums(() => docker, ["rg-0", "rg-1", "rg-3"], `/bricks/${VOL}`);
+        assert.deepStrictEqual(sums["rg-3"], sums["rg-0"]);
+        assert.deepStrictEqual(sums["rg-1"], sums["rg-0"]);
+        assert.strictEqual(await writer.sh(`cat /mnt/${VOL}/while-down/f300`), "file 300");
+    });
+
+    it("5. the same with the old node still running: its brick moves, then its container goes", async () => {
+        await h.apply(program(args(V1, ["rg-0", "rg-4", "rg-3"])));
+        assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-4:/bricks/${VOL}`, `rg-3:/bricks/${VOL}`]);
+        assert.deepStrictEqual((await peers("rg-0")).split("\n").sort(), ["localhost", "rg-3", "rg-4"]);
+        assert.strictEqual((await run(["docker", "container", "inspect", "rg-1"])).code, 1, "rg-1's container is still there");
+        const sums = await brickChecksums(() => docker, ["rg-0", "rg-4", "rg-3"], `/bricks/${VOL}`);
+        assert.deepStrictEqual(sums["rg-4"], sums["rg-0"]);
+    });
+
+    it("6. replacing two brick nodes at once is refused before anything is created", async () => {
+        await assert.rejects(h.apply(program(args(V1, ["rg-0", "rg-5", "rg-6"]))), /brick nodes rg-4 rg-3 would be replaced by rg-5 rg-6 in one update[\s\S]*Nothing was changed/);
+        assert.strictEqual((await run(["docker", "container", "inspect", "rg-5"])).code, 1);
+        await writer.stopClient();
+    });
+});
