@@ -31,6 +31,9 @@ install_packages() {
   command -v nsenter >/dev/null || missing+=(util-linux)
   # The unit tests check the firewall's systemd unit with `systemd-analyze verify`.
   command -v systemd-analyze >/dev/null || missing+=(systemd)
+  # The unit tests run the gluster scripts, which read gluster's XML with xmllint, against a
+  # stand-in gluster on this machine (the image has its own xmllint).
+  command -v xmllint >/dev/null || missing+=(libxml2-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq

@@ -41,7 +41,9 @@ export function firewallUnit(stateDir: string): string {
     return [
         `[Unit]`,
         `Description=GlusterFS ports for the glusterfs-cluster component`,
-        `After=network-pre.target ${hostFirewalls} firewalld.service ufw.service`,
+        `# The kept script resolves peer names: at boot, not before the network is up.`,
+        `Wants=network-online.target`,
+        `After=network-online.target ${hostFirewalls} firewalld.service ufw.service`,
         `PartOf=${hostFirewalls}`,
         `ReloadPropagatedFrom=${hostFirewalls}`,
         ``,
@@ -52,7 +54,9 @@ export function firewallUnit(stateDir: string): string {
         `ExecReload=/bin/sh ${stateDir}/firewall.sh`,
         ``,
         `[Install]`,
-        `WantedBy=multi-user.target`,
+        `# PartOf passes on stops and restarts, not starts: a host firewall started again after a`,
+        `# stop (which flushed the rules) pulls this unit in once more.`,
+        `WantedBy=multi-user.target ${hostFirewalls}`,
     ].join("\n");
 }
 

@@ -35,7 +35,10 @@ port_set() {
 reserve_brick_ports() {
   [ -r "$sysctl_dir/ip_local_port_range" ] || return 0
   old=$(cat "$state_dir/reserved-ports" 2>/dev/null || true)
-  read -r lo hi < "$sysctl_dir/ip_local_port_range"
+  # Not "read < file": a sysctl file answers only reads from its start, and dash reads a byte
+  # at a time (it would see "3" and then the end of the file).
+  range=$(cat "$sysctl_dir/ip_local_port_range")
+  lo=$(echo $range | cut -d' ' -f1); hi=$(echo $range | cut -d' ' -f2)
   want=""
   for r in $brick_ranges; do
     [ "\${r#*-}" -lt "$lo" ] || [ "\${r%-*}" -gt "$hi" ] || want="$want $r"

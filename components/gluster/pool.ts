@@ -67,7 +67,7 @@ export function detachScript(p: { peers: string[]; owner: string }): string {
                 `if [ "$(xv "count(//peer[hostnames/hostname='"${peer}"'])")" = 0 ]; then`,
                 `  echo ${shq(`${address} is not in the pool; nothing to detach`)}`,
                 `elif [ -f ${record} ] && [ "$(cat ${record})" != ${shq(p.owner)} ]; then`,
-                `  echo ${shq(`${address} now belongs to another resource of this stack ($(cat ${record})); leaving it`)}`,
+                `  echo ${peer}" now belongs to another resource of this stack ($(cat ${record})); leaving it"`,
                 `else`,
                 `  down=$(peers_not_ok)`,
                 `  if ! tx peer detach ${peer}; then`,

@@ -22,6 +22,8 @@ export interface VolumeScriptParams {
     mayCreate: boolean;
     /** This resource's ownership token (a volume option): a stale delete leaves the volume alone. */
     owner: string;
+    /** How long a brick node that is not connected may take to reconnect before the volume is reported degraded. Default 15. */
+    settleSeconds?: number;
 }
 
 /** The volume option where the component records which options it manages. */
@@ -175,7 +177,11 @@ function options(p: VolumeScriptParams): string[] {
     const vol = shq(p.volumeName);
     // "current" holds `volume get … all`; a default shows as "<value> (DEFAULT)" and is set explicitly.
     const want = ([k, v]: [string, string]) => `[ "$(value_in "$current" ${shq(k)})" = ${shq(v)} ] || set -- "$@" ${shq(k)} ${shq(v)}`;
-    const globalLines = Object.entries(p.globalOptions).map(want);
+    // glusterd applies only the first pair of a "volume set all" (glusterd_op_set_all_volume_options
+    // reads key1/value1) and still reports success: one transaction per cluster-wide option.
+    const setAll = ([k, v]: [string, string]) =>
+        `[ "$(value_in "$current" ${shq(k)})" = ${shq(v)} ] || { tx volume set all ${shq(k)} ${shq(v)} || die "volume set all "${shq(k)}": $(reason)"; echo "set on all volumes: "${shq(`${k} ${v}`)}; }`;
+    const globalLines = Object.entries(p.globalOptions).map(setAll);
     // Options cannot be set to an empty value, so an empty record is written as "none".
     const managed = Object.keys(p.options).join(",") || "none";
     return [
@@ -198,12 +204,7 @@ function options(p: VolumeScriptParams): string[] {
         ...(globalLines.length > 0
             ? [
                   `current=""; [ -n "$created" ] || current=$(g volume get all all)`,
-                  `set --`,
                   ...globalLines,
-                  `if [ $# -gt 0 ]; then`,
-                  `  tx volume set all "$@" || die "volume set all $*: $(reason)"`,
-                  `  echo "set on all volumes: $*"`,
-                  `fi`,
               ]
             : []),
         `current=""; [ -n "$created" ] || current=$(g volume get ${vol} all)`,
@@ -242,7 +243,7 @@ function startAndVerify(p: VolumeScriptParams): string[] {
         `  [ -z "$bad" ]`,
         `}`,
         `# A brick node that stays disconnected is reported at once, not after the brick deadline.`,
-        `if ! poll 15 brick_nodes_connected; then`,
+        `if ! poll ${p.settleSeconds ?? 15} brick_nodes_connected; then`,
         `  die "the volume "${vol}" is degraded: these brick nodes are not connected peers:$why. What this step changed above was applied. Start them (docker start), or replace a lost one (README: Replacing a lost host), and run pulumi up again."`,
         `fi`,
         `bricks_online() {`,
@@ -283,7 +284,7 @@ export function volumeScript(p: VolumeScriptParams): string {
 }
 
 /** Delete of the volume resource: stops and deletes the volume definition, if this resource still owns it. Brick data stays on disk. */
-export function volumeDeleteScript(p: { volumeName: string; owner: string }): string {
+export function volumeDeleteScript(p: { volumeName: string; owner: string; settleSeconds?: number }): string {
     const vol = shq(p.volumeName);
     const needsPeers = `every peer must be connected, and these are not: $down. Start them and run this again (the bricks' data stays on disk either way)`;
     return script(
@@ -310,7 +311,7 @@ export function volumeDeleteScript(p: { volumeName: string; owner: string }): st
         `    [ -z "$d" ] || { down="$d, as $p sees them"; return 1; }`,
         `  done`,
         `}`,
-        `poll 30 mesh_ok || die "volume "${vol}" cannot be deleted now: ${needsPeers}. The volume was left as it is."`,
+        `poll ${p.settleSeconds ?? 30} mesh_ok || die "volume "${vol}" cannot be deleted now: ${needsPeers}. The volume was left as it is."`,
         `if [ "$status" = Started ]; then`,
         `  tx volume stop ${vol} || die "volume stop "${vol}": $(reason)"`,
         `fi`,

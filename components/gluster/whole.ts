@@ -23,16 +23,18 @@ export const WHOLE_FUNCTIONS = [
     `# (a split-brain needs a person: it fails at once). The self-heal daemon crawls when a brick`,
     `# comes back and then every 10 minutes; a file busy with writes is skipped by a crawl (its`,
     `# writer holds the lock), so while something is pending a crawl is asked for every 5 s.`,
+    `# A brick the heal info cannot reach shows "-" for every count: only connected bricks are`,
+    `# summed, and one that is not connected means "not yet".`,
     `heal_kicked=0`,
     `heal_done() {`,
     `  out=$(g volume heal "$vol" info summary)`,
-    `  if [ "$(xv "sum(//healInfo/bricks/brick/totalNumberOfEntries)")" != 0 ] && [ $(( $(ms) - heal_kicked )) -ge 5000 ]; then`,
+    `  if [ "$(xv "sum(//healInfo/bricks/brick[status='Connected']/totalNumberOfEntries)")" != 0 ] && [ $(( $(ms) - heal_kicked )) -ge 5000 ]; then`,
     `    heal_kicked=$(ms)`,
     `    g volume heal "$vol" >/dev/null`,
     `    out=$(g volume heal "$vol" info summary)`,
     `  fi`,
     `  [ "$(xv /cliOutput/opRet)" = 0 ] || { why="heal info: $(reason)"; return 1; }`,
-    `  split=$(xv "sum(//healInfo/bricks/brick/numberOfEntriesInSplitBrain)")`,
+    `  split=$(xv "sum(//healInfo/bricks/brick[status='Connected']/numberOfEntriesInSplitBrain)")`,
     `  [ "$split" = 0 ] || die "the volume $vol has $split entries in split-brain; they need a person (gluster volume heal $vol info split-brain). Nothing was changed."`,
     `  why=$(xl '//healInfo/bricks/brick/name/text()' | while IFS= read -r b; do`,
     `    st=$(xv "//healInfo/bricks/brick[name='$b']/status")`,
@@ -55,6 +57,8 @@ export interface PreflightParams {
     bricks: string[];
     glusterdSeconds: number;
     volumeSeconds: number;
+    /** How long a peer or brick that is down may take to come back before the roll is refused. Default 15. */
+    settleSeconds?: number;
 }
 
 /** The part that runs in the first node's container: the cluster must be whole. */
@@ -67,11 +71,11 @@ function wholeBeforeRoll(p: PreflightParams): string {
         `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
         `wait_for "glusterd on "${shq(p.container)}" to answer" ${p.glusterdSeconds} glusterd_answers`,
         `if [ "$(xv 'count(//peerStatus/peer)')" -le 1 ]; then echo "no pool yet: nothing to keep whole"; exit 0; fi`,
-        `poll 15 peers_connected || die "a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: $why. Start them (or replace a lost one first), then run pulumi up again. ${nothing}"`,
+        `poll ${p.settleSeconds ?? 15} peers_connected || die "a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: $why. Start them (or replace a lost one first), then run pulumi up again. ${nothing}"`,
         `out=$(g volume info "$vol")`,
         `if [ "$(xv /cliOutput/opRet)" != 0 ] || [ "$(xv //volume/statusStr)" != Started ]; then echo "no started volume yet: nothing more to check"; exit 0; fi`,
         `[ "$(xl '//volume/bricks/brick/name/text()' | sort)" = "$(printf '%s\\n' ${shqAll(p.bricks)} | sort)" ] || die "the volume's bricks are not the ones the program wants (a lost host being replaced?) while the containers would be replaced too: replace the lost host in one update and change the containers in another. ${nothing}"`,
-        `poll 15 bricks_up || die "a rolling replacement needs every brick online; offline on: $why. ${nothing}"`,
+        `poll ${p.settleSeconds ?? 15} bricks_up || die "a rolling replacement needs every brick online; offline on: $why. ${nothing}"`,
         `wait_for "self-heal to catch up before the first node is replaced" ${p.volumeSeconds} heal_done`,
     );
 }

@@ -39,7 +39,8 @@ esac
 exit 0`,
     docker: `echo "docker $*" >> "$LOG"; case "$1" in ps) [ -n "$RUNNING" ] && echo c1 ;; inspect) printf 'PATH=/bin\nGLUSTER_BASE_PORT=50000\nGLUSTER_MAX_PORT=50009\n' ;; esac`,
     "firewall-cmd": `echo "firewall-cmd $*" >> "$LOG"; case "$*" in --state) [ -n "$FIREWALLD" ] ;; *query-rich-rule*) exit 1 ;; --get-zone-of-interface=eth1) echo internal ;; --get-default-zone) echo public ;; esac`,
-    ip: `[ "$1 $2" = "route get" ] && echo "$3 dev eth1 src 10.0.0.5 uid 0"`,
+    // 10.0.0.1 is the host's own address (the first peer): it routes through lo.
+    ip: `[ "$1 $2" = "route get" ] || exit 0; if [ "$3" = 10.0.0.1 ]; then echo "local 10.0.0.1 dev lo table local src 10.0.0.1 uid 0"; else echo "$3 dev eth1 src 10.0.0.5 uid 0"; fi`,
     ufw: `echo "ufw $*" >> "$LOG"; case "$*" in status) [ -n "$UFW" ] && echo "Status: active" ;; "status numbered") [ -n "$UFW" ] && printf '[ 1] 24007:24008/tcp ALLOW IN 10.0.0.9 # glusterfs-cluster\\n[ 2] 22/tcp ALLOW IN Anywhere\\n[ 3] 49152:49161/tcp ALLOW IN 10.0.0.9 # glusterfs-cluster\\n' ;; esac`,
 };
 
@@ -386,9 +387,13 @@ table inet glusterfs {
             const unit = firewallUnit("/var/lib/glusterfs-cluster");
             assert.match(unit, /^ExecStart=\/bin\/sh \/var\/lib\/glusterfs-cluster\/firewall.sh$/m);
             assert.match(unit, /^ExecReload=\/bin\/sh \/var\/lib\/glusterfs-cluster\/firewall.sh$/m);
-            for (const key of ["After", "PartOf", "ReloadPropagatedFrom"]) {
+            // WantedBy: a host firewall started after a stop (PartOf only passes on stops and restarts).
+            for (const key of ["After", "PartOf", "ReloadPropagatedFrom", "WantedBy"]) {
                 assert.match(unit, new RegExp(`^${key}=.*\\bnftables\\.service\\b.*\\bnetfilter-persistent\\.service\\b`, "m"));
             }
+            // The kept script resolves peer names: at boot, only once the network is up.
+            assert.match(unit, /^Wants=network-online\.target$/m);
+            assert.match(unit, /^After=network-online\.target /m);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unit-"));
             fs.writeFileSync(path.join(dir, FIREWALL_UNIT), unit);
             const r = require("child_process").spawnSync("systemd-analyze", ["verify", path.join(dir, FIREWALL_UNIT)], { encoding: "utf8" });
@@ -415,6 +420,15 @@ table inet glusterfs {
             runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
             assert.strictEqual(reserved(), "8080,49150-49153");
             assert.ok(!fs.existsSync(path.join(stateDir, "reserved-ports")));
+        });
+
+        it("reads the ephemeral range from the kernel's own sysctl file (which answers only reads from its start)", () => {
+            const sysctlDir = fs.mkdtempSync(path.join(os.tmpdir(), "sysctl-"));
+            fs.symlinkSync("/proc/sys/net/ipv4/ip_local_port_range", path.join(sysctlDir, "ip_local_port_range"));
+            fs.writeFileSync(path.join(sysctlDir, "ip_local_reserved_ports"), "\n");
+            const [lo, hi] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+            const r = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: lo, max: lo + 9 } }), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir });
+            assert.match(r.out, new RegExp(`reserved the brick ports ${lo}-${lo + 9} on h1 from the ephemeral range ${lo}-${hi}`));
         });
 
         it("remove: a delete from an older resource leaves rules another resource now owns", () => {

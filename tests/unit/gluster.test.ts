@@ -1,0 +1,482 @@
+/**
+ * The gluster scripts, run against a stand-in `gluster` that replays replies recorded from
+ * GlusterFS 11.1 (tests/unit/fixtures/gluster/record.sh): what they ask, in what order, what
+ * they change, and how they exit, situation by situation. The live suite walks the same
+ * scripts against real glusterd, but only on the paths its scenarios take. Deadlines are 0 s
+ * (one look) unless a test waits for something to change.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import { detachScript, probeBackScript, probeScript } from "../../components/gluster/pool";
+import { readyScript, ReadyParams } from "../../components/gluster/ready";
+import { MANAGED_OPTIONS_KEY, OWNER_KEY, REPLACED_DIR, volumeDeleteScript, volumeScript, VolumeScriptParams } from "../../components/gluster/volume";
+import { preflightScript, PreflightParams } from "../../components/gluster/whole";
+import { failed, fixture, OK, Replies, runWithGluster, xml } from "./glusterStandIn";
+
+const U0 = "74ef5fff-07be-433e-8442-c25c2753660c";
+const U1 = "910c4493-34b1-4263-bf01-94cfc44323b7";
+const U2 = "716f9033-7c77-4605-8730-08a7bd97d14e";
+const U3 = "0d8b2f4e-6a51-4c1e-9f0a-3b7c5d2e1a99";
+const INFO = (uuid: string) => ({ files: { "glusterd.info": `UUID=${uuid}\noperating-version=110000\n` } });
+
+const PEERS = fixture("peer-status");
+const PEERS_ONE_DOWN = fixture("peer-status-one-down");
+
+/** `peer status` as `name` sees it: the recorded one is rec-0's; rec-0 takes that node's place. */
+function peersSeenBy(name: string, uuid: string, from = PEERS): string {
+    return from.split(uuid).join(U0).split(`>${name}<`).join(">rec-0<");
+}
+
+/** A peer entry added to a `peer status` reply. */
+function withPeer(reply: string, name: string, uuid: string, connected = 1): string {
+    const entry = `<peer><uuid>${uuid}</uuid><hostname>${name}</hostname><hostnames><hostname>${name}</hostname></hostnames><connected>${connected}</connected><state>3</state><stateStr>Peer in Cluster</stateStr></peer>`;
+    return reply.replace("</peerStatus>", `${entry}</peerStatus>`);
+}
+
+/** A `volume get` reply holding one option. */
+function option(key: string, value: string): string {
+    return xml(`<opRet>0</opRet><opErrno>0</opErrno><opErrstr/><volGetopts><count>1</count><Opt><Option>${key}</Option><Value>${value}</Value></Opt></volGetopts>`);
+}
+
+/** The heal summary with `entries` pending on rec-1's brick and `split` in split-brain. */
+function healWith(entries: number, split = 0): string {
+    const summary = fixture("heal-summary");
+    const i = summary.indexOf("<name>rec-1:/bricks/vol</name>");
+    const tail = summary.slice(i)
+        .replace("<totalNumberOfEntries>0</totalNumberOfEntries>", `<totalNumberOfEntries>${entries}</totalNumberOfEntries>`)
+        .replace("<numberOfEntriesInSplitBrain>0</numberOfEntriesInSplitBrain>", `<numberOfEntriesInSplitBrain>${split}</numberOfEntriesInSplitBrain>`);
+    return summary.slice(0, i) + tail;
+}
+
+/** Every gluster call that changes something (probe, detach, create, set, reset, start, stop, delete, replace-brick, heal). */
+const writes = (calls: string[]) => calls.filter((c) => /^(peer (probe|detach)|volume (create|set|reset|start|stop|delete|replace-brick)|volume heal \S+$)/.test(c));
+
+describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
+    describe("ready", () => {
+        const READY: ReadyParams = { name: "rec-0", address: "rec-0", others: ["rec-1", "rec-2"], volumeName: "vol", glusterdSeconds: 0, peersSeconds: 0, volumeSeconds: 0, healSeconds: 0 };
+        /** A node that was in the pool, back in a new container, with everything whole. */
+        const WHOLE: Replies = {
+            "pool list": fixture("pool-list"),
+            "peer status": PEERS,
+            "@rec-1 peer status": peersSeenBy("rec-1", U1),
+            "@rec-2 peer status": peersSeenBy("rec-2", U2),
+            "volume info vol": fixture("volume-info"),
+            "volume status vol": fixture("volume-status"),
+            "volume status vol clients": fixture("volume-status-clients"),
+            "volume heal vol info summary": fixture("heal-summary"),
+        };
+
+        it("a new node: prints its version, asks the others whether they know its address, and waits for nothing more", () => {
+            const r = runWithGluster(readyScript(READY), { "pool list": fixture("pool-list-alone") }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /^glusterfs-version: 11\.1$/m);
+            assert.deepStrictEqual(r.calls, ["pool list", "@rec-1 peer status", "@rec-2 peer status"]);
+        });
+
+        it("refuses a node whose UUID its peers know under another one, naming both and the way out", () => {
+            const r = runWithGluster(readyScript(READY), { ...WHOLE, "@rec-2 peer status": peersSeenBy("rec-2", U2).split(U0).join(U3) }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, new RegExp(`rec-0 came back with a new identity: it is UUID ${U0}, but rec-2 knows rec-0 as UUID ${U3}`));
+            assert.match(r.stderr, /Replacing a lost host/);
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("refuses a node without a UUID", () => {
+            const r = runWithGluster(readyScript(READY), WHOLE, { files: { "glusterd.info": "operating-version=110000\n" } });
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /glusterd on rec-0 has no UUID/);
+        });
+
+        it("a node back in a new container: peers connected and seeing it, its brick online, clients back, heal caught up", () => {
+            const r = runWithGluster(readyScript(READY), WHOLE, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            for (const step of ["peers known to rec-0 to be connected", "the peers of rec-0 to see it connected", "bricks of vol on rec-0 to be online", "the clients of vol to reconnect to rec-0", "self-heal of vol to catch up after rec-0 came back"]) {
+                assert.match(r.stdout, new RegExp(`^ok: ${step} \\(`, "m"));
+            }
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("in recheck mode, checks the identity only", () => {
+            const r = runWithGluster(readyScript({ ...READY, mode: "recheck" }), WHOLE, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(r.calls, ["pool list", "@rec-1 peer status", "@rec-2 peer status"]);
+        });
+
+        it("a pool-only node (no brick) is back once its peers see it: no client connects to it", () => {
+            const pool = fixture("pool-list").replace("</peerStatus>", `<peer><uuid>${U3}</uuid><hostname>rec-3</hostname><connected>1</connected></peer></peerStatus>`);
+            const seen = (name: string, uuid: string) => withPeer(peersSeenBy(name, uuid), "rec-3", U3);
+            const r = runWithGluster(readyScript({ ...READY, name: "rec-3", address: "rec-3", others: ["rec-0", "rec-1", "rec-2"] }), {
+                ...WHOLE,
+                "pool list": pool,
+                "@rec-0 peer status": withPeer(PEERS, "rec-3", U3),
+                "@rec-1 peer status": seen("rec-1", U1),
+                "@rec-2 peer status": seen("rec-2", U2),
+            }, INFO(U3));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /^ok: the clients of vol to reconnect to rec-3/m);
+        });
+
+        it("waits for its peers to be connected, and at the deadline says which is not", () => {
+            const r = runWithGluster(readyScript(READY), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /gave up after 0 s waiting for peers known to rec-0 to be connected \(last seen: not connected: rec-2 \(Peer in Cluster, disconnected\)\)/);
+        });
+
+        it("waits for a peer to see it connected again", () => {
+            const r = runWithGluster(readyScript(READY), { ...WHOLE, "@rec-2 peer status": peersSeenBy("rec-2", U2).replace(/(<uuid>74ef[^]*?<connected>)1/, "$10") }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /waiting for the peers of rec-0 to see it connected \(last seen: rec-2 sees rec-0 as Peer in Cluster, disconnected\)/);
+        });
+
+        it("a brick that glusterd counts as running but that has no port is not back", () => {
+            const noPort = fixture("volume-status").replace(/(<hostname>rec-0<\/hostname>[^]*?<port>)\d+/, "$1N/A");
+            const r = runWithGluster(readyScript(READY), { ...WHOLE, "volume status vol": noPort }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /waiting for bricks of vol on rec-0 to be online \(last seen: 1 local brick\(s\) offline or without a port/);
+        });
+
+        it("waits until every client of the other bricks has reconnected to its brick, naming the missing ones", () => {
+            const clients = fixture("volume-status-clients");
+            const mine = clients.indexOf("<hostname>rec-1</hostname>");
+            const dropped = clients.slice(0, mine).replace(/<client>\s*<hostname>172\.27\.0\.4:\d+<\/hostname>[^]*?<\/client>/, "") + clients.slice(mine);
+            const r = runWithGluster(readyScript(READY), { ...WHOLE, "volume status vol clients": dropped }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /waiting for the clients of vol to reconnect to rec-0 \(last seen: clients not yet reconnected: 172\.27\.0\.4\)/);
+        });
+
+        it("waits for pending heals, asking the self-heal daemon to crawl, and goes on once they are done", () => {
+            const r = runWithGluster(readyScript({ ...READY, healSeconds: 5 }), { ...WHOLE, "volume heal vol info summary": [healWith(4), healWith(4), healWith(0)] }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls), ["volume heal vol"]);
+            assert.strictEqual(r.calls.filter((c) => c === "volume heal vol info summary").length, 3);
+        });
+
+        it("a brick the heal info cannot reach means not yet, never a split-brain", () => {
+            const r = runWithGluster(readyScript(READY), { ...WHOLE, "volume heal vol info summary": fixture("heal-summary-one-down") }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /waiting for self-heal of vol to catch up after rec-0 came back \(last seen: rec-2:\/bricks\/vol: not connected\)/);
+            assert.doesNotMatch(r.stderr, /split-brain/);
+        });
+
+        it("stops at once on a split-brain: it needs a person", () => {
+            const r = runWithGluster(readyScript({ ...READY, healSeconds: 30 }), { ...WHOLE, "volume heal vol info summary": healWith(2, 2) }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /the volume vol has 2 entries in split-brain; they need a person \(gluster volume heal vol info split-brain\)/);
+        });
+    });
+
+    describe("volume", () => {
+        const VOLUME: VolumeScriptParams = {
+            volumeName: "vol",
+            servers: ["rec-0", "rec-1", "rec-2"],
+            brickPath: "/bricks/vol",
+            options: { "cluster.quorum-type": "auto", "network.ping-timeout": "20" },
+            globalOptions: {},
+            ports: { base: 49152, max: 49161 },
+            peersSeconds: 0,
+            volumeSeconds: 0,
+            healSeconds: 0,
+            mayCreate: true,
+            owner: "own-1",
+            settleSeconds: 0,
+        };
+        const MESH: Replies = {
+            "@rec-0 peer status": PEERS,
+            "@rec-1 peer status": peersSeenBy("rec-1", U1),
+            "@rec-2 peer status": peersSeenBy("rec-2", U2),
+            "peer status": PEERS,
+        };
+        const EXISTING: Replies = {
+            ...MESH,
+            "volume info vol": fixture("volume-info"),
+            "volume status vol": fixture("volume-status"),
+            "volume get vol all": fixture("volume-get-all"),
+            [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type,network.ping-timeout"),
+            [`volume get vol ${OWNER_KEY}`]: option(OWNER_KEY, "own-1"),
+            "volume get all cluster.op-version": fixture("op-version"),
+            "volume get all cluster.max-op-version": fixture("max-op-version"),
+        };
+
+        it("creates the volume once every brick node sees every other, sets the options in one transaction, starts it, and checks it whole", () => {
+            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": [fixture("volume-info-absent"), fixture("volume-info-created"), fixture("volume-info")] }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls), [
+                "volume create vol replica 3 rec-0:/bricks/vol rec-1:/bricks/vol rec-2:/bricks/vol",
+                `volume set vol cluster.quorum-type auto network.ping-timeout 20 ${MANAGED_OPTIONS_KEY} cluster.quorum-type,network.ping-timeout ${OWNER_KEY} own-1`,
+                "volume start vol",
+            ]);
+            assert.ok(r.calls.indexOf("@rec-2 peer status") < r.calls.indexOf(writes(r.calls)[0]));
+            assert.match(r.stdout, /^volume-id: 70049183-f3bb-4d6c-a5a2-f0a2e7b510f8$/m);
+            assert.match(r.stdout, /^ok: vol bricks to be online/m);
+        });
+
+        it("waits to create until every brick node sees every other", () => {
+            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": fixture("volume-info-absent"), "@rec-1 peer status": peersSeenBy("rec-1", U1, PEERS_ONE_DOWN) }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /waiting for every brick node to see every other in the cluster/);
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("an existing volume with the same bricks in another order and the options held: changes nothing", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, servers: ["rec-2", "rec-0", "rec-1"], options: { "cluster.quorum-type": "auto" } }), {
+                ...EXISTING,
+                "volume get vol all": fixture("volume-get-all"),
+                [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type"),
+            }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /volume vol holds the expected bricks/);
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("resets an option an earlier run managed and this one does not, and sets only what differs", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "fixed" } }), {
+                ...EXISTING,
+                [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type,network.ping-timeout"),
+            }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls), ["volume reset vol network.ping-timeout", `volume set vol cluster.quorum-type fixed ${MANAGED_OPTIONS_KEY} cluster.quorum-type`]);
+        });
+
+        it("sets each cluster-wide option in a transaction of its own (glusterd applies only the first pair of one)", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, globalOptions: { "cluster.brick-multiplex": "on", "cluster.server-quorum-ratio": "60%" } }), EXISTING, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls).filter((c) => c.startsWith("volume set all")), ["volume set all cluster.brick-multiplex on", "volume set all cluster.server-quorum-ratio 60%"]);
+        });
+
+        it("retries an operation while another transaction holds the cluster lock", () => {
+            const busy = failed(30802, "Another transaction is in progress for vol. Please try again after some time.");
+            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": [fixture("volume-info-created"), fixture("volume-info")], "volume start vol": [busy, busy, OK] }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.strictEqual(r.calls.filter((c) => c === "volume start vol").length, 3);
+        });
+
+        it("fails with glusterd's reason when an operation fails for good", () => {
+            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": fixture("volume-info-created"), "volume start vol": failed(30800, "Commit failed on rec-2") }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /volume start vol: Commit failed on rec-2 \(opErrno 30800\)/);
+        });
+
+        it("refuses to create a volume in place of this stack's vanished one", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, mayCreate: false }), { ...EXISTING, "volume info vol": fixture("volume-info-absent") }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /volume vol was created by this stack and no longer exists\. Refusing to create a new, empty volume/);
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("refuses an existing volume with other bricks, naming both layouts", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, servers: ["rec-0", "rec-1", "rec-9"] }), EXISTING, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /volume vol has replica 3 on rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-2:\/bricks\/vol; this program wants replica 3 on rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-9:\/bricks\/vol\. Nothing was changed\. If it is not this stack's volume, choose another volumeName\./);
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("refuses two bricks replaced in one update", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, mayCreate: false, servers: ["rec-0", "rec-8", "rec-9"] }), EXISTING, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /Only one brick can be replaced per update/);
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("a lost host: moves its brick to the new node with replace-brick, waits for the heal, then detaches the old node", () => {
+            const after = fixture("volume-info").split("rec-2:").join("rec-3:").split(U2).join(U3);
+            const peers = withPeer(PEERS_ONE_DOWN, "rec-3", U3);
+            const r = runWithGluster(volumeScript({ ...VOLUME, mayCreate: false, servers: ["rec-0", "rec-1", "rec-3"] }), {
+                ...EXISTING,
+                "volume info vol": [fixture("volume-info"), after],
+                "peer status": [peers, peers, peers, withPeer(PEERS, "rec-3", U3), fixture("peer-status").replace(/<peer>\s*<uuid>716f[^]*?<\/peer>/, "").replace("</peerStatus>", "").replace("</peerStatus>", "") + "</peerStatus></cliOutput>"],
+                "volume status vol": fixture("volume-status").split("rec-2").join("rec-3").split(U2).join(U3),
+                "volume heal vol info summary": fixture("heal-summary"),
+            }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            const w = writes(r.calls);
+            assert.strictEqual(w[0], "volume replace-brick vol rec-2:/bricks/vol rec-3:/bricks/vol commit force");
+            assert.ok(w.includes("peer detach rec-2"), w.join("\n"));
+            assert.ok(r.calls.indexOf("volume heal vol info summary") < r.calls.indexOf("peer detach rec-2"));
+            assert.ok(!fs.existsSync(`${r.state}${REPLACED_DIR.replace("/var/lib/glusterd", "")}/hosts`));
+        });
+
+        it("refuses a new brick on a host that already holds one", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, mayCreate: false, brickPath: "/bricks/vol", servers: ["rec-0", "rec-1", "rec-1"] }), EXISTING, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("says the volume is degraded when a brick node is not connected, after applying the options", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "fixed" } }), { ...EXISTING, "peer status": PEERS_ONE_DOWN, "volume status vol": fixture("volume-status-one-down") }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /the volume vol is degraded: these brick nodes are not connected peers: rec-2 \(Peer in Cluster, disconnected\)\. What this step changed above was applied\./);
+            assert.ok(writes(r.calls).includes(`volume set vol cluster.quorum-type fixed ${MANAGED_OPTIONS_KEY} cluster.quorum-type`), r.calls.join("\n"));
+            assert.ok(!writes(r.calls).includes("volume start vol"));
+        });
+
+        it("refuses a brick listening outside the pinned port range", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, ports: { base: 49152, max: 49155 } }), EXISTING, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /a brick of vol listens outside the pinned range 49152-49155/);
+        });
+
+        it("waits for every brick to be online, and at the deadline says how many are", () => {
+            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume status vol": fixture("volume-status-one-down") }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /waiting for vol bricks to be online \(last seen: 2 of 3 bricks online\)/);
+        });
+
+        it("raises the cluster op-version once every node can go further", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "auto" } }), {
+                ...EXISTING,
+                [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type"),
+                "volume get all cluster.max-op-version": fixture("max-op-version").replace("110000", "120000"),
+            }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls), ["volume set all cluster.op-version 120000"]);
+            assert.match(r.stdout, /raised the cluster op-version from 110000 to 120000/);
+        });
+
+        describe("delete", () => {
+            const DELETE = { volumeName: "vol", owner: "own-1", settleSeconds: 0 };
+            const OWNED: Replies = { ...MESH, "volume info vol": fixture("volume-info"), [`volume get vol ${OWNER_KEY}`]: option(OWNER_KEY, "own-1") };
+
+            it("stops and deletes the volume it owns once every peer is connected", () => {
+                const r = runWithGluster(volumeDeleteScript(DELETE), OWNED, INFO(U0));
+                assert.strictEqual(r.code, 0, r.stderr);
+                assert.deepStrictEqual(writes(r.calls), ["volume stop vol", "volume delete vol"]);
+            });
+
+            it("leaves a volume another resource now owns", () => {
+                const r = runWithGluster(volumeDeleteScript(DELETE), { ...OWNED, [`volume get vol ${OWNER_KEY}`]: option(OWNER_KEY, "own-2") }, INFO(U0));
+                assert.strictEqual(r.code, 0, r.stderr);
+                assert.match(r.stdout, /volume vol now belongs to another resource of this stack \(own-2\); leaving it/);
+                assert.deepStrictEqual(writes(r.calls), []);
+            });
+
+            it("a volume that is gone: nothing to do", () => {
+                const r = runWithGluster(volumeDeleteScript(DELETE), { "volume info vol": fixture("volume-info-absent") }, INFO(U0));
+                assert.strictEqual(r.code, 0, r.stderr);
+                assert.deepStrictEqual(r.calls, ["volume info vol"]);
+            });
+
+            it("with a peer down, leaves the volume started and says what to do", () => {
+                const r = runWithGluster(volumeDeleteScript(DELETE), { ...OWNED, "peer status": PEERS_ONE_DOWN }, INFO(U0));
+                assert.strictEqual(r.code, 1);
+                assert.match(r.stderr, /volume vol cannot be deleted now: every peer must be connected, and these are not: rec-2 \(Peer in Cluster, disconnected\)/);
+                assert.deepStrictEqual(writes(r.calls), []);
+            });
+        });
+    });
+
+    describe("pool", () => {
+        const FROM = { address: "rec-0", version: "11.1" };
+        const PROBE = { from: FROM, peers: [{ address: "rec-1", version: "11.1" }, { address: "rec-2", version: "11.2" }], peersSeconds: 0, owner: "pool-1" };
+
+        it("probes each peer in order, records itself as the owner of each, and waits until each is in the cluster", () => {
+            const r = runWithGluster(probeScript(PROBE), { "peer probe rec-1": fixture("peer-probe"), "peer probe rec-2": fixture("peer-probe-again"), "peer status": PEERS }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls), ["peer probe rec-1", "peer probe rec-2"]);
+            assert.match(r.stdout, /probed rec-2: Host rec-1 port 24007 already in peer list/);
+            for (const peer of ["rec-1", "rec-2"]) assert.strictEqual(fs.readFileSync(`${r.state}/glusterfs-cluster/owners/peer-${peer}`, "utf8"), "pool-1\n");
+            assert.match(r.stdout, /^ok: rec-2 to be in the cluster and connected/m);
+        });
+
+        it("refuses a peer of another major version, or of a version it cannot tell, before probing", () => {
+            const other = runWithGluster(probeScript({ ...PROBE, peers: [{ address: "rec-1", version: "10.3" }] }), {}, INFO(U0));
+            assert.strictEqual(other.code, 1);
+            assert.match(other.stderr, /all nodes must run the same GlusterFS major version: rec-0 runs 11\.1, rec-1 runs 10\.3/);
+            const unknown = runWithGluster(probeScript({ ...PROBE, peers: [{ address: "rec-1", version: "" }] }), {}, INFO(U0));
+            assert.strictEqual(unknown.code, 1);
+            assert.match(unknown.stderr, /cannot tell which GlusterFS version rec-1 runs \(its ready step printed: nothing\)/);
+            assert.deepStrictEqual([...other.calls, ...unknown.calls], []);
+        });
+
+        it("a failed probe says what to check", () => {
+            const r = runWithGluster(probeScript(PROBE), { "peer probe rec-1": failed(107, "Probe returned with Transport endpoint is not connected") }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /peer probe rec-1: Probe returned with Transport endpoint is not connected \(opErrno 107\)\. Check that rec-1 resolves here and that its port 24007 is reachable/);
+        });
+
+        it("detaches the peers it owns, last first; leaves one another resource owns, and one not in the pool", () => {
+            const probed = runWithGluster(probeScript(PROBE), { "peer status": PEERS }, INFO(U0));
+            const owners = (peer: string, owner: string) => ({ [`glusterfs-cluster/owners/peer-${peer}`]: `${owner}\n` });
+            const r = runWithGluster(detachScript({ peers: ["rec-1", "rec-2", "rec-3"], owner: "pool-1" }), { "peer status": PEERS }, {
+                files: { ...INFO(U0).files, ...owners("rec-1", "pool-1"), ...owners("rec-2", "pool-2") },
+            });
+            assert.strictEqual(probed.code, 0);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls), ["peer detach rec-1"]);
+            assert.match(r.stdout, /rec-3 is not in the pool; nothing to detach/);
+            assert.match(r.stdout, /rec-2 now belongs to another resource of this stack \(pool-2\); leaving it/);
+            assert.ok(!fs.existsSync(`${r.state}/glusterfs-cluster/owners/peer-rec-1`));
+        });
+
+        it("a detach refused says why: a peer down, or bricks still on it", () => {
+            const down = runWithGluster(detachScript({ peers: ["rec-1"], owner: "pool-1" }), { "peer status": PEERS_ONE_DOWN, "peer detach rec-1": fixture("peer-detach-peer-down") }, INFO(U0));
+            assert.strictEqual(down.code, 1);
+            assert.match(down.stderr, /peer detach rec-1: every other peer must be connected, and these are not: rec-2 \(Peer in Cluster, disconnected\)/);
+            const bricks = runWithGluster(detachScript({ peers: ["rec-2"], owner: "pool-1" }), { "peer status": PEERS, "peer detach rec-2": fixture("peer-detach-holds-bricks") }, INFO(U0));
+            assert.strictEqual(bricks.code, 1);
+            assert.match(bricks.stderr, /peer detach rec-2: it still holds bricks of a volume: Peer rec-2 hosts one or more bricks/);
+        });
+
+        it("probes the first node back by name", () => {
+            const r = runWithGluster(probeBackScript({ first: "rec-1", peersSeconds: 0 }), { "peer probe rec-1": fixture("peer-probe-again"), "peer status": PEERS }, INFO(U2));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls), ["peer probe rec-1"]);
+            assert.match(r.stdout, /^ok: rec-1 to be in the cluster and connected/m);
+        });
+    });
+
+    describe("preflight (on the first node's host)", () => {
+        const PRE: PreflightParams = { cluster: "gc", container: "gc-0", fingerprint: "fp-2", volumeName: "vol", bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-2:/bricks/vol"], glusterdSeconds: 0, volumeSeconds: 0, settleSeconds: 0 };
+        const WHOLE: Replies = { "pool list": fixture("pool-list"), "peer status": PEERS, "volume info vol": fixture("volume-info"), "volume status vol": fixture("volume-status"), "volume heal vol info summary": fixture("heal-summary") };
+        const running = (spec = "fp-1", cluster = "gc", status = "running") => ({ container: { status, cluster, spec } });
+
+        it("no container yet: a new cluster, nothing to check", () => {
+            const r = runWithGluster(preflightScript(PRE), WHOLE);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /no container gc-0 yet: a new cluster/);
+            assert.deepStrictEqual(r.calls, []);
+        });
+
+        it("refuses a renamed component: the container belongs to another GlusterCluster", () => {
+            const r = runWithGluster(preflightScript(PRE), WHOLE, running("fp-1", "other"));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /the container gc-0 on this host belongs to GlusterCluster "other", and this one is named gc\. .*Put back the name "other"\. Nothing was changed\./);
+        });
+
+        it("the first node keeps its settings: no rolling replacement starts, nothing to check", () => {
+            const r = runWithGluster(preflightScript(PRE), WHOLE, running("fp-2"));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(r.calls, []);
+        });
+
+        it("refuses to start a roll with the first node stopped", () => {
+            const r = runWithGluster(preflightScript(PRE), WHOLE, running("fp-1", "gc", "exited"));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /gc-0 is exited; a rolling replacement starts with it/);
+        });
+
+        it("a roll starts only with the cluster whole", () => {
+            const ok = runWithGluster(preflightScript(PRE), WHOLE, running());
+            assert.strictEqual(ok.code, 0, ok.stderr);
+            assert.match(ok.stdout, /ok: self-heal to catch up before the first node is replaced/);
+            assert.deepStrictEqual(writes(ok.calls), []);
+            const peerDown = runWithGluster(preflightScript(PRE), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, running());
+            assert.strictEqual(peerDown.code, 1);
+            assert.match(peerDown.stderr, /these peers are not connected: rec-2 \(Peer in Cluster, disconnected\)\. Start them/);
+            const brickDown = runWithGluster(preflightScript(PRE), { ...WHOLE, "volume status vol": fixture("volume-status").replace(/(<hostname>rec-1<\/hostname>[^]*?<status>)1/, "$10") }, running());
+            assert.strictEqual(brickDown.code, 1);
+            assert.match(brickDown.stderr, /a rolling replacement needs every brick online; offline on: rec-1/);
+            const otherBricks = runWithGluster(preflightScript({ ...PRE, bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-3:/bricks/vol"] }), WHOLE, running());
+            assert.strictEqual(otherBricks.code, 1);
+            assert.match(otherBricks.stderr, /replace the lost host in one update and change the containers in another/);
+        });
+
+        it("a new pool or a volume not started yet: nothing more to check", () => {
+            const alone = runWithGluster(preflightScript(PRE), { "pool list": fixture("pool-list-alone") }, running());
+            assert.strictEqual(alone.code, 0, alone.stderr);
+            assert.match(alone.stdout, /no pool yet: nothing to keep whole/);
+            const created = runWithGluster(preflightScript(PRE), { ...WHOLE, "volume info vol": fixture("volume-info-created") }, running());
+            assert.strictEqual(created.code, 0, created.stderr);
+            assert.match(created.stdout, /no started volume yet: nothing more to check/);
+        });
+    });
+});

@@ -1,0 +1,160 @@
+/**
+ * A stand-in for the `gluster` CLI that the generated scripts drive: it answers each
+ * command from replies a test gives (recorded GlusterFS 11.1 `--xml` output, see
+ * tests/unit/fixtures/gluster/), records every call, and lets the script run for real in a
+ * temporary directory that stands for /var/lib/glusterd. The scripts also need `xmllint`
+ * (libxml2-utils) on the machine running the tests, as they have it in the image.
+ */
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/** A reply, or a sequence of replies (the n-th call gets the n-th; the last one repeats). */
+export type Reply = string | string[];
+
+/**
+ * Replies by command: the words after `--`, e.g. "volume info my_vol"; a command sent to
+ * another node's glusterd (`--remote-host=H`) is keyed "@H volume info my_vol". A command
+ * without a reply gets an empty success (opRet 0): what a write that worked returns.
+ */
+export type Replies = Record<string, Reply>;
+
+export interface RunResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    /** Every gluster call, keyed as in Replies, in order. */
+    calls: string[];
+    /** Every docker call's argv, in order (scripts run on the host call docker). */
+    docker: string[];
+    /** The directory that stood for /var/lib/glusterd. */
+    state: string;
+}
+
+export const OK = xml(`<opRet>0</opRet><opErrno>0</opErrno><opErrstr/>`);
+
+/** A CLI reply around `body` (the parts inside <cliOutput>). */
+export function xml(body: string): string {
+    return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cliOutput>\n  ${body}\n</cliOutput>\n`;
+}
+
+/** A failed operation, as glusterd reports it. */
+export function failed(errno: number, errstr: string): string {
+    return xml(`<opRet>-1</opRet><opErrno>${errno}</opErrno><opErrstr>${errstr}</opErrstr>`);
+}
+
+const GLUSTER = `#!/bin/bash
+host=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --version) echo "glusterfs \${STANDIN_VERSION:-11.1}"; echo "Repository revision: git://git.gluster.org/glusterfs.git"; exit 0 ;;
+    --remote-host=*) host=\${1#*=} ;;
+    --) shift; break ;;
+  esac
+  shift
+done
+key="$*"
+[ -z "$host" ] || key="@$host $key"
+printf '%s\\n' "$key" >> "$STANDIN/gluster.log"
+d="$STANDIN/replies/$(printf '%s' "$key" | md5sum | cut -c1-32)"
+if [ -d "$d" ]; then
+  n=$(( $(cat "$d/count" 2>/dev/null || echo 0) + 1 ))
+  echo "$n" > "$d/count"
+  [ -f "$d/$n" ] || n=$(cat "$d/last")
+  cat "$d/$n"
+else
+  printf "%s" @OK@
+fi
+`;
+
+const DOCKER = `#!/bin/bash
+printf '%s\\n' "$*" >> "$STANDIN/docker.log"
+case "$1" in
+  exec) shift; while [ "$1" != sh ]; do shift; done; exec "$@" ;;
+  container) [ "$2" = inspect ] || exit 0
+    [ -f "$STANDIN/container" ] || { echo "Error: No such container" >&2; exit 1; }
+    case "$*" in
+      *State.Status*) sed -n 's/^status=//p' "$STANDIN/container" ;;
+      *io.glusterfs-cluster.cluster*) sed -n 's/^cluster=//p' "$STANDIN/container" ;;
+      *io.glusterfs-cluster.spec*) sed -n 's/^spec=//p' "$STANDIN/container" ;;
+    esac ;;
+esac
+`;
+
+export interface RunOptions {
+    /** The state of the node: files under /var/lib/glusterd (e.g. "glusterd.info"). */
+    files?: Record<string, string>;
+    /** For host-side scripts: the container `docker container inspect` describes (absent: none). */
+    container?: { status: string; cluster: string; spec: string };
+    /** The version `gluster --version` prints. */
+    version?: string;
+}
+
+/** Runs `script` with `sh` against the stand-ins; /var/lib/glusterd is a temporary directory. */
+export function runWithGluster(script: string, replies: Replies, opts: RunOptions = {}): RunResult {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gluster-standin-"));
+    try {
+        const bin = path.join(dir, "bin");
+        const state = path.join(dir, "glusterd");
+        fs.mkdirSync(bin);
+        fs.mkdirSync(state);
+        fs.writeFileSync(path.join(bin, "gluster"), GLUSTER.replace("@OK@", shellQuote(OK)), { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "docker"), DOCKER, { mode: 0o755 });
+        for (const [key, reply] of Object.entries(replies)) {
+            const d = path.join(dir, "replies", createHash("md5").update(key).digest("hex"));
+            fs.mkdirSync(d, { recursive: true });
+            const list = Array.isArray(reply) ? reply : [reply];
+            list.forEach((r, i) => fs.writeFileSync(path.join(d, String(i + 1)), r));
+            fs.writeFileSync(path.join(d, "last"), String(list.length));
+        }
+        for (const [name, text] of Object.entries(opts.files ?? {})) {
+            fs.mkdirSync(path.dirname(path.join(state, name)), { recursive: true });
+            fs.writeFileSync(path.join(state, name), text);
+        }
+        if (opts.container) {
+            const c = opts.container;
+            fs.writeFileSync(path.join(dir, "container"), `status=${c.status}\ncluster=${c.cluster}\nspec=${c.spec}\n`);
+        }
+        const text = script.split("/var/lib/glusterd").join(state);
+        const r = spawnSync("sh", ["-c", text], {
+            encoding: "utf8",
+            timeout: 60_000,
+            env: { PATH: `${bin}:${process.env.PATH}`, STANDIN: dir, STANDIN_VERSION: opts.version ?? "11.1", LC_ALL: "C" },
+        });
+        const lines = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : []);
+        const keep = fs.mkdtempSync(path.join(keptStates(), "state-"));
+        fs.cpSync(state, keep, { recursive: true });
+        return {
+            code: r.status ?? -1,
+            stdout: r.stdout,
+            stderr: r.stderr,
+            calls: lines(path.join(dir, "gluster.log")),
+            docker: lines(path.join(dir, "docker.log")),
+            state: keep,
+        };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+let kept: string | undefined;
+/** Where the states of finished runs are kept for the test to read; removed when the process exits. */
+function keptStates(): string {
+    if (!kept) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gluster-states-"));
+        process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        kept = dir;
+    }
+    return kept;
+}
+
+function shellQuote(s: string): string {
+    return `'${s.split("'").join(`'\\''`)}'`;
+}
+
+/** The recorded reply `name` (tests/unit/fixtures/gluster/NAME.xml). */
+export function fixture(name: string): string {
+    return fs.readFileSync(path.join(__dirname, "fixtures", "gluster", `${name}.xml`), "utf8");
+}
