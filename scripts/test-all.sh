@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 # Every phase is bounded, so a stuck step fails the run instead of hanging it.
 timeout 900 bash scripts/setup.sh
 timeout 600 npm test
-timeout 1800 npm run test:live
+timeout 2400 npm run test:live

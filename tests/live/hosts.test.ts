@@ -354,10 +354,10 @@ describe("live: host mode across three hosts, with firewalls", function () {
             try {
                 await stop(H4);
                 await stop(H2);
-                // Two of five nodes up is below glusterd's server quorum (51 %): with it on, the
-                // last two bricks would stop. Off (the default), client quorum decides: two of three bricks.
                 assert.strictEqual(await clientWrites(outputs, "one-extra-down", "q1"), "q1");
                 await stop(H5);
+                // Two of five nodes up is below glusterd's server quorum (more than half): with it on,
+                // the last two bricks would stop. Off (the default), client quorum decides: two of three bricks.
                 assert.strictEqual(await clientWrites(outputs, "both-extras-down", "q2"), "q2");
                 assert.strictEqual(await gx(on(H1), "gt-h1", "volume status hvol", "count(//volume/node[starts-with(path,'/') and status=1])"), "2");
             } finally {
@@ -366,7 +366,28 @@ describe("live: host mode across three hosts, with firewalls", function () {
             await eventually("the stopped nodes back", 120_000, () => whole(FIVE));
         });
 
-        it("8e. destroy with a filesystem mounted at a bricks directory empties it and leaves the mount point", async () => {
+        it("8g. a pool-only node removed: it is detached and its rules go; the four-node pool then loses its extra and a brick node and keeps serving", async () => {
+            const FOUR = FIVE.slice(0, 4);
+            const [, , , H4, H5] = FIVE;
+            const fiveRules = await rules(FIVE);
+            await h.apply(program(day2({ hosts: FOUR })));
+            await clusterFormed(FOUR);
+            assert.strictEqual(await gx(on(H1), "gt-h1", "peer status", "count(//peer)"), "3", "gt-h5 detached from the pool");
+            assert.strictEqual(await on(H5)("ps", "-aq", "--filter", "name=^gt-h5$"), "", "gt-h5's container removed");
+            assert.notStrictEqual((await rules([H5]))[0], fiveRules[4], "gt-h5's firewall rules removed");
+            try {
+                await on(H4)("stop", "gt-h4");
+                await on(H2)("stop", "gt-h2");
+                // Two of four nodes up: server quorum (more than half) would be lost and the last two
+                // bricks stopped. Off (the default), client quorum decides: two of three bricks are up.
+                assert.strictEqual(await clientWrites(outputs, "four-pool-extra-and-brick-down", "q3"), "q3");
+            } finally {
+                for (const x of [H2, H4]) await on(x)("start", `gt-${x.name}`);
+            }
+            await eventually("the stopped nodes back", 120_000, () => whole(FOUR));
+        });
+
+        it("8h. destroy with a filesystem mounted at a bricks directory empties it and leaves the mount point", async () => {
             await h.destroy();
             assert.match(await bed.inNs(H1, `grep -c ' ${BRICKS_FS} tmpfs' /proc/mounts`), /^1$/);
             assert.strictEqual(await bed.inNs(H1, `ls -A ${BRICKS_FS} | wc -l`), "0");

@@ -116,6 +116,10 @@ async function startSshd(h: BedHost): Promise<void> {
             `KbdInteractiveAuthentication no`,
             `UsePAM no`,
             `StrictModes no`,
+            // The steps run in parallel and every docker CLI call over ssh:// opens a connection of
+            // its own: past sshd's default of 10 unauthenticated at once it drops some at random,
+            // and the CLI then fails with "unknown server OS".
+            `MaxStartups 100:30:200`,
             `AuthorizedKeysFile ${ROOT}/authorized_keys`,
             // A real host's `docker` talks to its own engine; here that engine has its own socket.
             // And a real host has a filesystem of its own: the bed's hosts share the machine's,
