@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { GlusterClusterArgs } from "./args";
 import { declareBootstrap } from "./bootstrap";
 import { hostCommand } from "./commands";
-import { clusterLabels, nodeFingerprint } from "./container";
-import { preflightScript } from "./gluster/whole";
+import { clusterLabels, nodeFingerprint, nodeHostDirs, nodeVolumeNames } from "./container";
+import { NEW_CLUSTER, preflightScript } from "./gluster/whole";
 import { engineIdFromOutput } from "./engine";
 import { declareEngine, declareFirewallSettle, declareHost, HostResources, Scope } from "./hostResources";
 import { identityCreateScript, identityUpdateScript } from "./identity";
@@ -76,15 +76,19 @@ export class GlusterCluster extends pulumi.ComponentResource {
                 ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] })
                 : undefined;
 
-        // Each node's container comes after the previous node's ready step, and the first
-        // after the preflight check: whatever replaces the containers (a new image, changed
-        // settings) replaces them one at a time, each back in service, its peers and clients
-        // reconnected and self-heal caught up, before the next is touched.
+        // In an existing cluster each node's container comes after the previous node's ready
+        // step (the first after the preflight check): whatever replaces the containers (a new
+        // image, changed settings) replaces them one at a time, each back in service, its peers
+        // and clients reconnected and self-heal caught up, before the next is touched. A new
+        // cluster (the preflight found neither container nor state) starts them all at once.
+        const fresh = preflight.stdout.apply((out: string | undefined) => (out ?? "").split("\n").includes(NEW_CLUSTER));
         const nodes = new Map<string, NodeResources>();
-        let previous: pulumi.Resource = preflight;
+        let previous: pulumi.Resource | undefined;
         for (const node of spec.nodes) {
             const host = hosts.get(node.host.key)!;
-            const declared = declareNode(scope, node, { provider: host.provider, image: host.image, storage: allStorage, after: [previous], network, readyAfter: firewalls });
+            const before = previous;
+            const after = fresh.apply((isNew: boolean): pulumi.Resource[] => [preflight, ...(before && !isNew ? [before] : [])]);
+            const declared = declareNode(scope, node, { provider: host.provider, image: host.image, storage: allStorage, after, network, readyAfter: firewalls });
             nodes.set(node.name, declared);
             previous = declared.ready;
         }
@@ -139,7 +143,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
     }
 
     /** Before any container is touched: refuses a renamed component, and wants the cluster whole before a rolling replacement starts. */
-    private declarePreflight(scope: Scope, image: pulumi.Output<string>, after: pulumi.Resource[]): pulumi.Resource {
+    private declarePreflight(scope: Scope, image: pulumi.Output<string>, after: pulumi.Resource[]): command.local.Command | command.remote.Command {
         const { spec } = scope;
         const first = spec.nodes[0];
         const bricks = spec.nodes.filter((n) => n.holdsBrick).map((n) => `${n.address}:${brickPath(spec.volumeName)}`);
@@ -152,6 +156,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                 bricks,
                 glusterdSeconds: spec.timeouts.glusterdSeconds,
                 volumeSeconds: spec.timeouts.volumeSeconds,
+                state: spec.networkMode === "host" ? { dir: nodeHostDirs(first).state } : { volume: nodeVolumeNames(spec, first).state },
             }),
         );
         return hostCommand(`${spec.name}-preflight`, first.host, { create }, { parent: this, dependsOn: [...scope.after, ...after] });

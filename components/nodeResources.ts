@@ -26,8 +26,11 @@ export interface NodeDeps {
     image: pulumi.Output<string>;
     /** Every node's storage (declareStorage): each container comes after all of it. */
     storage: pulumi.Resource[];
-    /** What the node's container comes after (the preflight check, or the previous node's ready step). */
-    after: pulumi.Resource[];
+    /**
+     * What the node's container comes after besides the preflight check: the previous node's
+     * ready step in an existing cluster, nothing in a new one (see glusterCluster.ts).
+     */
+    after: pulumi.Input<pulumi.Resource[]>;
     network?: docker.Network;
     /** What the ready step comes after besides the container (the hosts' firewalls). */
     readyAfter: pulumi.Resource[];
@@ -40,7 +43,7 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
         ...onHost,
         // The container's name is fixed, so the old one must go before its replacement starts.
         deleteBeforeReplace: true,
-        dependsOn: [...scope.after, ...deps.after, ...deps.storage, ...(deps.network ? [deps.network] : [])],
+        dependsOn: pulumi.output(deps.after).apply((after) => [...scope.after, ...after, ...deps.storage, ...(deps.network ? [deps.network] : [])]),
     });
     const params = { name: node.name, address: node.address, others: spec.nodes.filter((n) => n !== node).map((n) => n.address), volumeName: spec.volumeName, ...spec.timeouts };
     const ready = hostCommand(

@@ -76,13 +76,18 @@ export class Recorder {
     /** A stack transformation that learns each resource's options. */
     readonly capture: pulumi.ResourceTransformation = (args) => {
         this.names.set(args.resource, args.name);
-        const dependsOn = ([] as any[]).concat((args.opts.dependsOn as any) ?? []).map((r) => this.names.get(r) ?? "?");
-        this.opts.set(`${args.type}::${args.name}`, {
+        const given = args.opts.dependsOn as any;
+        const names = (list: any) => ([] as any[]).concat(list ?? []).map((r) => this.names.get(r) ?? "?");
+        const o = {
             parent: args.opts.parent ? this.names.get(args.opts.parent) ?? "?" : undefined,
-            dependsOn,
+            dependsOn: pulumi.Output.isInstance(given) ? [] : names(given),
             deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
             retainOnDelete: args.opts.retainOnDelete,
-        });
+        };
+        // dependsOn given as an Output: the SDK registers the resource once it resolves, so the
+        // list is known by the time newResource records it.
+        if (pulumi.Output.isInstance(given)) (given as any).promise().then((list: any) => (o.dependsOn = names(list)));
+        this.opts.set(`${args.type}::${args.name}`, o);
         return undefined;
     };
 

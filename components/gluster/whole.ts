@@ -59,7 +59,12 @@ export interface PreflightParams {
     volumeSeconds: number;
     /** How long a peer or brick that is down may take to come back before the roll is refused. Default 15. */
     settleSeconds?: number;
+    /** Where the first node's glusterd state is: a Docker volume (container mode) or a host directory (host mode). */
+    state: { volume: string } | { dir: string };
 }
+
+/** The line a preflight prints when there is no cluster yet: its containers may start all at once. */
+export const NEW_CLUSTER = "new-cluster: yes";
 
 /** The part that runs in the first node's container: the cluster must be whole. */
 function wholeBeforeRoll(p: PreflightParams): string {
@@ -80,6 +85,13 @@ function wholeBeforeRoll(p: PreflightParams): string {
     );
 }
 
+/** A shell test: the first node's glusterd state does not exist (it has never started). */
+function stateAbsent(state: PreflightParams["state"]): string {
+    return "volume" in state
+        ? `! docker volume inspect ${shq(state.volume)} >/dev/null 2>&1`
+        : `[ ! -e ${shq(`${state.dir}/glusterd.info`)} ]`;
+}
+
 /**
  * Runs on the first node's host before any container is touched. A cluster that does not
  * exist yet passes; a container of another GlusterCluster under the first node's name means
@@ -91,7 +103,14 @@ export function preflightScript(p: PreflightParams): string {
     const label = (key: string) => `docker container inspect -f '{{ index .Config.Labels "${key}" }}' ${c}`;
     return [
         `set -eu`,
-        `if ! docker container inspect ${c} >/dev/null 2>&1; then echo "no container "${c}" yet: a new cluster"; exit 0; fi`,
+        `if ! docker container inspect ${c} >/dev/null 2>&1; then`,
+        `  # No container and no state either: nothing runs yet, so the nodes may start all at once.`,
+        `  # A state left behind (a destroy that kept the data, a container removed by hand) is an`,
+        `  # existing cluster: its nodes start one at a time.`,
+        `  if ${stateAbsent(p.state)}; then echo "no container "${c}" yet and no state: a new cluster"; echo ${shq(NEW_CLUSTER)}; exit 0; fi`,
+        `  echo "no container "${c}", but its state is there: an existing cluster, its nodes start one at a time"`,
+        `  exit 0`,
+        `fi`,
         `owner=$(${label("io.glusterfs-cluster.cluster")})`,
         `if [ "$owner" != ${shq(p.cluster)} ]; then`,
         `  echo "error: the container "${c}" on this host belongs to GlusterCluster \\"$owner\\", and this one is named "${shq(p.cluster)}". A GlusterCluster's name names its storage and resources: renamed, it would build a new, empty cluster beside the old one. Put back the name \\"$owner\\". Nothing was changed." >&2`,

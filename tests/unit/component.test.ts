@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { NEW_CLUSTER } from "../../components/gluster/whole";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { MANAGED_OPTIONS_KEY, OWNER_KEY } from "../../components/gluster/volume";
 import { ownerToken } from "../../components/owner";
@@ -152,6 +153,17 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.strictEqual(img.inputs.build.dockerfile, "docker/glusterfs/Dockerfile");
     });
 
+    it("starts a new cluster's containers at once, after the preflight check, when it found neither container nor state", async () => {
+        const fresh = await build({ nodes: THREE }, "gluster", {
+            state: (type: string, name: string) => (name === "gluster-preflight" ? { stdout: `no container gluster-0 yet and no state: a new cluster\n${NEW_CLUSTER}` } : {}),
+        });
+        for (const n of ["gluster-0", "gluster-1", "gluster-2"]) {
+            const deps = fresh.rec.named(`gluster-${n}`).dependsOn;
+            assert.ok(deps.includes("gluster-preflight"), `${n} after the preflight check`);
+            assert.ok(!deps.some((d) => d.startsWith("gluster-ready-")), `${n} waits for ${deps.join(", ")}`);
+        }
+    });
+
     it("orders the steps: probes after every node is ready, probe-back after the probes, volume after probe-back", () => {
         const ready = ["gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2"];
         assert.deepStrictEqual(rec.named("gluster-pool").dependsOn.sort(), ["gluster-identity", ...ready]);
@@ -169,7 +181,7 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.ok(rec.named("gluster-gluster-0").dependsOn.includes("gluster-preflight"));
         assert.ok(rec.named("gluster-gluster-1").dependsOn.includes("gluster-ready-gluster-0"));
         assert.ok(rec.named("gluster-gluster-2").dependsOn.includes("gluster-ready-gluster-1"));
-        assert.ok(!rec.named("gluster-gluster-2").dependsOn.includes("gluster-preflight"));
+        assert.ok(!rec.named("gluster-gluster-2").dependsOn.includes("gluster-ready-gluster-0"));
         // Every node's storage comes after the preflight check and before the first container.
         for (const n of ["gluster-0", "gluster-1", "gluster-2"]) {
             for (const role of ["state", "bricks", "logs"]) {

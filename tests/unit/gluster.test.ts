@@ -7,10 +7,12 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { detachScript, probeBackScript, probeScript } from "../../components/gluster/pool";
 import { readyScript, ReadyParams } from "../../components/gluster/ready";
 import { MANAGED_OPTIONS_KEY, OWNER_KEY, REPLACED_DIR, volumeDeleteScript, volumeScript, VolumeScriptParams } from "../../components/gluster/volume";
-import { preflightScript, PreflightParams } from "../../components/gluster/whole";
+import { NEW_CLUSTER, preflightScript, PreflightParams } from "../../components/gluster/whole";
 import { failed, fixture, OK, Replies, runWithGluster, xml } from "./glusterStandIn";
 
 const U0 = "74ef5fff-07be-433e-8442-c25c2753660c";
@@ -71,6 +73,12 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(r.code, 0, r.stderr);
             assert.match(r.stdout, /^glusterfs-version: 11\.1$/m);
             assert.deepStrictEqual(r.calls, ["pool list", "@rec-1 peer status", "@rec-2 peer status"]);
+        });
+
+        it("does not ask a node whose name does not resolve yet (not created): the CLI would spend 3 s on it", () => {
+            const r = runWithGluster(readyScript(READY), { "pool list": fixture("pool-list-alone") }, { ...INFO(U0), unresolved: ["rec-1", "rec-2"] });
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(r.calls, ["pool list"]);
         });
 
         it("refuses a node whose UUID its peers know under another one, naming both and the way out", () => {
@@ -425,15 +433,32 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
     });
 
     describe("preflight (on the first node's host)", () => {
-        const PRE: PreflightParams = { cluster: "gc", container: "gc-0", fingerprint: "fp-2", volumeName: "vol", bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-2:/bricks/vol"], glusterdSeconds: 0, volumeSeconds: 0, settleSeconds: 0 };
+        const PRE: PreflightParams = { cluster: "gc", container: "gc-0", fingerprint: "fp-2", volumeName: "vol", bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-2:/bricks/vol"], glusterdSeconds: 0, volumeSeconds: 0, settleSeconds: 0, state: { volume: "gc-gc-0-state" } };
         const WHOLE: Replies = { "pool list": fixture("pool-list"), "peer status": PEERS, "volume info vol": fixture("volume-info"), "volume status vol": fixture("volume-status"), "volume heal vol info summary": fixture("heal-summary") };
         const running = (spec = "fp-1", cluster = "gc", status = "running") => ({ container: { status, cluster, spec } });
 
-        it("no container yet: a new cluster, nothing to check", () => {
+        it("no container and no state yet: a new cluster, whose nodes may start at once", () => {
             const r = runWithGluster(preflightScript(PRE), WHOLE);
             assert.strictEqual(r.code, 0, r.stderr);
-            assert.match(r.stdout, /no container gc-0 yet: a new cluster/);
+            assert.match(r.stdout, /no container gc-0 yet and no state: a new cluster/);
+            assert.ok(r.stdout.split("\n").includes(NEW_CLUSTER));
             assert.deepStrictEqual(r.calls, []);
+        });
+
+        it("no container but its state is there (a destroy that kept the data): an existing cluster, started one node at a time", () => {
+            const volume = runWithGluster(preflightScript(PRE), WHOLE, { volumes: ["gc-gc-0-state"] });
+            assert.strictEqual(volume.code, 0, volume.stderr);
+            assert.match(volume.stdout, /no container gc-0, but its state is there: an existing cluster/);
+            assert.ok(!volume.stdout.split("\n").includes(NEW_CLUSTER));
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "state-"));
+            try {
+                const hostMode = { ...PRE, state: { dir } };
+                assert.ok(runWithGluster(preflightScript(hostMode), WHOLE).stdout.split("\n").includes(NEW_CLUSTER));
+                fs.writeFileSync(path.join(dir, "glusterd.info"), `UUID=${U0}\n`);
+                assert.ok(!runWithGluster(preflightScript(hostMode), WHOLE).stdout.split("\n").includes(NEW_CLUSTER));
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
 
         it("refuses a renamed component: the container belongs to another GlusterCluster", () => {

@@ -69,9 +69,16 @@ else
 fi
 `;
 
+/** Every name resolves, but those listed in $STANDIN/unresolved (nodes not created yet). */
+const GETENT = `#!/bin/bash
+[ "$1" = hosts ] || exit 2
+! grep -qxF "$2" "$STANDIN/unresolved" && echo "10.0.0.9 $2"
+`;
+
 const DOCKER = `#!/bin/bash
 printf '%s\\n' "$*" >> "$STANDIN/docker.log"
 case "$1" in
+  volume) [ "$2" = inspect ] && [ -f "$STANDIN/volumes/$3" ] ;;
   exec) shift; while [ "$1" != sh ]; do shift; done; exec "$@" ;;
   container) [ "$2" = inspect ] || exit 0
     [ -f "$STANDIN/container" ] || { echo "Error: No such container" >&2; exit 1; }
@@ -90,6 +97,10 @@ export interface RunOptions {
     container?: { status: string; cluster: string; spec: string };
     /** The version `gluster --version` prints. */
     version?: string;
+    /** The Docker volumes that exist (`docker volume inspect` finds them). */
+    volumes?: string[];
+    /** Names that do not resolve (`getent hosts` fails). */
+    unresolved?: string[];
 }
 
 /** Runs `script` with `sh` against the stand-ins; /var/lib/glusterd is a temporary directory. */
@@ -102,6 +113,8 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
         fs.mkdirSync(state);
         fs.writeFileSync(path.join(bin, "gluster"), GLUSTER.replace("@OK@", shellQuote(OK)), { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "docker"), DOCKER, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "getent"), GETENT, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "unresolved"), (opts.unresolved ?? []).map((n) => `${n}\n`).join(""));
         for (const [key, reply] of Object.entries(replies)) {
             const d = path.join(dir, "replies", createHash("md5").update(key).digest("hex"));
             fs.mkdirSync(d, { recursive: true });
@@ -113,6 +126,8 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
             fs.mkdirSync(path.dirname(path.join(state, name)), { recursive: true });
             fs.writeFileSync(path.join(state, name), text);
         }
+        fs.mkdirSync(path.join(dir, "volumes"));
+        for (const v of opts.volumes ?? []) fs.writeFileSync(path.join(dir, "volumes", v), "");
         if (opts.container) {
             const c = opts.container;
             fs.writeFileSync(path.join(dir, "container"), `status=${c.status}\ncluster=${c.cluster}\nspec=${c.spec}\n`);

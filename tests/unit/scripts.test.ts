@@ -34,7 +34,7 @@ const ALL = {
     firewall: firewallApplyScript({ host: "h1", backend: "auto", peers: ["10.0.0.1", "gfs2.example.net"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 }, owner: "tok", cluster: "gluster" }),
     firewallRemove: firewallRemoveScript("h1", "tok"),
     presentOnly: inContainerIfPresent("gluster-0", "echo hi"),
-    preflight: preflightScript({ cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, volumeSeconds: 180 }),
+    preflight: preflightScript({ cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, volumeSeconds: 180, state: { volume: "gluster-gluster-0-state" } }),
 };
 
 describe("shell quoting", () => {
