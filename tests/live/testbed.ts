@@ -117,8 +117,7 @@ async function startSshd(h: BedHost): Promise<void> {
             `UsePAM no`,
             `StrictModes no`,
             // The steps run in parallel and every docker CLI call over ssh:// opens a connection of
-            // its own: past sshd's default of 10 unauthenticated at once it drops some at random,
-            // and the CLI then fails with "unknown server OS".
+            // its own: past sshd's default of 10 unauthenticated at once it drops some at random.
             `MaxStartups 100:30:200`,
             `AuthorizedKeysFile ${ROOT}/authorized_keys`,
             // A real host's `docker` talks to its own engine; here that engine has its own socket.

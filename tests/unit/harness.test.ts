@@ -11,6 +11,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as rancher2 from "@pulumi/rancher2";
 import { Harness } from "../live/harness/engine";
+import { run } from "../live/harness/run";
 
 let dir: string;
 let journal: string;
@@ -215,5 +216,33 @@ describe("live harness: rancher2", function () {
         await h.apply(program("two"));
         assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`), ["update cm"]);
         assert.strictEqual(fs.readFileSync(file, "utf8"), "two");
+    });
+});
+
+describe("live harness: running the docker CLI", () => {
+    /** A stand-in docker that fails as the real CLI does after a late ping, `fails` times, then succeeds. */
+    function fakeDocker(fails: number): { env: NodeJS.ProcessEnv; calls: () => number } {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-docker-"));
+        const count = path.join(dir, "count");
+        fs.writeFileSync(count, "0");
+        fs.writeFileSync(
+            path.join(dir, "docker"),
+            `#!/bin/sh\nn=$(( $(cat ${count}) + 1 )); echo $n > ${count}\nif [ $n -le ${fails} ]; then echo "docker: unknown server OS: " >&2; exit 125; fi\necho created\n`,
+            { mode: 0o755 },
+        );
+        return { env: { PATH: `${dir}:${process.env.PATH}` }, calls: () => Number(fs.readFileSync(count, "utf8")) };
+    }
+
+    it("runs a create over ssh:// again when the CLI's 2 s ping came too late ('unknown server OS'), a few times at most", async () => {
+        const late = fakeDocker(2);
+        const r = await run(["docker", "-H", "ssh://root@h1", "create", "img"], { env: late.env, backoffMs: 1 });
+        assert.deepStrictEqual([r.code, r.stdout.trim(), late.calls()], [0, "created", 3]);
+        const never = fakeDocker(99);
+        assert.strictEqual((await run(["docker", "-H", "ssh://root@h1", "create", "img"], { env: never.env, backoffMs: 1 })).code, 125);
+        assert.strictEqual(never.calls(), 5);
+        // A local endpoint's failure is the result.
+        const local = fakeDocker(1);
+        assert.strictEqual((await run(["docker", "-H", "unix:///run/docker.sock", "create", "img"], { env: local.env, backoffMs: 1 })).code, 125);
+        assert.strictEqual(local.calls(), 1);
     });
 });
