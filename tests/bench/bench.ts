@@ -27,24 +27,29 @@ import { docker, removeLeftovers, requireEngine } from "../live/support";
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const IMAGE = projectImageName();
 
+/** The start of both bare scripts: the image as $img, a query helper and a bounded wait of `limit` seconds. */
+function bareHelpers(limit: number): string {
+    return `set -eu
+img=$1
+# q NODE XPATH ARGS...: evaluates XPATH over gluster's XML reply to ARGS, inside NODE.
+q() { n=$1; x=$2; shift 2; docker exec "$n" sh -c 'gluster --mode=script --xml "$@" 2>/dev/null | xmllint --xpath "$0" - 2>/dev/null' "string($x)" "$@" || true; }
+# until_eq WHAT WANT COMMAND...: polls COMMAND every 0.05 s until it prints WANT, for ${limit} s at most.
+until_eq() {
+  what=$1; want=$2; shift 2; end=$(( $(date +%s) + ${limit} ))
+  until [ "$("$@")" = "$want" ]; do
+    [ "$(date +%s)" -lt "$end" ] || { echo "bare: gave up after ${limit} s waiting for $what" >&2; exit 1; }
+    sleep 0.05
+  done
+}`;
+}
+
 /**
  * The bare sequence, as a person would type it, polling every 0.05 s. gluster's XML is read
  * inside the containers (the image has xmllint; the host need not), and every wait has a
  * deadline and says what it waited for.
  */
 const BARE = `
-set -eu
-img=$1
-# q NODE XPATH ARGS...: evaluates XPATH over gluster's XML reply to ARGS, inside NODE.
-q() { n=$1; x=$2; shift 2; docker exec "$n" sh -c 'gluster --mode=script --xml "$@" 2>/dev/null | xmllint --xpath "$0" - 2>/dev/null' "string($x)" "$@" || true; }
-# until_eq WHAT WANT COMMAND...: polls COMMAND every 0.05 s until it prints WANT, for 120 s at most.
-until_eq() {
-  what=$1; want=$2; shift 2; end=$(( $(date +%s) + 120 ))
-  until [ "$("$@")" = "$want" ]; do
-    [ "$(date +%s)" -lt "$end" ] || { echo "bare: gave up after 120 s waiting for $what" >&2; exit 1; }
-    sleep 0.05
-  done
-}
+${bareHelpers(120)}
 docker network create bare-net >/dev/null
 for i in 0 1 2; do
   docker run -d --name bare-$i --hostname bare-$i --network bare-net --cap-add SYS_ADMIN --tmpfs /run \\
@@ -67,16 +72,7 @@ until_eq "the bricks of benchvol" 3 q bare-0 "count(//volume/node[starts-with(pa
  * is online and heal info shows nothing pending on three connected bricks.
  */
 const BARE_ROLL = `
-set -eu
-img=$1
-q() { n=$1; x=$2; shift 2; docker exec "$n" sh -c 'gluster --mode=script --xml "$@" 2>/dev/null | xmllint --xpath "$0" - 2>/dev/null' "string($x)" "$@" || true; }
-until_eq() {
-  what=$1; want=$2; shift 2; end=$(( $(date +%s) + 300 ))
-  until [ "$("$@")" = "$want" ]; do
-    [ "$(date +%s)" -lt "$end" ] || { echo "bare: gave up after 300 s waiting for $what" >&2; exit 1; }
-    sleep 0.05
-  done
-}
+${bareHelpers(300)}
 for i in 0 1 2; do
   docker stop -t 30 bare-$i >/dev/null
   docker rm bare-$i >/dev/null
