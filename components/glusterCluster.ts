@@ -76,22 +76,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                 ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] })
                 : undefined;
 
-        // In an existing cluster each node's container comes after the previous node's ready
-        // step (the first after the preflight check): whatever replaces the containers (a new
-        // image, changed settings) replaces them one at a time, each back in service, its peers
-        // and clients reconnected and self-heal caught up, before the next is touched. A new
-        // cluster (the preflight found neither container nor state) starts them all at once.
-        const fresh = preflight.stdout.apply((out: string | undefined) => (out ?? "").split("\n").includes(NEW_CLUSTER));
-        const nodes = new Map<string, NodeResources>();
-        let previous: pulumi.Resource | undefined;
-        for (const node of spec.nodes) {
-            const host = hosts.get(node.host.key)!;
-            const before = previous;
-            const after = fresh.apply((isNew: boolean): pulumi.Resource[] => [preflight, ...(before && !isNew ? [before] : [])]);
-            const declared = declareNode(scope, node, { provider: host.provider, image: host.image, storage: allStorage, after, network, readyAfter: firewalls });
-            nodes.set(node.name, declared);
-            previous = declared.ready;
-        }
+        const nodes = declareNodes(scope, hosts, preflight, { storage: allStorage, network, readyAfter: firewalls });
         const readies = [...nodes.values()].map((n) => n.ready);
         if (spec.firewall.enabled) spec.hosts.forEach((h) => declareFirewallSettle(scope, h, extraClients, readies));
         const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), !!args.rancher?.allowClusterNodes);
@@ -161,6 +146,34 @@ export class GlusterCluster extends pulumi.ComponentResource {
         );
         return hostCommand(`${spec.name}-preflight`, first.host, { create }, { parent: this, dependsOn: [...scope.after, ...after] });
     }
+}
+
+/**
+ * The nodes' containers and ready steps. In an existing cluster each node's container comes
+ * after the previous node's ready step (the first after the preflight check): whatever
+ * replaces the containers (a new image, changed settings) replaces them one at a time, each
+ * back in service, its peers and clients reconnected and self-heal caught up, before the
+ * next is touched. A new cluster (the preflight found neither container nor state) starts
+ * them all at once.
+ */
+function declareNodes(
+    scope: Scope,
+    hosts: Map<string, HostResources>,
+    preflight: command.local.Command | command.remote.Command,
+    shared: { storage: pulumi.Resource[]; network?: docker.Network; readyAfter: pulumi.Resource[] },
+): Map<string, NodeResources> {
+    const fresh = preflight.stdout.apply((out: string | undefined) => (out ?? "").split("\n").includes(NEW_CLUSTER));
+    const nodes = new Map<string, NodeResources>();
+    let previous: pulumi.Resource | undefined;
+    for (const node of scope.spec.nodes) {
+        const host = hosts.get(node.host.key)!;
+        const before = previous;
+        const after = fresh.apply((isNew: boolean): pulumi.Resource[] => [preflight, ...(before && !isNew ? [before] : [])]);
+        const declared = declareNode(scope, node, { provider: host.provider, image: host.image, after, ...shared });
+        nodes.set(node.name, declared);
+        previous = declared.ready;
+    }
+    return nodes;
 }
 
 /**

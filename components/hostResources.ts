@@ -27,8 +27,8 @@ export interface HostResources {
 }
 
 /** Aliases under the names earlier versions gave a host's children (by SSH host). */
-function legacyAliases(scope: Scope, host: HostSpec, role: string): pulumi.Alias[] {
-    return host.legacyId && host.legacyId !== host.id ? [{ name: `${scope.spec.name}-${role}-${host.legacyId}` }] : [];
+function legacyAliases(spec: ClusterSpec, host: HostSpec, role: string): pulumi.Alias[] {
+    return host.legacyId && host.legacyId !== host.id ? [{ name: `${spec.name}-${role}-${host.legacyId}` }] : [];
 }
 
 /**
@@ -36,13 +36,12 @@ function legacyAliases(scope: Scope, host: HostSpec, role: string): pulumi.Alias
  * engine's ID); it only reads.
  */
 export function declareEngine(parent: pulumi.ComponentResource, spec: ClusterSpec, host: HostSpec): pulumi.Output<string> {
-    const aliases = host.legacyId && host.legacyId !== host.id ? [{ name: `${spec.name}-engine-${host.legacyId}` }] : [];
-    return hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases }).stdout;
+    return hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases: legacyAliases(spec, host, "engine") }).stdout;
 }
 
 export function declareHost(scope: Scope, host: HostSpec, engine: pulumi.Output<string>, extraClients: pulumi.Output<string[]>): HostResources {
     const { parent, spec } = scope;
-    const opts = (role: string): pulumi.CustomResourceOptions => ({ parent, dependsOn: scope.after, aliases: legacyAliases(scope, host, role) });
+    const opts = (role: string): pulumi.CustomResourceOptions => ({ parent, dependsOn: scope.after, aliases: legacyAliases(spec, host, role) });
     const provider = new docker.Provider(`${spec.name}-docker-${host.id}`, host.dockerHost ? { host: host.dockerHost } : {}, opts("docker"));
     const imageOpts = { ...opts("image"), provider };
     let image: pulumi.Output<string>;
