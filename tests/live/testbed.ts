@@ -21,6 +21,7 @@ const KEY = `${ROOT}/id_ed25519`;
  * known_hosts): the bed's hosts get a config file there for the length of the tests.
  */
 const SSH_CLIENT_CONFIG = "/etc/ssh/ssh_config.d/gluster-testbed.conf";
+const SSH_MUX_DIR = "/run/gt-ssh";
 const KNOWN_HOSTS = `${ROOT}/known_hosts`;
 
 export interface BedHost {
@@ -119,6 +120,8 @@ async function startSshd(h: BedHost): Promise<void> {
             // The steps run in parallel and every docker CLI call over ssh:// opens a connection of
             // its own: past sshd's default of 10 unauthenticated at once it drops some at random.
             `MaxStartups 100:30:200`,
+            // ...and the shared connection of each host carries many sessions at once.
+            `MaxSessions 100`,
             `AuthorizedKeysFile ${ROOT}/authorized_keys`,
             // A real host's `docker` talks to its own engine; here that engine has its own socket.
             // And a real host has a filesystem of its own: the bed's hosts share the machine's,
@@ -171,8 +174,21 @@ export async function setUp(images: string[]): Promise<void> {
     fs.mkdirSync(path.dirname(SSH_CLIENT_CONFIG), { recursive: true });
     fs.writeFileSync(
         SSH_CLIENT_CONFIG,
-        [`# The gluster test bed's hosts (tests/live/testbed.ts); removed on teardown.`, `Host ${sshHosts.flatMap((h) => [h.ip, ...(h.alias ? [h.alias] : [])]).join(" ")}`, `    IdentityFile ${KEY}`, `    UserKnownHostsFile ${KNOWN_HOSTS}`, `    StrictHostKeyChecking yes`, ``].join("\n"),
+        [
+            `# The gluster test bed's hosts (tests/live/testbed.ts); removed on teardown.`,
+            `Host ${sshHosts.flatMap((h) => [h.ip, ...(h.alias ? [h.alias] : [])]).join(" ")}`,
+            `    IdentityFile ${KEY}`,
+            `    UserKnownHostsFile ${KNOWN_HOSTS}`,
+            `    StrictHostKeyChecking yes`,
+            // An SSH login to a bed host takes about 2 s on this machine, and the docker CLI pings
+            // its engine with a fixed 2 s deadline: ssh:// calls share one connection per host.
+            `    ControlMaster auto`,
+            `    ControlPath ${SSH_MUX_DIR}/%C`,
+            `    ControlPersist 30`,
+            ``,
+        ].join("\n"),
     );
+    fs.mkdirSync(SSH_MUX_DIR, { recursive: true });
 }
 
 /** A bed host's SSH host key, as known_hosts and `ssh.hostKey` take it ("ssh-ed25519 AAAA..."). */
@@ -205,7 +221,8 @@ export async function tearDown(): Promise<void> {
     await shQuiet(`while iptables -D FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT 2>/dev/null; do :; done; ip link del ${BRIDGE} 2>/dev/null`);
     // Engines leave mounts (overlay, shm) under their directories.
     await shQuiet(`grep -oE ' (${ROOT}|/run/gt-)[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`);
-    await shQuiet(`rm -rf ${ROOT} ${HOSTS.map((h) => `/run/gt-${h.name}`).join(" ")} ${SSH_CLIENT_CONFIG}`);
+    await shQuiet(`for c in ${SSH_MUX_DIR}/*; do [ -S "$c" ] && ssh -o ControlPath="$c" -O exit bed 2>/dev/null; done; true`);
+    await shQuiet(`rm -rf ${ROOT} ${HOSTS.map((h) => `/run/gt-${h.name}`).join(" ")} ${SSH_CLIENT_CONFIG} ${SSH_MUX_DIR}`);
 }
 
 /** Host firewall baselines of a locked-down server: loopback, established/related and SSH; everything else dropped. */
