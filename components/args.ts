@@ -220,21 +220,23 @@ export interface GlusterClusterArgs {
 }
 
 /** Defaults, stated once. */
-export const DEFAULTS = {
-    volumeName: "my_vol",
-    networkMode: "container" as NetworkMode,
-    dataRoot: "/data/glusterfs",
-    firewallBackend: "auto" as FirewallBackend,
-    brickPortBase: 49152,
-    brickPortMax: 49161,
-    sshPort: 22,
-    sshUser: "root",
-    glusterdSeconds: 120,
-    peersSeconds: 120,
-    volumeSeconds: 180,
-    healSeconds: 3600,
-    volumeOptions: {
-        "cluster.quorum-type": "auto",
-        "cluster.server-quorum-type": "none",
-    } as Record<string, string>,
-};
+export function argDefaults() {
+    return {
+        volumeName: "my_vol",
+        networkMode: "container" as NetworkMode,
+        dataRoot: "/data/glusterfs",
+        firewallBackend: "auto" as FirewallBackend,
+        brickPortBase: 49152,
+        brickPortMax: 49161,
+        sshPort: 22,
+        sshUser: "root",
+        glusterdSeconds: 120,
+        peersSeconds: 120,
+        volumeSeconds: 180,
+        healSeconds: 3600,
+        volumeOptions: {
+            "cluster.quorum-type": "auto",
+            "cluster.server-quorum-type": "none",
+        } as Record<string, string>,
+    };
+}

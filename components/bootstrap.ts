@@ -11,7 +11,7 @@ import { hostCommand } from "./commands";
 import { inContainer, inContainerIfPresent } from "./gluster/exec";
 import { detachScript, probeBackScript, probeScript } from "./gluster/pool";
 import { versionFromReadyOutput } from "./gluster/ready";
-import { GLOBAL_OPTIONS, volumeDeleteScript, volumeScript } from "./gluster/volume";
+import { globalOptions, volumeDeleteScript, volumeScript } from "./gluster/volume";
 import { Scope } from "./hostResources";
 import { NodeResources } from "./nodeResources";
 import { ownerToken } from "./owner";
@@ -131,7 +131,7 @@ export function volumeOptions(spec: ClusterSpec, extraClients: string[], restric
     const perVolume: Record<string, string> = {};
     const global: Record<string, string> = {};
     for (const [k, v] of Object.entries(all)) {
-        (GLOBAL_OPTIONS.includes(k) ? global : perVolume)[k] = v;
+        (globalOptions().includes(k) ? global : perVolume)[k] = v;
     }
     return { perVolume: sortedRecord(perVolume), global: sortedRecord(global) };
 }

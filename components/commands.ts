@@ -21,7 +21,9 @@ export interface HostCommandArgs {
  * DOCKER_HOST, else the default socket. The provider ignores `docker context use`; so must
  * the CLI.
  */
-const LOCAL_ENVIRONMENT = { DOCKER_CONTEXT: "default" };
+function localEnvironment() {
+    return { DOCKER_CONTEXT: "default" };
+}
 
 /**
  * Declares a command that runs on `host`: `local.Command` for the local Docker engine's
@@ -51,7 +53,7 @@ export function hostCommand(
     const other = host.ssh ? "command:local:Command" : "command:remote:Command";
     opts = { ...opts, aliases: [...(opts.aliases ?? []), { type: other }] };
     if (!host.ssh) {
-        return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"], environment: LOCAL_ENVIRONMENT }, opts);
+        return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"], environment: localEnvironment() }, opts);
     }
     // sshd runs a command with the login user's shell: through `sh -c`, a login shell other
     // than sh (zsh, fish) cannot change what the POSIX scripts mean.

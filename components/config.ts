@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GlusterClusterArgs, GlusterNodeArgs } from "./args";
-import { KEYS, nearest } from "./keys";
+import { argKeys, nearest } from "./keys";
 import { ArgProblem, GlusterClusterArgsError } from "./validate";
 
 /** A node as written in stack config: the SSH key is named, never written in the node itself. */
@@ -19,7 +19,9 @@ export interface NodeConfig extends Omit<GlusterNodeArgs, "host"> {
     };
 }
 
-const SSH_CONFIG_KEYS = ["host", "port", "user", "privateKeySecret", "hostKey"];
+function sshConfigKeys() {
+    return ["host", "port", "user", "privateKeySecret", "hostKey"];
+}
 
 /**
  * Every key of the namespace must be one the program reads: a misspelt key (`clientCidr`)
@@ -29,7 +31,7 @@ function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[
     const problems: ArgProblem[] = [];
     const prefix = `${config.name}:`;
     const secrets = ["sshPrivateKey", ...nodes.map((n) => n?.host?.ssh?.privateKeySecret).filter((k): k is string => typeof k === "string")];
-    const known = [...KEYS[""], ...secrets];
+    const known = [...argKeys()[""], ...secrets];
     for (const full of Object.keys(pulumi.runtime.allConfig())) {
         if (!full.startsWith(prefix)) continue;
         const key = full.slice(prefix.length);
@@ -43,12 +45,12 @@ function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[
     nodes.forEach((node, i) => {
         const ssh = node?.host?.ssh as Record<string, unknown> | undefined;
         for (const key of Object.keys(ssh ?? {})) {
-            if (SSH_CONFIG_KEYS.includes(key)) continue;
+            if (sshConfigKeys().includes(key)) continue;
             const field = `${prefix}nodes[${i}].host.ssh.${key}`;
             problems.push(
                 key === "privateKey"
                     ? { field, message: `never holds a key in stack config (it would be stored in clear text). Fix: pulumi config set --secret sshPrivateKey < KEY, and name another key with privateKeySecret if hosts differ.` }
-                    : { field, message: `is not a known key here, and would be ignored. Fix: ${nearest(key, SSH_CONFIG_KEYS) ? `did you mean \`${nearest(key, SSH_CONFIG_KEYS)}\`?` : `the keys are ${SSH_CONFIG_KEYS.join(", ")}.`}` },
+                    : { field, message: `is not a known key here, and would be ignored. Fix: ${nearest(key, sshConfigKeys()) ? `did you mean \`${nearest(key, sshConfigKeys())}\`?` : `the keys are ${sshConfigKeys().join(", ")}.`}` },
             );
         }
     });

@@ -31,8 +31,9 @@ export function clusterLabels(spec: ClusterSpec): Array<{ label: string; value: 
 }
 
 /** The health check: glusterd answers its CLI, judged by <opRet> (the exit code says nothing in XML mode). */
-export const HEALTHCHECK_COMMAND =
-    "gluster --mode=script --xml --timeout=5 pool list | xmllint --xpath 'string(/cliOutput/opRet)' - | grep -qx 0";
+export function healthcheckCommand() {
+    return     "gluster --mode=script --xml --timeout=5 pool list | xmllint --xpath 'string(/cliOutput/opRet)' - | grep -qx 0";
+}
 
 /** The label that carries the fingerprint of what a container runs with. */
 export const SPEC_LABEL = "io.glusterfs-cluster.spec";
@@ -86,7 +87,7 @@ export function containerSettings(spec: ClusterSpec, node: NodeSpec) {
             ? { networkMode: "host" }
             : { hostname: node.name, networksAdvanced: [{ name: spec.networkName, aliases: [node.name] }] }),
         healthcheck: {
-            tests: ["CMD-SHELL", HEALTHCHECK_COMMAND],
+            tests: ["CMD-SHELL", healthcheckCommand()],
             interval: "30s",
             timeout: "10s",
             startPeriod: "30s",

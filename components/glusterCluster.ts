@@ -9,7 +9,7 @@ import { NEW_CLUSTER, preflightScript } from "./gluster/whole";
 import { engineIdFromOutput } from "./engine";
 import { declareEngine, declareFirewallSettle, declareHost, HostResources, Scope } from "./hostResources";
 import { identityCreateScript, identityUpdateScript } from "./identity";
-import { clientDockerArgs, CLIENT_DOCKER_NOTE, mountInfo } from "./mount";
+import { clientDockerArgs, clientDockerNote, mountInfo } from "./mount";
 import { declareNode, declareStorage, NodeResources } from "./nodeResources";
 import { declareRancher } from "./rancher";
 import { brickPath, ClusterSpec, resolveSpec } from "./spec";
@@ -93,7 +93,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
         this.mountCommand = whenReady(mount.command);
         this.fstabEntry = whenReady(mount.fstab);
         this.clientDockerArgs = whenReady(clientDockerArgs(spec));
-        this.clientDockerNote = whenReady(CLIENT_DOCKER_NOTE);
+        this.clientDockerNote = whenReady(clientDockerNote());
         this.poolMembers = whenReady(spec.nodes.map((n) => n.address));
         this.brickPortRange = whenReady(`${spec.ports.base}-${spec.ports.max}`);
         this.registerOutputs({

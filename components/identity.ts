@@ -57,7 +57,7 @@ export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): str
         `old=\${PULUMI_COMMAND_STDOUT:-}`,
         `# Nothing recorded (the step ran before with an older component): nothing to compare.`,
         `if [ -n "$old" ]; then`,
-        `  { printf '%s\\n' "$old" | sed 's/^/O /'; printf '%s\\n' "$new" | sed 's/^/N /'; } | awk ${shq(COMPARE)} >&2`,
+        `  { printf '%s\\n' "$old" | sed 's/^/O /'; printf '%s\\n' "$new" | sed 's/^/N /'; } | awk ${shq(compareSteps())} >&2`,
         `fi`,
         `printf '%s\\n' "$new"`,
         ``,
@@ -65,7 +65,8 @@ export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): str
 }
 
 /** The comparison, in awk: old lines come prefixed "O ", new ones "N ". Prints each refusal; exits 1 if any. */
-const COMPARE = `
+function compareSteps() {
+    return `
 function refuse(m) { print "error: " m " Nothing was changed."; bad = 1 }
 $1 == "O" && $2 == "volume" { ovol = $3 }
 $1 == "N" && $2 == "volume" { nvol = $3 }
@@ -93,3 +94,4 @@ END {
   if (nr == 1 && !bad) print "replacing brick node" removed " with" added
   exit bad
 }`;
+}

@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** The files of the project's image, in the order they are hashed. */
-const IMAGE_FILES = ["Dockerfile", "entrypoint.sh"];
+function imageFiles() {
+    return ["Dockerfile", "entrypoint.sh"];
+}
 
 /**
  * The directory of the project's image (`docker/glusterfs/`). It is found relative to this
@@ -29,7 +31,7 @@ export function imageContextDir(): string {
 export function projectImageName(): string {
     const dir = imageContextDir();
     const hash = crypto.createHash("sha256");
-    for (const file of IMAGE_FILES) {
+    for (const file of imageFiles()) {
         hash.update(file).update("\0").update(fs.readFileSync(path.join(dir, file))).update("\0");
     }
     return `glusterfs-cluster/glusterfs:11-${hash.digest("hex").slice(0, 12)}`;

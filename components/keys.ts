@@ -24,23 +24,28 @@ type Exactly<T, K extends readonly PropertyKey[]> = [Exclude<keyof T, K[number]>
     : never;
 const keysOf = <T>() => <K extends readonly (keyof T)[]>(k: Exactly<T, K>): readonly string[] => k as readonly string[];
 
-export const KEYS = {
-    "": keysOf<GlusterClusterArgs>()([
-        "volumeName", "networkMode", "network", "nodes", "image", "dataRoot", "deleteDataOnDestroy", "volumeOptions",
-        "clientCidrs", "extraHosts", "firewall", "brickPorts", "mountPoint", "timeouts", "rancher",
-        "insecureAllowAnyClient", "allowBricksOnRootFilesystem",
-    ] as const),
-    node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot"] as const),
-    host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh"] as const),
-    ssh: keysOf<SshConnectionArgs>()(["host", "port", "user", "privateKey", "hostKey"] as const),
-    network: keysOf<NetworkArgs>()(["name", "existing"] as const),
-    firewall: keysOf<FirewallArgs>()(["enabled", "backend", "allowAllClients"] as const),
-    brickPorts: keysOf<BrickPortsArgs>()(["base", "max"] as const),
-    timeouts: keysOf<TimeoutsArgs>()(["glusterdSeconds", "peersSeconds", "volumeSeconds", "healSeconds"] as const),
-    rancher: keysOf<RancherArgs>()(
-        ["clusterId", "namespace", "createNamespace", "projectId", "configMapName", "allowClusterNodes", "nodeAddress", "provider"] as const,
-    ),
-};
+export function argKeys() {
+    return {
+        "": keysOf<GlusterClusterArgs>()([
+            "volumeName", "networkMode", "network", "nodes", "image", "dataRoot", "deleteDataOnDestroy", "volumeOptions",
+            "clientCidrs", "extraHosts", "firewall", "brickPorts", "mountPoint", "timeouts", "rancher",
+            "insecureAllowAnyClient", "allowBricksOnRootFilesystem",
+        ] as const),
+        node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot"] as const),
+        host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh"] as const),
+        ssh: keysOf<SshConnectionArgs>()(["host", "port", "user", "privateKey", "hostKey"] as const),
+        network: keysOf<NetworkArgs>()(["name", "existing"] as const),
+        firewall: keysOf<FirewallArgs>()(["enabled", "backend", "allowAllClients"] as const),
+        brickPorts: keysOf<BrickPortsArgs>()(["base", "max"] as const),
+        timeouts: keysOf<TimeoutsArgs>()(["glusterdSeconds", "peersSeconds", "volumeSeconds", "healSeconds"] as const),
+        rancher: keysOf<RancherArgs>()(
+            ["clusterId", "namespace", "createNamespace", "projectId", "configMapName", "allowClusterNodes", "nodeAddress", "provider"] as const,
+        ),
+    };
+}
+
+/** A level of the arguments whose keys are checked ("" is the top). */
+export type ArgLevel = keyof ReturnType<typeof argKeys>;
 
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
@@ -62,8 +67,8 @@ export function nearest(key: string, valid: readonly string[]): string | undefin
 }
 
 /** Where else a key is valid, for a misplaced key: `clientCidrs` under `firewall` is a top-level argument. */
-function validElsewhere(key: string, here: keyof typeof KEYS): string | undefined {
-    const where = (Object.keys(KEYS) as Array<keyof typeof KEYS>).find((level) => level !== here && KEYS[level].includes(key));
+function validElsewhere(key: string, here: ArgLevel): string | undefined {
+    const where = (Object.keys(argKeys()) as Array<ArgLevel>).find((level) => level !== here && argKeys()[level].includes(key));
     if (where === undefined) return undefined;
     return where === "" ? `the top-level argument \`${key}\`` : `\`${key}\` under \`${where}\``;
 }
@@ -74,12 +79,12 @@ function validElsewhere(key: string, here: keyof typeof KEYS): string | undefine
  */
 export function unknownKeys(
     value: unknown,
-    level: keyof typeof KEYS,
+    level: ArgLevel,
     field: string,
     add: (field: string, message: string) => void,
 ): void {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return;
-    const valid = KEYS[level];
+    const valid = argKeys()[level];
     for (const key of Object.keys(value)) {
         if (valid.includes(key)) continue;
         const path = field ? `${field}.${key}` : key;

@@ -46,7 +46,10 @@ export function clientDockerArgs(spec: ClusterSpec): string[] {
     ];
 }
 
-export const CLIENT_DOCKER_NOTE =
-    "On hosts where AppArmor confines containers (Ubuntu), also pass --security-opt apparmor=unconfined: " +
-    "the default profile denies the mount. The client image needs the GlusterFS client (glusterfs-client) " +
-    "of the same major version as the servers.";
+export function clientDockerNote(): string {
+    return (
+        "On hosts where AppArmor confines containers (Ubuntu), also pass --security-opt apparmor=unconfined: " +
+        "the default profile denies the mount. The client image needs the GlusterFS client (glusterfs-client) " +
+        "of the same major version as the servers."
+    );
+}

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULTS, FirewallBackend, GlusterClusterArgs, NetworkMode, SshConnectionArgs } from "./args";
+import { argDefaults, FirewallBackend, GlusterClusterArgs, NetworkMode, SshConnectionArgs } from "./args";
 import { isIPv4, isOpenToAnyClient, validateArgs } from "./validate";
 
 /** A Docker host and the nodes on it. `key` is "local" or the Docker endpoint. */
@@ -67,7 +67,7 @@ export function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
 /** Validates `args` (throwing GlusterClusterArgsError) and applies every default. */
 export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec {
     validateArgs(args);
-    const networkMode = args.networkMode ?? DEFAULTS.networkMode;
+    const networkMode = args.networkMode ?? argDefaults().networkMode;
 
     const hosts = new Map<string, HostSpec>();
     const hostFor = (node: GlusterClusterArgs["nodes"][number]): HostSpec => {
@@ -83,8 +83,8 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
                       dockerHost: node.host!.dockerHost,
                       ssh: {
                           host: ssh.host,
-                          port: ssh.port ?? DEFAULTS.sshPort,
-                          user: ssh.user ?? DEFAULTS.sshUser,
+                          port: ssh.port ?? argDefaults().sshPort,
+                          user: ssh.user ?? argDefaults().sshUser,
                           privateKey: pulumi.secret(ssh.privateKey),
                           ...(ssh.hostKey !== undefined ? { hostKey: ssh.hostKey.trim() } : {}),
                       },
@@ -101,13 +101,13 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         index,
         holdsBrick: index < 3,
         host: hostFor(node),
-        dataRoot: node.dataRoot ?? args.dataRoot ?? DEFAULTS.dataRoot,
+        dataRoot: node.dataRoot ?? args.dataRoot ?? argDefaults().dataRoot,
     }));
 
     const fw = args.firewall ?? {};
     return {
         name,
-        volumeName: args.volumeName ?? DEFAULTS.volumeName,
+        volumeName: args.volumeName ?? argDefaults().volumeName,
         networkMode,
         networkName: args.network?.name ?? `${name}-net`,
         networkExisting: args.network?.existing ?? false,
@@ -115,23 +115,23 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         hosts: [...hosts.values()],
         image: args.image,
         deleteDataOnDestroy: args.deleteDataOnDestroy ?? false,
-        volumeOptions: sortedRecord({ ...DEFAULTS.volumeOptions, ...(args.volumeOptions ?? {}) }),
+        volumeOptions: sortedRecord({ ...argDefaults().volumeOptions, ...(args.volumeOptions ?? {}) }),
         clientCidrs: [...(args.clientCidrs ?? [])],
         extraHosts: sortedRecord({ ...(args.extraHosts ?? {}) }),
         firewall: {
             enabled: fw.enabled ?? networkMode === "host",
-            backend: fw.backend ?? DEFAULTS.firewallBackend,
+            backend: fw.backend ?? argDefaults().firewallBackend,
             allowAllClients: fw.allowAllClients ?? false,
         },
         openToAnyClient: isOpenToAnyClient(args),
         allowBricksOnRootFilesystem: args.allowBricksOnRootFilesystem ?? false,
-        ports: { base: args.brickPorts?.base ?? DEFAULTS.brickPortBase, max: args.brickPorts?.max ?? DEFAULTS.brickPortMax },
-        mountPoint: args.mountPoint ?? `/mnt/${args.volumeName ?? DEFAULTS.volumeName}`,
+        ports: { base: args.brickPorts?.base ?? argDefaults().brickPortBase, max: args.brickPorts?.max ?? argDefaults().brickPortMax },
+        mountPoint: args.mountPoint ?? `/mnt/${args.volumeName ?? argDefaults().volumeName}`,
         timeouts: {
-            glusterdSeconds: args.timeouts?.glusterdSeconds ?? DEFAULTS.glusterdSeconds,
-            peersSeconds: args.timeouts?.peersSeconds ?? DEFAULTS.peersSeconds,
-            volumeSeconds: args.timeouts?.volumeSeconds ?? DEFAULTS.volumeSeconds,
-            healSeconds: args.timeouts?.healSeconds ?? DEFAULTS.healSeconds,
+            glusterdSeconds: args.timeouts?.glusterdSeconds ?? argDefaults().glusterdSeconds,
+            peersSeconds: args.timeouts?.peersSeconds ?? argDefaults().peersSeconds,
+            volumeSeconds: args.timeouts?.volumeSeconds ?? argDefaults().volumeSeconds,
+            healSeconds: args.timeouts?.healSeconds ?? argDefaults().healSeconds,
         },
     };
 }

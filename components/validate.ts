@@ -1,4 +1,4 @@
-import { DEFAULTS, GlusterClusterArgs } from "./args";
+import { argDefaults, GlusterClusterArgs } from "./args";
 import { unknownKeys } from "./keys";
 
 /** One thing wrong with the arguments: the field's path and what to do about it. */
@@ -20,21 +20,39 @@ export class GlusterClusterArgsError extends Error {
     }
 }
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const VOLUME_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+function dnsLabel() {
+    return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+}
+function hostnamePattern() {
+    return /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+}
+function volumeNamePattern() {
+    return /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+}
 /** Words the gluster CLI refuses as volume names (cli-cmd-parser.c, cli_validate_volname). */
-const RESERVED_VOLUME_NAMES = [
-    "volume", "type", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring",
-    "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete",
-    "activate-on-create",
-];
-const OPTION_KEY = /^[a-z][a-z0-9_.-]*$/;
-const SAFE_PATH = /^\/[A-Za-z0-9_./-]*$/;
-const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+function reservedVolumeNames() {
+    return [
+        "volume", "type", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring",
+        "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete",
+        "activate-on-create",
+    ];
+}
+function optionKeyPattern() {
+    return /^[a-z][a-z0-9_.-]*$/;
+}
+function safePath() {
+    return /^\/[A-Za-z0-9_./-]*$/;
+}
+function userPattern() {
+    return /^[a-z_][a-z0-9_-]{0,31}$/;
+}
 /** One public key in authorized_keys form: its type, its base64 body, an optional comment. */
-const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+\/]+={0,2}( [^\n\r]*)?$/;
-const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+function hostKeyPattern() {
+    return /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+\/]+={0,2}( [^\n\r]*)?$/;
+}
+function networkNamePattern() {
+    return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+}
 
 export function isIPv4(s: string): boolean {
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
@@ -48,14 +66,16 @@ export function isIPv4Cidr(s: string): boolean {
 }
 
 function isSafeDir(s: unknown): boolean {
-    return typeof s === "string" && SAFE_PATH.test(s) && s !== "/" && !s.includes("..");
+    return typeof s === "string" && safePath().test(s) && s !== "/" && !s.includes("..");
 }
 
 export function isHostname(s: string): boolean {
-    return HOSTNAME.test(s);
+    return hostnamePattern().test(s);
 }
 
-const show = (v: unknown) => JSON.stringify(v);
+function show(v: unknown): string {
+    return JSON.stringify(v);
+}
 
 type Add = (field: string, message: string) => void;
 
@@ -66,7 +86,7 @@ type Add = (field: string, message: string) => void;
 export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
     const problems: ArgProblem[] = [];
     const add: Add = (field, message) => problems.push({ field, message });
-    const mode = args.networkMode ?? DEFAULTS.networkMode;
+    const mode = args.networkMode ?? argDefaults().networkMode;
     if (mode !== "container" && mode !== "host") {
         add("networkMode", `must be "container" or "host"; got ${show(mode)}. Fix: pick one of them.`);
     }
@@ -85,14 +105,14 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
 }
 
 function problemsOfVolumeName(args: GlusterClusterArgs, add: Add): void {
-    const volumeName = args.volumeName ?? DEFAULTS.volumeName;
-    if (typeof volumeName !== "string" || !VOLUME_NAME.test(volumeName)) {
+    const volumeName = args.volumeName ?? argDefaults().volumeName;
+    if (typeof volumeName !== "string" || !volumeNamePattern().test(volumeName)) {
         add(
             "volumeName",
             `must be 1-64 letters, digits, '-' or '_', not starting with '-' (GlusterFS's rule); got ${show(volumeName)}. ` +
                 `Fix: e.g. "my_vol".`,
         );
-    } else if (RESERVED_VOLUME_NAMES.includes(volumeName)) {
+    } else if (reservedVolumeNames().includes(volumeName)) {
         add("volumeName", `${show(volumeName)} is a word the gluster CLI reserves. Fix: choose another name, e.g. "${volumeName}_vol".`);
     }
 }
@@ -109,7 +129,7 @@ function problemsOfNodes(args: GlusterClusterArgs, mode: string, add: Add): stri
     const seenAddresses = new Map<string, number>();
     return nodes.map((node, i) => {
         const f = `nodes[${i}]`;
-        if (typeof node?.name !== "string" || !DNS_LABEL.test(node.name)) {
+        if (typeof node?.name !== "string" || !dnsLabel().test(node.name)) {
             add(`${f}.name`, `must be a DNS label (a-z, 0-9 and '-', at most 63, no '-' at either end); got ${show(node?.name)}. Fix: e.g. "gluster-${i}".`);
         } else if (seenNames.has(node.name)) {
             add(`${f}.name`, `${show(node.name)} is also the name of nodes[${seenNames.get(node.name)}]; names must be unique. Fix: rename one of them.`);
@@ -156,7 +176,7 @@ function problemsOfHostLayout(args: GlusterClusterArgs, mode: string, hostOfNode
     (Array.isArray(args.nodes) ? args.nodes : []).forEach((node, i) => {
         const h = node?.host;
         if (!h || typeof h.dockerHost !== "string" || typeof h.ssh?.host !== "string") return;
-        const ssh = `${h.ssh.host}:${h.ssh.port ?? DEFAULTS.sshPort}`;
+        const ssh = `${h.ssh.host}:${h.ssh.port ?? argDefaults().sshPort}`;
         if (dockerToSsh.has(h.dockerHost) && dockerToSsh.get(h.dockerHost) !== ssh) {
             add(`nodes[${i}].host.ssh`, `Docker host ${show(h.dockerHost)} is reached over SSH as ${show(dockerToSsh.get(h.dockerHost))} by another node, and as ${show(ssh)} here. Fix: use the same SSH connection for nodes on one host.`);
         }
@@ -194,7 +214,7 @@ function problemsOfNetwork(args: GlusterClusterArgs, mode: string, hostOfNode: s
     if (args.network === undefined) return;
     if (mode === "host") {
         add("network", `only applies in container mode. Fix: remove it, or set networkMode: "container".`);
-    } else if (args.network.name !== undefined && !NETWORK_NAME.test(args.network.name)) {
+    } else if (args.network.name !== undefined && !networkNamePattern().test(args.network.name)) {
         add("network.name", `must be a Docker network name (letters, digits, '_', '.', '-'); got ${show(args.network.name)}.`);
     } else if (args.network.existing && args.network.name === undefined) {
         add("network.name", `is required with existing: true: the name of the network to join.`);
@@ -215,14 +235,14 @@ function problemsOfPaths(args: GlusterClusterArgs, mode: string, add: Add): void
     if (args.allowBricksOnRootFilesystem !== undefined && mode !== "host") {
         add("allowBricksOnRootFilesystem", `only applies in host mode (container mode keeps bricks in named Docker volumes, under Docker's data root). Fix: remove it.`);
     }
-    if (args.mountPoint !== undefined && (!SAFE_PATH.test(args.mountPoint) || args.mountPoint === "/" || args.mountPoint.includes(".."))) {
+    if (args.mountPoint !== undefined && (!safePath().test(args.mountPoint) || args.mountPoint === "/" || args.mountPoint.includes(".."))) {
         add("mountPoint", `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/"; got ${show(args.mountPoint)}. Fix: e.g. "/mnt/gluster".`);
     }
 }
 
 function problemsOfOptions(args: GlusterClusterArgs, add: Add): void {
     for (const [key, value] of Object.entries(args.volumeOptions ?? {})) {
-        if (!OPTION_KEY.test(key)) {
+        if (!optionKeyPattern().test(key)) {
             add(`volumeOptions[${show(key)}]`, `is not a GlusterFS option name (lower-case words joined by '.', '-' or '_'). Fix: e.g. "network.ping-timeout".`);
         } else if (key.startsWith("user.glusterfs-cluster")) {
             add(`volumeOptions[${show(key)}]`, `is reserved: the component records what it manages there.`);
@@ -289,7 +309,7 @@ function problemsOfAccess(args: GlusterClusterArgs, mode: string, add: Add): voi
  * a firewall that admits every source.
  */
 export function isOpenToAnyClient(args: GlusterClusterArgs): boolean {
-    const mode = args.networkMode ?? DEFAULTS.networkMode;
+    const mode = args.networkMode ?? argDefaults().networkMode;
     const own = args.volumeOptions?.["auth.allow"];
     const cidrs = args.clientCidrs ?? [];
     if (mode === "host" && cidrs.some((c) => typeof c === "string" && c.endsWith("/0"))) return true;
@@ -299,8 +319,8 @@ export function isOpenToAnyClient(args: GlusterClusterArgs): boolean {
 }
 
 function problemsOfPorts(args: GlusterClusterArgs, add: Add): void {
-    const base = args.brickPorts?.base ?? DEFAULTS.brickPortBase;
-    const max = args.brickPorts?.max ?? DEFAULTS.brickPortMax;
+    const base = args.brickPorts?.base ?? argDefaults().brickPortBase;
+    const max = args.brickPorts?.max ?? argDefaults().brickPortMax;
     if (!Number.isInteger(base) || base < 24010 || base > 65534) {
         add("brickPorts.base", `must be a whole number from 24010 to 65534; got ${show(base)}. Fix: e.g. 49152.`);
     }
@@ -341,18 +361,24 @@ function problemsOfKeys(args: GlusterClusterArgs, add: Add): void {
     }
 }
 
-const RANCHER_CLUSTER_ID = /^(local|c-[a-z0-9]{5}|c-m-[a-z0-9]{8})$/;
-const K8S_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+function rancherClusterId() {
+    return /^(local|c-[a-z0-9]{5}|c-m-[a-z0-9]{8})$/;
+}
+function k8sLabel() {
+    return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+}
+function k8sName() {
+    return /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+}
 
 function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: Add): void {
-    if (typeof r.clusterId !== "string" || !RANCHER_CLUSTER_ID.test(r.clusterId)) {
+    if (typeof r.clusterId !== "string" || !rancherClusterId().test(r.clusterId)) {
         add("rancher.clusterId", `must be a Rancher v1 cluster id ("local", "c-xxxxx" or "c-m-xxxxxxxx"); got ${show(r.clusterId)}. Fix: take it from the Rancher UI (Cluster Management) or ClusterV2.clusterV1Id.`);
     }
-    if (r.namespace !== undefined && !K8S_LABEL.test(r.namespace)) {
+    if (r.namespace !== undefined && !k8sLabel().test(r.namespace)) {
         add("rancher.namespace", `must be a Kubernetes namespace name (lower-case letters, digits and '-', at most 63); got ${show(r.namespace)}. Fix: e.g. "glusterfs".`);
     }
-    if (r.configMapName !== undefined && !K8S_NAME.test(r.configMapName)) {
+    if (r.configMapName !== undefined && !k8sName().test(r.configMapName)) {
         add("rancher.configMapName", `must be a Kubernetes object name (lower-case letters, digits, '-' and '.'); got ${show(r.configMapName)}.`);
     }
     if (r.createNamespace && r.projectId === undefined) {
@@ -388,11 +414,11 @@ function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: st
     if (ssh.port !== undefined && (!Number.isInteger(ssh.port) || ssh.port < 1 || ssh.port > 65535)) {
         add(`${f}.host.ssh.port`, `must be a port number from 1 to 65535; got ${show(ssh.port)}.`);
     }
-    if (ssh.user !== undefined && !USER.test(ssh.user)) {
+    if (ssh.user !== undefined && !userPattern().test(ssh.user)) {
         add(`${f}.host.ssh.user`, `must be a Unix user name; got ${show(ssh.user)}.`);
     }
-    if (ssh.hostKey !== undefined && (typeof ssh.hostKey !== "string" || !HOST_KEY.test(ssh.hostKey.trim()))) {
-        const hint = typeof ssh.hostKey === "string" && HOST_KEY.test(ssh.hostKey.trim().replace(/^\S+\s+/, "")) ? ` It starts with a host name, as ssh-keyscan prints it: drop "${ssh.hostKey.trim().split(/\s+/)[0]}".` : "";
+    if (ssh.hostKey !== undefined && (typeof ssh.hostKey !== "string" || !hostKeyPattern().test(ssh.hostKey.trim()))) {
+        const hint = typeof ssh.hostKey === "string" && hostKeyPattern().test(ssh.hostKey.trim().replace(/^\S+\s+/, "")) ? ` It starts with a host name, as ssh-keyscan prints it: drop "${ssh.hostKey.trim().split(/\s+/)[0]}".` : "";
         add(`${f}.host.ssh.hostKey`, `must be one public key as in authorized_keys, "ssh-ed25519 AAAAC3Nz...".${hint} Fix: the content of the host's /etc/ssh/ssh_host_ed25519_key.pub.`);
     }
     if (ssh.privateKey === undefined || ssh.privateKey === null || ssh.privateKey === "") {

@@ -32,15 +32,17 @@ export function iptablesApply(): string {
     ].join("\n");
 }
 
-export const IPTABLES_REMOVE = [
-    `remove_iptables() {`,
-    `  if command -v iptables >/dev/null 2>&1; then`,
-    `    while iptables -D INPUT -j ${CHAIN} 2>/dev/null; do :; done`,
-    `    iptables -F ${CHAIN} 2>/dev/null || true`,
-    `    iptables -X ${CHAIN} 2>/dev/null || true`,
-    `  fi`,
-    `}`,
-].join("\n");
+export function iptablesRemove() {
+    return [
+        `remove_iptables() {`,
+        `  if command -v iptables >/dev/null 2>&1; then`,
+        `    while iptables -D INPUT -j ${CHAIN} 2>/dev/null; do :; done`,
+        `    iptables -F ${CHAIN} 2>/dev/null || true`,
+        `    iptables -X ${CHAIN} 2>/dev/null || true`,
+        `  fi`,
+        `}`,
+    ].join("\n");
+}
 
 export function firewalldApply(): string {
     const rule = (what: string) => `printf 'rule family="ipv4" source address="%s" ${what} accept\\n' "$s"`;
@@ -89,16 +91,18 @@ export function firewalldApply(): string {
     ].join("\n");
 }
 
-export const FIREWALLD_REMOVE = [
-    `remove_firewalld() {`,
-    `  if [ -f "$state_dir/firewalld-rich-rules" ] && command -v firewall-cmd >/dev/null 2>&1; then`,
-    `    z=$(cat "$state_dir/firewalld-zone" 2>/dev/null || firewall-cmd --get-default-zone)`,
-    `    while IFS= read -r r; do firewall-cmd --permanent --zone="$z" --remove-rich-rule="$r" >/dev/null 2>&1 || true; done < "$state_dir/firewalld-rich-rules"`,
-    `    firewall-cmd --reload >/dev/null 2>&1 || true`,
-    `    rm -f "$state_dir/firewalld-rich-rules" "$state_dir/firewalld-zone"`,
-    `  fi`,
-    `}`,
-].join("\n");
+export function firewalldRemove() {
+    return [
+        `remove_firewalld() {`,
+        `  if [ -f "$state_dir/firewalld-rich-rules" ] && command -v firewall-cmd >/dev/null 2>&1; then`,
+        `    z=$(cat "$state_dir/firewalld-zone" 2>/dev/null || firewall-cmd --get-default-zone)`,
+        `    while IFS= read -r r; do firewall-cmd --permanent --zone="$z" --remove-rich-rule="$r" >/dev/null 2>&1 || true; done < "$state_dir/firewalld-rich-rules"`,
+        `    firewall-cmd --reload >/dev/null 2>&1 || true`,
+        `    rm -f "$state_dir/firewalld-rich-rules" "$state_dir/firewalld-zone"`,
+        `  fi`,
+        `}`,
+    ].join("\n");
+}
 
 export function ufwApply(): string {
     return [
@@ -130,10 +134,12 @@ export function ufwApply(): string {
 }
 
 /** ufw rules are removed by number, highest first, matched by their comment. */
-export const UFW_REMOVE = `remove_ufw() {
+export function ufwRemove() {
+    return `remove_ufw() {
   command -v ufw >/dev/null 2>&1 || return 0
   ufw status numbered 2>/dev/null | sed -n 's/^\\[ *\\([0-9][0-9]*\\)\\].*# ${UFW_COMMENT}$/\\1/p' | sort -rn |
     while read -r n; do ufw --force delete "$n" >/dev/null; done
   rm -f "$state_dir/ufw-rules"
 }`;
+}
 

@@ -20,16 +20,18 @@
  * keep their own rules; the unit still restores the brick ports' reservation at boot.
  */
 import { shq } from "../shell";
-import { FIREWALLD_REMOVE, IPTABLES_REMOVE, UFW_REMOVE, firewalldApply, iptablesApply, ufwApply } from "./backends";
+import { firewalldRemove, iptablesRemove, ufwRemove, firewalldApply, iptablesApply, ufwApply } from "./backends";
 import { FirewallParams, lists, prelude } from "./common";
-import { NFT_INPUT_CHAINS, NFT_REMOVE, nftApply } from "./nft";
-import { PORTS_FUNCTIONS } from "./ports";
+import { nftInputChains, nftRemove, nftApply } from "./nft";
+import { portsFunctions } from "./ports";
 
 export { CHAIN, FirewallParams, NFT_CHAIN, NFT_TABLE, RECORD_DIR, UFW_COMMENT } from "./common";
 
 /** The systemd unit that re-applies the iptables or nftables rules. */
 export const FIREWALL_UNIT = "glusterfs-cluster-firewall.service";
-const UNIT_PATH = `/etc/systemd/system/${FIREWALL_UNIT}`;
+function unitPath() {
+    return `/etc/systemd/system/${FIREWALL_UNIT}`;
+}
 
 /**
  * The unit's text, for rules kept in `stateDir`. Ordered after the host's own firewall
@@ -61,7 +63,8 @@ export function firewallUnit(stateDir: string): string {
 }
 
 /** The backend `auto` resolves to: what the host runs. */
-const DETECT = `detect() {
+function detectBackend() {
+    return `detect() {
   if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then echo firewalld; return; fi
   if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then echo ufw; return; fi
   if command -v nft >/dev/null 2>&1 && [ -n "$(nft_targets 2>/dev/null)" ]; then echo nftables; return; fi
@@ -69,19 +72,24 @@ const DETECT = `detect() {
   if command -v nft >/dev/null 2>&1; then echo nftables; return; fi
   die "no firewall tool found (iptables, nft, firewall-cmd or ufw)"
 }`;
+}
 
-const BACKENDS = { iptables: iptablesApply, nftables: nftApply, firewalld: firewalldApply, ufw: ufwApply };
+function backends() {
+    return { iptables: iptablesApply, nftables: nftApply, firewalld: firewalldApply, ufw: ufwApply };
+}
 
 /** Every backend's remove function: whatever held the rules before is cleaned up. */
-const REMOVERS = [IPTABLES_REMOVE, NFT_INPUT_CHAINS, NFT_REMOVE, FIREWALLD_REMOVE, UFW_REMOVE];
+function removers() {
+    return [iptablesRemove(), nftInputChains(), nftRemove(), firewalldRemove(), ufwRemove()];
+}
 
 /** The rules themselves: the script kept on the host as `$state_dir/firewall.sh`. Idempotent. */
 export function firewallRulesScript(p: FirewallParams): string {
     return [
         prelude(p.host),
-        ...REMOVERS,
-        PORTS_FUNCTIONS,
-        DETECT,
+        ...removers(),
+        portsFunctions(),
+        detectBackend(),
         ...lists(p),
         p.backend === "auto" ? `backend=$(detect)` : `backend=${p.backend}`,
         `echo "firewall backend on $host: $backend"`,
@@ -90,7 +98,7 @@ export function firewallRulesScript(p: FirewallParams): string {
         `echo ${shq(p.owner)} > "$state_dir/firewall-owner"`,
         `case $backend in`,
         // A fixed backend gets only its own branch; `auto` needs them all.
-        ...(Object.entries(BACKENDS) as Array<[string, () => string]>)
+        ...(Object.entries(backends()) as Array<[string, () => string]>)
             .filter(([name]) => p.backend === "auto" || p.backend === name)
             .flatMap(([name, apply]) => [`${name})`, apply(), `;;`]),
         `esac`,
@@ -109,29 +117,33 @@ export function firewallRulesScript(p: FirewallParams): string {
  * Installs the unit that applies the kept script at boot (every backend: the brick ports'
  * reservation is runtime-only too) and after each reload of an iptables or nftables service.
  */
-const PERSIST = [
-    `if [ ! -d /run/systemd/system ]; then`,
-    `  echo "WARNING: $host does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh $state_dir/firewall.sh" >&2`,
-    `  exit 0`,
-    `fi`,
-    `unit=$(cat <<GLUSTERFS_UNIT`,
-    firewallUnit("$state_dir"),
-    `GLUSTERFS_UNIT`,
-    `)`,
-    `if [ "$(cat ${UNIT_PATH} 2>/dev/null)" != "$unit" ]; then`,
-    `  printf '%s\n' "$unit" > ${UNIT_PATH}`,
-    `  systemctl daemon-reload`,
-    `fi`,
-    `systemctl enable --now ${FIREWALL_UNIT} >/dev/null 2>&1 || die "cannot enable ${FIREWALL_UNIT}"`,
-    `echo "the rules on $host are applied again at boot and after every reload of its firewall (${FIREWALL_UNIT})"`,
-].join("\n");
+function persistSteps() {
+    return [
+        `if [ ! -d /run/systemd/system ]; then`,
+        `  echo "WARNING: $host does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh $state_dir/firewall.sh" >&2`,
+        `  exit 0`,
+        `fi`,
+        `unit=$(cat <<GLUSTERFS_UNIT`,
+        firewallUnit("$state_dir"),
+        `GLUSTERFS_UNIT`,
+        `)`,
+        `if [ "$(cat ${unitPath()} 2>/dev/null)" != "$unit" ]; then`,
+        `  printf '%s\n' "$unit" > ${unitPath()}`,
+        `  systemctl daemon-reload`,
+        `fi`,
+        `systemctl enable --now ${FIREWALL_UNIT} >/dev/null 2>&1 || die "cannot enable ${FIREWALL_UNIT}"`,
+        `echo "the rules on $host are applied again at boot and after every reload of its firewall (${FIREWALL_UNIT})"`,
+    ].join("\n");
+}
 
-const REMOVE_UNIT = `remove_unit() {
-  [ -f ${UNIT_PATH} ] || return 0
+function removeUnit() {
+    return `remove_unit() {
+  [ -f ${unitPath()} ] || return 0
   systemctl disable ${FIREWALL_UNIT} >/dev/null 2>&1 || true
-  rm -f ${UNIT_PATH}
+  rm -f ${unitPath()}
   systemctl daemon-reload 2>/dev/null || true
 }`;
+}
 
 /**
  * The create/update script of a host's firewall child: keeps the rules script on the host,
@@ -150,7 +162,7 @@ export function firewallApplyScript(p: FirewallParams): string {
         `} > "$state_dir/firewall.sh.new"`,
         `mv "$state_dir/firewall.sh.new" "$state_dir/firewall.sh"`,
         `sh "$state_dir/firewall.sh"`,
-        PERSIST,
+        persistSteps(),
         ``,
     ].join("\n");
 }
@@ -166,9 +178,9 @@ export function firewallRemoveScript(host: string, owner: string): string {
         `  echo "the GlusterFS firewall rules on $host now belong to another resource of this stack ($(cat "$state_dir/firewall-owner")); leaving them"`,
         `  exit 0`,
         `fi`,
-        ...REMOVERS,
-        PORTS_FUNCTIONS,
-        REMOVE_UNIT,
+        ...removers(),
+        portsFunctions(),
+        removeUnit(),
         `remove_unit`,
         `release_brick_ports`,
         `remove_iptables`,

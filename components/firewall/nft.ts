@@ -10,7 +10,8 @@
 import { NFT_CHAIN, NFT_TABLE } from "./common";
 
 /** Prints "FAMILY TABLE CHAIN POLICY" for each input filter base chain of the ip and inet tables. */
-export const NFT_INPUT_CHAINS = `nft_input_chains() {
+export function nftInputChains() {
+    return `nft_input_chains() {
   nft list chains 2>/dev/null | awk '
     $1 == "table" { fam = $2; tab = $3 }
     $1 == "chain" { ch = $2 }
@@ -51,6 +52,7 @@ nft_targets() {
 $chains
 EOF
 }`;
+}
 
 export function nftApply(): string {
     return [
@@ -109,7 +111,8 @@ export function nftApply(): string {
  * nft_remove KEEP: removes the jumps to the component's chain, the chain itself, and the
  * component's own table, from every table not listed in KEEP ("FAMILY/TABLE ...").
  */
-export const NFT_REMOVE = `nft_remove() {
+export function nftRemove() {
+    return `nft_remove() {
   command -v nft >/dev/null 2>&1 || return 0
   keep=" $1 "
   nft -a list ruleset 2>/dev/null | awk '
@@ -131,3 +134,4 @@ export const NFT_REMOVE = `nft_remove() {
   esac
 }
 remove_nftables() { nft_remove ""; }`;
+}

@@ -8,7 +8,8 @@
  */
 
 /** `GLUSTERFS_CLUSTER_SYSCTL_DIR` stands in for /proc/sys/net/ipv4 (the unit tests use it). */
-export const PORTS_FUNCTIONS = `sysctl_dir=\${GLUSTERFS_CLUSTER_SYSCTL_DIR:-/proc/sys/net/ipv4}
+export function portsFunctions() {
+    return `sysctl_dir=\${GLUSTERFS_CLUSTER_SYSCTL_DIR:-/proc/sys/net/ipv4}
 # port_set CURRENT MINUS PLUS: the kernel's list CURRENT ("a-b,c") without the ranges of MINUS
 # and with those of PLUS ("a-b c-d"), in the kernel's own form.
 port_set() {
@@ -61,3 +62,4 @@ release_brick_ports() {
   port_set "$(cat "$sysctl_dir/ip_local_reserved_ports")" "$(cat "$state_dir/reserved-ports")" "" > "$sysctl_dir/ip_local_reserved_ports" 2>/dev/null || true
   rm -f "$state_dir/reserved-ports"
 }`;
+}

@@ -13,7 +13,8 @@
  * - progress goes to stdout as short lines ("ok: ... (0.42 s)") so `pulumi up` shows
  *   where the time goes.
  */
-export const PRELUDE = `set -eu
+export function prelude() {
+    return `set -eu
 # g ARGS...: the gluster CLI in script mode (never prompts) with XML output; it gives up
 # on glusterd after $cli_timeout seconds. Everything after "--" is the command's own.
 cli_timeout=60
@@ -83,6 +84,7 @@ peer_ok() {
   why="$1: \${st:-not a peer}\${cn:+, $([ "$cn" = 1 ] && echo connected || echo disconnected)}"
   [ "$(xv "//peer[hostnames/hostname='$1']/state")" = 3 ] && [ "$cn" = 1 ]
 }`;
+}
 
 /**
  * An XPath string literal for a validated name or address (letters, digits, '.', '-', '_'),
@@ -95,5 +97,5 @@ export function xpathLiteral(value: string): string {
 
 /** A whole script: the prelude, then `parts`, one line each. */
 export function script(...parts: string[]): string {
-    return [PRELUDE, ...parts].join("\n") + "\n";
+    return [prelude(), ...parts].join("\n") + "\n";
 }

@@ -1,6 +1,6 @@
 import { shq, shqAll } from "../shell";
 import { script, xpathLiteral } from "./prelude";
-import { WHOLE_FUNCTIONS } from "./whole";
+import { wholeFunctions } from "./whole";
 
 export interface ReadyParams {
     /** The node's name (for messages). */
@@ -77,7 +77,7 @@ function rejoin(p: ReadyParams): string[] {
         `out=$pool`,
         `if [ "$(xv 'count(//peerStatus/peer)')" -gt 1 ]; then`,
         `  vol=${vol}`,
-        ...WHOLE_FUNCTIONS.map((l) => `  ${l}`),
+        ...wholeFunctions().map((l) => `  ${l}`),
         `  wait_for "peers known to "${node}" to be connected" ${p.peersSeconds} peers_connected`,
         `  # ...and each of them must see this node (by its UUID: a peer may know it under another`,
         `  # name) connected again: a peer reconnects on its own timer.`,

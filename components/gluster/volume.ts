@@ -1,6 +1,6 @@
 import { shq, shqAll } from "../shell";
 import { script } from "./prelude";
-import { WHOLE_FUNCTIONS } from "./whole";
+import { wholeFunctions } from "./whole";
 
 export interface VolumeScriptParams {
     volumeName: string;
@@ -32,13 +32,15 @@ export const MANAGED_OPTIONS_KEY = "user.glusterfs-cluster.managed-options";
 export const OWNER_KEY = "user.glusterfs-cluster.owner";
 
 /** Options that `gluster volume set all` takes (cluster-wide, not per volume). */
-export const GLOBAL_OPTIONS = [
-    "cluster.server-quorum-ratio",
-    "cluster.brick-multiplex",
-    "cluster.max-bricks-per-process",
-    "cluster.localtime-logging",
-    "cluster.daemon-log-level",
-];
+export function globalOptions() {
+    return [
+        "cluster.server-quorum-ratio",
+        "cluster.brick-multiplex",
+        "cluster.max-bricks-per-process",
+        "cluster.localtime-logging",
+        "cluster.daemon-log-level",
+    ];
+}
 
 /** Step 1 of a create: every brick node sees every other as "Peer in Cluster", connected. */
 function meshWait(p: VolumeScriptParams): string[] {
@@ -139,7 +141,7 @@ function healAndDetach(p: VolumeScriptParams): string[] {
     return [
         `if [ -s ${REPLACED_DIR}/hosts ]; then`,
         `  vol=${vol}`,
-        ...WHOLE_FUNCTIONS.map((l) => `  ${l}`),
+        ...wholeFunctions().map((l) => `  ${l}`),
         `  wait_for "self-heal to fill the new brick of "${vol} ${p.healSeconds} heal_done`,
         `  for old in $(sort -u ${REPLACED_DIR}/hosts); do`,
         `    out=$(g peer status)`,
@@ -158,19 +160,21 @@ function healAndDetach(p: VolumeScriptParams): string[] {
  * Once every node runs a GlusterFS that can go further, the cluster's op-version is raised
  * (once; never while a peer is disconnected: `max-op-version` only counts connected peers).
  */
-const OP_VERSION = [
-    `out=$(g peer status)`,
-    `if [ -z "$(peers_not_ok)" ]; then`,
-    `  out=$(g volume get all cluster.op-version); op=$(xv "//volGetopts/Opt[Option='cluster.op-version']/Value")`,
-    `  out=$(g volume get all cluster.max-op-version); max=$(xv "//volGetopts/Opt[Option='cluster.max-op-version']/Value")`,
-    `  case "$op$max" in ''|*[!0-9]*) ;; *)`,
-    `    if [ "$max" -gt "$op" ]; then`,
-    `      tx volume set all cluster.op-version "$max" || die "volume set all cluster.op-version $max: $(reason)"`,
-    `      echo "raised the cluster op-version from $op to $max (every node runs a newer GlusterFS)"`,
-    `    fi ;;`,
-    `  esac`,
-    `fi`,
-];
+function opVersionSteps() {
+    return [
+        `out=$(g peer status)`,
+        `if [ -z "$(peers_not_ok)" ]; then`,
+        `  out=$(g volume get all cluster.op-version); op=$(xv "//volGetopts/Opt[Option='cluster.op-version']/Value")`,
+        `  out=$(g volume get all cluster.max-op-version); max=$(xv "//volGetopts/Opt[Option='cluster.max-op-version']/Value")`,
+        `  case "$op$max" in ''|*[!0-9]*) ;; *)`,
+        `    if [ "$max" -gt "$op" ]; then`,
+        `      tx volume set all cluster.op-version "$max" || die "volume set all cluster.op-version $max: $(reason)"`,
+        `      echo "raised the cluster op-version from $op to $max (every node runs a newer GlusterFS)"`,
+        `    fi ;;`,
+        `  esac`,
+        `fi`,
+    ];
+}
 
 /** Step 3: options differing from what the volume holds are set in one transaction per scope; what an earlier run managed and this one does not is reset. */
 function options(p: VolumeScriptParams): string[] {
@@ -278,7 +282,7 @@ export function volumeScript(p: VolumeScriptParams): string {
         ``,
         `# 5. A replaced brick filled, its old node detached; the op-version as high as every node allows.`,
         ...healAndDetach(p),
-        ...OP_VERSION,
+        ...opVersionSteps(),
         `echo "volume-id: $volume_id"`,
     );
 }

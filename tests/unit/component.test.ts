@@ -55,7 +55,7 @@ function innerScript(create: string): string {
 describe("GlusterCluster (container mode, local engine)", () => {
     let rec: Recorder;
     let outputs: Record<string, any>;
-    before(async () => {
+    beforeEach(async () => {
         ({ rec, outputs } = await build({ nodes: THREE }));
     });
 

@@ -88,6 +88,17 @@ function rulesetEnv(ruleset: string): Record<string, string> {
     return { NFT_RULESET: file };
 }
 
+let tools: [string, string][] | undefined;
+/** The machine's basic tools the scripts may use, by absolute path (looked up once). */
+function basicTools(): [string, string][] {
+    if (!tools) {
+        const names = ["sh", "awk", "sort", "head", "grep", "sed", "cat", "mkdir", "rm", "mktemp", "printf", "echo", "tr", "mv", "cut"];
+        const found = execFileSync("sh", ["-c", names.map((t) => `command -v ${t} || echo -`).join("; ")]).toString().trim().split("\n");
+        tools = names.map((t, i): [string, string] => [t, found[i]]).filter(([, real]) => real.startsWith("/"));
+    }
+    return tools;
+}
+
 function runWithShims(script: string, env: Record<string, string> = {}, only?: string[]): { out: string; log: string[]; dir: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
     const bin = path.join(dir, "bin");
@@ -97,9 +108,8 @@ function runWithShims(script: string, env: Record<string, string> = {}, only?: s
         fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
     }
     // Only the stand-ins and the basic tools: no real firewall command is reachable.
-    for (const tool of ["sh", "awk", "sort", "head", "grep", "sed", "cat", "mkdir", "rm", "mktemp", "printf", "echo", "tr", "mv", "cut"]) {
-        const real = execFileSync("sh", ["-c", `command -v ${tool}`]).toString().trim();
-        if (real.startsWith("/") && !fs.existsSync(path.join(bin, tool))) fs.symlinkSync(real, path.join(bin, tool));
+    for (const [tool, real] of basicTools()) {
+        if (!fs.existsSync(path.join(bin, tool))) fs.symlinkSync(real, path.join(bin, tool));
     }
     const log = path.join(dir, "calls.log");
     fs.writeFileSync(log, "");

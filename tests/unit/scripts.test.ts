@@ -23,7 +23,8 @@ const VOLUME = {
     owner: "0123456789abcdef",
 };
 
-const ALL = {
+/** Every generated script, built inside the test that reads it (not while the file loads). */
+const all = () => ({
     ready: readyScript({ name: "gluster-0", address: "gluster-0", others: ["gluster-1", "gluster-2"], volumeName: "my_vol", glusterdSeconds: 120, peersSeconds: 120, volumeSeconds: 180, healSeconds: 3600 }),
     probe: probeScript({ from: { address: "gluster-0", version: "11.1" }, peers: [{ address: "gluster-1", version: "11.1" }, { address: "gluster-2", version: "11.1" }], peersSeconds: 120, owner: "tok" }),
     detach: detachScript({ peers: ["gluster-1", "gluster-2"], owner: "tok" }),
@@ -35,7 +36,7 @@ const ALL = {
     firewallRemove: firewallRemoveScript("h1", "tok"),
     presentOnly: inContainerIfPresent("gluster-0", "echo hi"),
     preflight: preflightScript({ cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, volumeSeconds: 180, state: { volume: "gluster-gluster-0-state" } }),
-};
+});
 
 describe("shell quoting", () => {
     const cases: Array<[string, string]> = [
@@ -60,12 +61,14 @@ describe("shell quoting", () => {
 });
 
 describe("generated scripts", () => {
-    for (const [name, text] of Object.entries(ALL)) {
+    const names = ["ready", "probe", "detach", "probeBack", "volume", "volumeUpdate", "volumeDelete", "firewall", "firewallRemove", "presentOnly", "preflight"] as const;
+    it("covers every generated script", () => assert.deepStrictEqual([...names].sort(), Object.keys(all()).sort()));
+    for (const name of names) {
         it(`${name}: is valid POSIX sh (sh -n)`, () => {
-            execFileSync("/bin/sh", ["-n"], { input: text });
+            execFileSync("/bin/sh", ["-n"], { input: all()[name] });
         });
         it(`${name}: has no fixed sleep longer than a poll or backoff step`, () => {
-            for (const m of text.matchAll(/\bsleep\s+(\S+)/g)) {
+            for (const m of all()[name].matchAll(/\bsleep\s+(\S+)/g)) {
                 assert.ok(Number(m[1]) <= 1, `sleep ${m[1]} in ${name}`);
             }
         });
@@ -73,7 +76,7 @@ describe("generated scripts", () => {
 
     it("run gluster in script mode with XML and judge <opRet>, never the exit code or prose", () => {
         for (const name of ["ready", "probe", "detach", "probeBack", "volume", "volumeDelete", "preflight"] as const) {
-            const text = ALL[name];
+            const text = all()[name];
             assert.match(text, /gluster --mode=script --xml --timeout="\$cli_timeout" -- "\$@"/);
             const calls = text.split("\n").filter((l) => /(^\s*|\$\(\s*|[;|&{]\s*)gluster (--|peer|volume|pool)/.test(l) && !/^\s*#/.test(l));
             for (const l of calls) {
@@ -81,15 +84,15 @@ describe("generated scripts", () => {
             }
             assert.doesNotMatch(text, /grep[^\n]*(Peer in Cluster|Connected|Started)/, `${name} greps prose`);
         }
-        assert.match(ALL.volume, /\[ "\$\(xv \/cliOutput\/opErrno\)" = 30806 \]/);
-        assert.match(ALL.probe, /30802/);
+        assert.match(all().volume, /\[ "\$\(xv \/cliOutput\/opErrno\)" = 30806 \]/);
+        assert.match(all().probe, /30802/);
     });
 
     it("wait on conditions with a deadline", () => {
-        assert.match(ALL.ready, /wait_for "glusterd on "gluster-0" to answer" 120 glusterd_answers/);
-        assert.match(ALL.probe, /wait_for 'gluster-1 to be in the cluster and connected' 120 peer_ok gluster-1/);
-        assert.match(ALL.volume, /wait_for "every brick node to see every other in the cluster" 120 mesh_ok/);
-        assert.match(ALL.volume, /wait_for "my_vol bricks to be online" 180 bricks_online/);
+        assert.match(all().ready, /wait_for "glusterd on "gluster-0" to answer" 120 glusterd_answers/);
+        assert.match(all().probe, /wait_for 'gluster-1 to be in the cluster and connected' 120 peer_ok gluster-1/);
+        assert.match(all().volume, /wait_for "every brick node to see every other in the cluster" 120 mesh_ok/);
+        assert.match(all().volume, /wait_for "my_vol bricks to be online" 180 bricks_online/);
     });
 
     it("quote every interpolated value", () => {
@@ -115,9 +118,9 @@ describe("generated scripts", () => {
     });
 
     it("probe peers one after another, and detach them last first", () => {
-        const probes = [...ALL.probe.matchAll(/tx peer probe (\S+)/g)].map((m) => m[1]);
+        const probes = [...all().probe.matchAll(/tx peer probe (\S+)/g)].map((m) => m[1]);
         assert.deepStrictEqual(probes, ["gluster-1", "gluster-2"]);
-        const detaches = [...ALL.detach.matchAll(/tx peer detach ([\w.-]+)/g)].map((m) => m[1]);
+        const detaches = [...all().detach.matchAll(/tx peer detach ([\w.-]+)/g)].map((m) => m[1]);
         assert.deepStrictEqual(detaches, ["gluster-2", "gluster-1"]);
     });
 
@@ -133,14 +136,14 @@ describe("generated scripts", () => {
     });
 
     it("check the bricks of an existing volume as a set and refuse to touch another layout, never advising to remove a volume", () => {
-        assert.match(ALL.volume, /expected=\$\(printf '%s\\n' gluster-0:\/bricks\/my_vol gluster-1:\/bricks\/my_vol gluster-2:\/bricks\/my_vol \| sort\)/);
-        assert.match(ALL.volume, /actual=\$\(xl '\/\/volume\/bricks\/brick\/name\/text\(\)' \| sort\)/);
-        assert.match(ALL.volume, /this program wants replica 3 on .*Nothing was changed/);
-        for (const text of [ALL.volume, ALL.volumeUpdate]) assert.doesNotMatch(text, /remove (that|the) volume/i);
+        assert.match(all().volume, /expected=\$\(printf '%s\\n' gluster-0:\/bricks\/my_vol gluster-1:\/bricks\/my_vol gluster-2:\/bricks\/my_vol \| sort\)/);
+        assert.match(all().volume, /actual=\$\(xl '\/\/volume\/bricks\/brick\/name\/text\(\)' \| sort\)/);
+        assert.match(all().volume, /this program wants replica 3 on .*Nothing was changed/);
+        for (const text of [all().volume, all().volumeUpdate]) assert.doesNotMatch(text, /remove (that|the) volume/i);
     });
 
     it("reset options that an earlier run managed and this one does not", () => {
-        assert.match(ALL.volume, /case ",auth.allow,cluster.quorum-type," in/);
-        assert.match(ALL.volume, /tx volume reset my_vol "\$key"/);
+        assert.match(all().volume, /case ",auth.allow,cluster.quorum-type," in/);
+        assert.match(all().volume, /tx volume reset my_vol "\$key"/);
     });
 });
