@@ -70,11 +70,13 @@ export function declareBootstrap(
 
     const volumeName = `${spec.name}-volume`;
     const owner = ownerToken(first.host, volumeName);
-    // The containers' ids are in the script's text (a comment): when a node's container is
-    // replaced, the step runs again and verifies the volume is whole.
-    const containers = pulumi.all(spec.nodes.map((n) => ready(n).container.id));
+    // Every node's GlusterFS version is in the script's text (a comment): when an upgrade
+    // changes one, the step runs again and raises the op-version once every node allows it.
+    // A container replaced on the same version needs nothing more: its ready step has seen
+    // it back in service.
+    const versions = pulumi.all(spec.nodes.map((n) => ready(n).readyStdout)).apply((outs) => outs.map(versionFromReadyOutput));
     const render = (mayCreate: boolean) =>
-        pulumi.all([extraClients, containers]).apply(([clients, ids]) => {
+        pulumi.all([extraClients, versions]).apply(([clients, glusterfs]) => {
             const options = volumeOptions(spec, clients, restrictClients);
             const text = volumeScript({
                 volumeName: spec.volumeName,
@@ -89,7 +91,7 @@ export function declareBootstrap(
                 mayCreate,
                 owner,
             });
-            return `# containers: ${ids.join(" ")}\n${inContainer(first.name, text)}`;
+            return `# glusterfs versions: ${glusterfs.join(" ")}\n${inContainer(first.name, text)}`;
         });
     const volume = hostCommand(
         volumeName,

@@ -168,8 +168,9 @@ describe("live: the dev stack on the local Docker engine", function () {
         // Delete-before-replace, as the engine orders it: first the dependent that would be
         // replaced (the ready command's trigger is the container's id), then the container;
         // the new container, then the ready command again when its registration arrives.
-        // The volume step runs again after any container change, and verifies the volume is whole.
-        assert.deepStrictEqual(changed, ["delete gluster-ready-gluster-1", "delete gluster-gluster-1", "replace gluster-gluster-1", "create gluster-ready-gluster-1", "update gluster-volume"]);
+        // The same GlusterFS version: the ready step saw the node back in service, and the
+        // volume step has nothing to do (it runs again when a node's version changes).
+        assert.deepStrictEqual(changed, ["delete gluster-ready-gluster-1", "delete gluster-gluster-1", "replace gluster-gluster-1", "create gluster-ready-gluster-1"]);
         assert.notStrictEqual(h.find("gluster-gluster-1").id, oldId);
         assert.strictEqual(await nodeUuid(docker, "gluster-1"), uuids["gluster-1"]);
         for (const node of NODES) {

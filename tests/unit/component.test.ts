@@ -206,6 +206,28 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.doesNotMatch(script, /auth\.allow/, "auth.allow is only set when clientCidrs is");
     });
 
+    it("runs the volume step again when a node's GlusterFS version changes, not when a container is replaced on the same one", async () => {
+        const version = (node: string) => (node === "gluster-2" ? "11.2" : "11.1");
+        const upgraded = await build({ nodes: THREE }, "gluster", {
+            state: (type: string, name: string) =>
+                type === "docker:index/container:Container"
+                    ? { id: `${name}-replaced-id` }
+                    : name.includes("-ready-")
+                      ? { stdout: `ok: glusterd answers (0.20 s)\nglusterfs-version: ${version(name.replace("gluster-ready-", ""))}` }
+                      : {},
+        });
+        const before = rec.named("gluster-volume").inputs;
+        const after = upgraded.rec.named("gluster-volume").inputs;
+        assert.match(before.create, /^# glusterfs versions: 11\.1 11\.1 11\.1\n/);
+        assert.match(after.create, /^# glusterfs versions: 11\.1 11\.1 11\.2\n/);
+        assert.notStrictEqual(after.update, before.update);
+        const replaced = await build({ nodes: THREE }, "gluster", {
+            state: (type: string, name: string) => (type === "docker:index/container:Container" ? { id: `${name}-replaced-id` } : {}),
+        });
+        assert.notStrictEqual(replaced.rec.named("gluster-ready-gluster-1").inputs.triggers[0], rec.named("gluster-ready-gluster-1").inputs.triggers[0]);
+        assert.strictEqual(replaced.rec.named("gluster-volume").inputs.update, before.update);
+    });
+
     it("probes from the first node, probes the first back from the second, and detaches on delete", () => {
         const pool = rec.named("gluster-pool").inputs;
         assert.match(pool.create, /^docker exec gluster-0 sh -c /);
