@@ -104,6 +104,14 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.deepStrictEqual(writes(r.calls), []);
         });
 
+        it("reads each check's common case, all fine, with one xmllint: the waits poll fast", () => {
+            const r = runWithGluster(readyScript(READY), WHOLE, { ...INFO(U0), countXmllint: true });
+            assert.strictEqual(r.code, 0, r.stderr);
+            // glusterd answers 1, identity 2, pool 1, peers connected 1, peer list 1, seen by
+            // 2 peers 2, volume info 2, bricks 1, clients 4, heal 1.
+            assert.strictEqual(r.xmllint, 16);
+        });
+
         it("in recheck mode, checks the identity only", () => {
             const r = runWithGluster(readyScript({ ...READY, mode: "recheck" }), WHOLE, INFO(U0));
             assert.strictEqual(r.code, 0, r.stderr);
@@ -206,8 +214,10 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         };
 
         it("creates the volume once every brick node sees every other, sets the options in one transaction, starts it, and checks it whole", () => {
-            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": [fixture("volume-info-absent"), fixture("volume-info-created"), fixture("volume-info")] }, INFO(U0));
+            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": [fixture("volume-info-absent"), fixture("volume-info-created"), fixture("volume-info")] }, { ...INFO(U0), countXmllint: true });
             assert.strictEqual(r.code, 0, r.stderr);
+            // Each wait's common case is read with one xmllint (the mesh: one per node); it took 40.
+            assert.strictEqual(r.xmllint, 22);
             assert.deepStrictEqual(writes(r.calls), [
                 "volume create vol replica 3 rec-0:/bricks/vol rec-1:/bricks/vol rec-2:/bricks/vol",
                 `volume set vol cluster.quorum-type auto network.ping-timeout 20 ${MANAGED_OPTIONS_KEY} cluster.quorum-type,network.ping-timeout ${OWNER_KEY} own-1`,
@@ -480,8 +490,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("a roll starts only with the cluster whole", () => {
-            const ok = runWithGluster(preflightScript(PRE), WHOLE, running());
+            const ok = runWithGluster(preflightScript(PRE), WHOLE, { ...running(), countXmllint: true });
             assert.strictEqual(ok.code, 0, ok.stderr);
+            // One xmllint per check in the common case: glusterd answers 1, pool size 1, peers 1,
+            // volume info 2, brick list 1, bricks online 1, heal 1 (it took 22 before).
+            assert.strictEqual(ok.xmllint, 8);
             assert.match(ok.stdout, /ok: self-heal to catch up before the first node is replaced/);
             assert.deepStrictEqual(writes(ok.calls), []);
             const peerDown = runWithGluster(preflightScript(PRE), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, running());

@@ -30,6 +30,8 @@ export interface RunResult {
     docker: string[];
     /** The directory that stood for /var/lib/glusterd. */
     state: string;
+    /** How many times the script ran xmllint (counted when RunOptions.countXmllint is set). */
+    xmllint: number;
 }
 
 export const OK = xml(`<opRet>0</opRet><opErrno>0</opErrno><opErrstr/>`);
@@ -109,6 +111,8 @@ export interface RunOptions {
     volumes?: string[];
     /** Names that do not resolve (`getent hosts` fails). */
     unresolved?: string[];
+    /** Count the script's xmllint runs (through a wrapper, which costs a fork each). */
+    countXmllint?: boolean;
 }
 
 /** Runs `script` with `sh` against the stand-ins; /var/lib/glusterd is a temporary directory. */
@@ -122,6 +126,10 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
         fs.writeFileSync(path.join(bin, "gluster"), GLUSTER.replace("@OK@", shellQuote(OK)), { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "docker"), DOCKER, { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "getent"), GETENT, { mode: 0o755 });
+        if (opts.countXmllint) {
+            const real = spawnSync("sh", ["-c", "command -v xmllint"], { encoding: "utf8" }).stdout.trim();
+            fs.writeFileSync(path.join(bin, "xmllint"), `#!/bin/sh\necho x >> "$STANDIN/xmllint.log"\nexec ${real} "$@"\n`, { mode: 0o755 });
+        }
         fs.writeFileSync(path.join(dir, "unresolved"), (opts.unresolved ?? []).map((n) => `${n}\n`).join(""));
         const seen = new Map<string, string>();
         for (const [key, reply] of Object.entries(replies)) {
@@ -160,6 +168,7 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
             calls: lines(path.join(dir, "gluster.log")),
             docker: lines(path.join(dir, "docker.log")),
             state: keep,
+            xmllint: lines(path.join(dir, "xmllint.log")).length,
         };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
