@@ -66,15 +66,17 @@ export class GlusterCluster extends pulumi.ComponentResource {
         // brick range must be open before a container listens on it).
         const firewalls = [...hosts.values()].flatMap((h) => (h.firewall ? [h.firewall] : []));
         const preflight = this.declarePreflight(scope, onFirstHost.image, firewalls);
+        // The network first: the containers need it and the storage; declared first, it is
+        // created while the volumes are.
+        const network =
+            spec.networkMode === "container" && !spec.networkExisting
+                ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] })
+                : undefined;
         // Every node's storage after the preflight check, and before the first container: a
         // refusal there (in host mode, bricks on a host's root filesystem) comes before any
         // container is touched.
         const storage = new Map(spec.nodes.map((n) => [n.name, declareStorage(scope, n, { parent: this, provider: hosts.get(n.host.key)!.provider, dependsOn: [...scope.after, preflight] })]));
         const allStorage = [...storage.values()].flat();
-        const network =
-            spec.networkMode === "container" && !spec.networkExisting
-                ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] })
-                : undefined;
 
         const nodes = declareNodes(scope, hosts, preflight, { storage: allStorage, network, readyAfter: firewalls });
         const readies = [...nodes.values()].map((n) => n.ready);

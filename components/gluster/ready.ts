@@ -50,20 +50,39 @@ export function readyScript(p: ReadyParams): string {
         ``,
         `# A node whose state was wiped, or left behind on another host, comes back with a new`,
         `# UUID: its peers still know its address as the old one, and its brick is lost to the`,
-        `# volume. Ask the others (a peer that does not answer, or a node not created yet, tells`,
-        `# nothing; a name that does not resolve yet is skipped at once: the CLI would spend 3 s on it).`,
+        `# volume. identity_refused PEER KNOWN stops there.`,
+        `identity_refused() {`,
+        `  die ${node}" came back with a new identity: it is UUID $uuid, but $1 knows "${shq(p.address)}" as UUID $2. Its state (/var/lib/glusterd) was lost or is on another host, and its brick is no longer part of the volume. Nothing was changed. Replace it as a lost host: put a node with a new name in its place in the config and run pulumi up (README: Replacing a lost host)."`,
+        `}`,
+        `out=$pool`,
+        `peer_count=$(xv 'count(//peerStatus/peer)')`,
+        ...(p.mode === "recheck"
+            ? askOthers(p)
+            : [
+                  `# Only a node without peers (new, or its state lost) asks the others now; one with`,
+                  `# peers is checked against each of them as it rejoins (below).`,
+                  `if [ "$peer_count" -le 1 ]; then`,
+                  ...askOthers(p).map((l) => `  ${l}`),
+                  `fi`,
+              ]),
+        ...(p.mode === "recheck" ? [] : rejoin(p)),
+    );
+}
+
+/** Asks each other node whether it knows this node's address under another UUID. */
+function askOthers(p: ReadyParams): string[] {
+    return [
+        `# A peer that does not answer, or a node not created yet, tells nothing; a name that does`,
+        `# not resolve yet is skipped at once (the CLI would spend 3 s on it).`,
         `cli_timeout=5`,
         `for other in ${shqAll(p.others)}; do`,
         `  getent hosts "$other" >/dev/null 2>&1 || continue`,
         `  out=$(gr "$other" peer status)`,
         `  known=$(xv "//peer[hostnames/hostname=${xpathLiteral(p.address)}]/uuid")`,
-        `  if [ -n "$known" ] && [ "$known" != "$uuid" ]; then`,
-        `    die ${node}" came back with a new identity: it is UUID $uuid, but $other knows "${shq(p.address)}" as UUID $known. Its state (/var/lib/glusterd) was lost or is on another host, and its brick is no longer part of the volume. Nothing was changed. Replace it as a lost host: put a node with a new name in its place in the config and run pulumi up (README: Replacing a lost host)."`,
-        `  fi`,
+        `  [ -z "$known" ] || [ "$known" = "$uuid" ] || identity_refused "$other" "$known"`,
         `done`,
         `cli_timeout=60`,
-        ...(p.mode === "recheck" ? [] : rejoin(p)),
-    );
+    ];
 }
 
 /** A node that was in a pool, in a new container, back in service. */
@@ -75,17 +94,20 @@ function rejoin(p: ReadyParams): string[] {
         `# A node that already has peers (a replaced container keeps its state) must rejoin. A`,
         `# new node has none, and the pool list read above says so.`,
         `out=$pool`,
-        `if [ "$(xv 'count(//peerStatus/peer)')" -gt 1 ]; then`,
+        `if [ "$peer_count" -gt 1 ]; then`,
         `  vol=${vol}`,
         ...wholeFunctions().map((l) => `  ${l}`),
         `  wait_for "peers known to "${node}" to be connected" ${p.peersSeconds} peers_connected`,
         `  # ...and each of them must see this node (by its UUID: a peer may know it under another`,
-        `  # name) connected again: a peer reconnects on its own timer.`,
+        `  # name) connected again: a peer reconnects on its own timer. One that knows its address`,
+        `  # under another UUID refuses it.`,
         `  peers=$(xl '//peer/hostname/text()')`,
         `  peers_see_me() {`,
         `    for peer in $peers; do`,
         `      out=$(gr "$peer" peer status)`,
         `      [ "$(xv "boolean(//peer[uuid='$uuid' and state=3 and connected=1])")" = true ] && continue`,
+        `      known=$(xv "//peer[hostnames/hostname=${xpathLiteral(p.address)}]/uuid")`,
+        `      [ -z "$known" ] || [ "$known" = "$uuid" ] || identity_refused "$peer" "$known"`,
         `      st=$(xv "//peer[uuid='$uuid']/stateStr")`,
         `      cn=$(xv "//peer[uuid='$uuid']/connected")`,
         `      why="$peer sees "${node}" as \${st:-not a peer}\${cn:+, $([ "$cn" = 1 ] && echo connected || echo disconnected)}"`,

@@ -106,10 +106,11 @@ function stateAbsent(state: PreflightParams["state"]): string {
  */
 export function preflightScript(p: PreflightParams): string {
     const c = shq(p.container);
-    const label = (key: string) => `docker container inspect -f '{{ index .Config.Labels "${key}" }}' ${c}`;
+    const label = (key: string) => `{{index .Config.Labels "${key}"}}`;
     return [
         `set -eu`,
-        `if ! docker container inspect ${c} >/dev/null 2>&1; then`,
+        `# One inspect for the three fields (each docker call costs a round trip, over SSH too).`,
+        `if ! info=$(docker container inspect -f '{{.State.Status}}|${label("io.glusterfs-cluster.cluster")}|${label("io.glusterfs-cluster.spec")}' ${c} 2>/dev/null); then`,
         `  # No container and no state either: nothing runs yet, so the nodes may start all at once.`,
         `  # A state left behind (a destroy that kept the data, a container removed by hand) is an`,
         `  # existing cluster: its nodes start one at a time.`,
@@ -117,13 +118,12 @@ export function preflightScript(p: PreflightParams): string {
         `  echo "no container "${c}", but its state is there: an existing cluster, its nodes start one at a time"`,
         `  exit 0`,
         `fi`,
-        `owner=$(${label("io.glusterfs-cluster.cluster")})`,
+        `state=\${info%%|*}; labels=\${info#*|}; owner=\${labels%%|*}; spec=\${labels#*|}`,
         `if [ "$owner" != ${shq(p.cluster)} ]; then`,
         `  echo "error: the container "${c}" on this host belongs to GlusterCluster \\"$owner\\", and this one is named "${shq(p.cluster)}". A GlusterCluster's name names its storage and resources: renamed, it would build a new, empty cluster beside the old one. Put back the name \\"$owner\\". Nothing was changed." >&2`,
         `  exit 1`,
         `fi`,
-        `if [ "$(${label("io.glusterfs-cluster.spec")})" = ${shq(p.fingerprint)} ]; then echo ${c}" already runs with these settings: no rolling replacement starts"; exit 0; fi`,
-        `state=$(docker container inspect -f '{{.State.Status}}' ${c})`,
+        `if [ "$spec" = ${shq(p.fingerprint)} ]; then echo ${c}" already runs with these settings: no rolling replacement starts"; exit 0; fi`,
         `if [ "$state" != running ]; then`,
         `  echo "error: "${c}" is $state; a rolling replacement starts with it and needs the whole cluster in service. Start it (docker start "${c}"), then run pulumi up again. Nothing was changed." >&2`,
         `  exit 1`,

@@ -97,6 +97,8 @@ async function bareRolling(to: string): Promise<number> {
 }
 
 /** The component's rolling upgrade: the cluster stood up on IMAGE, then moved to `to`. */
+let rollingSteps: string[] = [];
+
 async function componentRolling(to: string): Promise<number> {
     await removeLeftovers(docker, "bench");
     const h = new Harness();
@@ -106,9 +108,12 @@ async function componentRolling(to: string): Promise<number> {
     };
     try {
         await h.apply(program(IMAGE));
+        const mark = h.log.length;
         const started = Date.now();
         await h.apply(program(to));
-        return Date.now() - started;
+        const ms = Date.now() - started;
+        rollingSteps = h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name.replace(/^bench-/, "")}=${e.ms}`);
+        return ms;
     } finally {
         await h.destroy();
         await removeLeftovers(docker, "bench");
@@ -211,6 +216,7 @@ async function main(): Promise<void> {
         }
         console.log(`round ${i + 1}: component ${sec(c[i].ready)} s, bare ${sec(b[i])} s`);
     }
+    console.log("component steps of the last rolling round (ms):", rollingSteps.join(" "));
     const last = c[c.length - 1];
     console.log("component steps of the last round (ms):", last.steps.map(([n, ms]) => `${n.replace(/^bench-/, "")}=${ms}`).join(" "));
     console.log(`converged re-apply: ${sec(median(c.map((r) => r.reapply)))} s wall, ${sec(median(c.map((r) => r.reapplyCommandMs)))} s of command work`);

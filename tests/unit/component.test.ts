@@ -116,7 +116,7 @@ describe("GlusterCluster (container mode, local engine)", () => {
         const ready = rec.named("gluster-ready-gluster-1").inputs;
         const start = innerScript(ready.create);
         const recheck = innerScript(ready.update);
-        for (const text of [start, recheck]) assert.match(text, /for other in gluster-0 gluster-2; do/);
+        for (const text of [start, recheck]) assert.match(text, /^ *for other in gluster-0 gluster-2; do$/m);
         assert.match(start, /wait_for "self-heal of "my_vol" to catch up after "gluster-1" came back"/);
         assert.doesNotMatch(recheck, /self-heal|peers_see_me/);
         assert.ok(recheck.endsWith("cli_timeout=60\n"));

@@ -87,6 +87,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.match(r.stderr, new RegExp(`rec-0 came back with a new identity: it is UUID ${U0}, but rec-2 knows rec-0 as UUID ${U3}`));
             assert.match(r.stderr, /Replacing a lost host/);
             assert.deepStrictEqual(writes(r.calls), []);
+            // Its state wiped (no peers of its own): the others are asked before anything else.
+            const wiped = runWithGluster(readyScript(READY), { "pool list": fixture("pool-list-alone"), "@rec-2 peer status": peersSeenBy("rec-2", U2).split(U0).join(U3) }, INFO(U0));
+            assert.strictEqual(wiped.code, 1);
+            assert.match(wiped.stderr, new RegExp(`rec-0 came back with a new identity: it is UUID ${U0}, but rec-2 knows rec-0 as UUID ${U3}`));
+            assert.deepStrictEqual(wiped.calls, ["pool list", "@rec-1 peer status", "@rec-2 peer status"]);
         });
 
         it("refuses a node without a UUID", () => {
@@ -107,9 +112,10 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         it("reads each check's common case, all fine, with one xmllint: the waits poll fast", () => {
             const r = runWithGluster(readyScript(READY), WHOLE, { ...INFO(U0), countXmllint: true });
             assert.strictEqual(r.code, 0, r.stderr);
-            // glusterd answers 1, identity 2, pool 1, peers connected 1, peer list 1, seen by
-            // 2 peers 2, volume info 2, bricks 1, clients 4, heal 1.
-            assert.strictEqual(r.xmllint, 16);
+            // glusterd answers 1, pool 1, peers connected 1, peer list 1, seen by 2 peers 2
+            // (which is also where they are asked about its identity), volume info 2, bricks 1,
+            // clients 4, heal 1. It took 32.
+            assert.strictEqual(r.xmllint, 14);
         });
 
         it("in recheck mode, checks the identity only", () => {
@@ -495,6 +501,8 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             // One xmllint per check in the common case: glusterd answers 1, pool size 1, peers 1,
             // volume info 2, brick list 1, bricks online 1, heal 1 (it took 22 before).
             assert.strictEqual(ok.xmllint, 8);
+            // The container's state and labels in one docker call (each is a round trip, over SSH too).
+            assert.deepStrictEqual(ok.docker.filter((c) => c.startsWith("container inspect")).length, 1);
             assert.match(ok.stdout, /ok: self-heal to catch up before the first node is replaced/);
             assert.deepStrictEqual(writes(ok.calls), []);
             const peerDown = runWithGluster(preflightScript(PRE), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, running());

@@ -92,11 +92,14 @@ case "$1" in
   exec) shift; while [ "$1" != sh ]; do shift; done; exec "$@" ;;
   container) [ "$2" = inspect ] || exit 0
     [ -f "$STANDIN/container" ] || { echo "Error: No such container" >&2; exit 1; }
-    case "$*" in
-      *State.Status*) sed -n 's/^status=//p' "$STANDIN/container" ;;
-      *io.glusterfs-cluster.cluster*) sed -n 's/^cluster=//p' "$STANDIN/container" ;;
-      *io.glusterfs-cluster.spec*) sed -n 's/^spec=//p' "$STANDIN/container" ;;
-    esac ;;
+    # The -f template, with the fields the scripts read filled in (what Go's text/template would print).
+    [ "$3" = -f ] || exit 0
+    f=$4
+    f=\${f//"{{.State.Status}}"/$(sed -n 's/^status=//p' "$STANDIN/container")}
+    f=\${f//'{{index .Config.Labels "io.glusterfs-cluster.cluster"}}'/$(sed -n 's/^cluster=//p' "$STANDIN/container")}
+    f=\${f//'{{index .Config.Labels "io.glusterfs-cluster.spec"}}'/$(sed -n 's/^spec=//p' "$STANDIN/container")}
+    case $f in *"{{"*) echo "stand-in: no field for $f" >&2; exit 2 ;; esac
+    printf '%s\\n' "$f" ;;
 esac
 `;
 
