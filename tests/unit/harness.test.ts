@@ -12,6 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rancher2 from "@pulumi/rancher2";
 import { Harness } from "../live/harness/engine";
 import { run } from "../live/harness/run";
+import { apiCall, docker, dockerCheck } from "../live/harness/engineApi";
+import * as http from "http";
 
 let dir: string;
 let journal: string;
@@ -244,5 +246,60 @@ describe("live harness: running the docker CLI", () => {
         const local = fakeDocker(1);
         assert.strictEqual((await run(["docker", "-H", "unix:///run/docker.sock", "create", "img"], { env: local.env, backoffMs: 1 })).code, 125);
         assert.strictEqual(local.calls(), 1);
+    });
+});
+
+describe("live harness: the Docker engine's API on a local socket", () => {
+    let dir: string;
+    let server: http.Server;
+    let seen: Array<{ method: string; url: string; body: string }>;
+    beforeEach(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-api-"));
+        seen = [];
+        // A stand-in engine: answers as dockerd does for the calls below.
+        server = http.createServer((req, res) => {
+            let body = "";
+            req.on("data", (d) => (body += d));
+            req.on("end", () => {
+                seen.push({ method: req.method!, url: req.url!, body });
+                const reply = (status: number, json: unknown) => {
+                    res.writeHead(status, { "Content-Type": "application/json" });
+                    res.end(JSON.stringify(json));
+                };
+                if (req.url === "/volumes/create") return reply(201, { Name: JSON.parse(body).Name, Driver: "local" });
+                if (req.url === "/containers/gone/stop?t=30") return reply(404, { message: "No such container: gone" });
+                if (req.url === "/containers/c1/start") return reply(304, {});
+                if (req.url === "/networks/n1") return reply(200, { Id: "n1", IPAM: { Config: [{ Subnet: "172.30.0.0/16", Gateway: "172.30.0.1" }] } });
+                reply(500, { message: `unexpected ${req.method} ${req.url}` });
+            });
+        });
+        await new Promise<void>((r) => server.listen(path.join(dir, "docker.sock"), r));
+    });
+    afterEach(async () => {
+        await new Promise((r) => server.close(r));
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const endpoint = () => `unix://${path.join(dir, "docker.sock")}`;
+
+    it("sends the provider's API request, and gives back what the CLI would print", async () => {
+        assert.strictEqual(await dockerCheck(endpoint(), ["volume", "create", "--label", "a=b=c", "--label", "k=v", "vol-1"]), "vol-1");
+        assert.deepStrictEqual(seen[0], { method: "POST", url: "/volumes/create", body: JSON.stringify({ Name: "vol-1", Labels: { a: "b=c", k: "v" } }) });
+        assert.strictEqual(await dockerCheck(endpoint(), ["network", "inspect", "-f", "{{json .IPAM.Config}}", "n1"]), '[{"Subnet":"172.30.0.0/16","Gateway":"172.30.0.1"}]');
+        // Already started: the CLI says nothing and exits 0.
+        assert.strictEqual((await docker(endpoint(), ["start", "c1"])).code, 0);
+    });
+
+    it("words an error as the Go client does, for the checks that read it", async () => {
+        const r = await docker(endpoint(), ["stop", "-t", "30", "gone"]);
+        assert.strictEqual(r.code, 1);
+        assert.strictEqual(r.stderr, "Error response from daemon: No such container: gone\n");
+        await assert.rejects(dockerCheck(endpoint(), ["stop", "-t", "30", "gone"]), /^Error: docker -H unix:\S+ stop … exited 1\nError response from daemon: No such container: gone$/);
+    });
+
+    it("leaves every other call, and every call to a remote engine, to the CLI", () => {
+        assert.strictEqual(apiCall(["create", "--name", "x", "img"]), undefined);
+        assert.strictEqual(apiCall(["volume", "create", "--driver", "local", "v"]), undefined);
+        assert.strictEqual(apiCall(["update", "--restart", "no", "c1"]), undefined);
+        assert.deepStrictEqual(apiCall(["rm", "-f", "-v", "c/1"])?.path, "/containers/c%2F1?force=true&v=true");
     });
 });

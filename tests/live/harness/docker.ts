@@ -10,12 +10,10 @@
 import * as util from "util";
 import type { Applied } from "./engine";
 import { Diff, InitError, ProviderContext, ProviderImpl } from "./providers";
-import { check, run } from "./run";
+import { docker, dockerArgv, dockerCheck } from "./engineApi";
 import { Strict } from "./strict";
 
-export function dockerArgv(endpoint: string, ...args: string[]): string[] {
-    return ["docker", "-H", endpoint, ...args];
-}
+export { dockerArgv };
 
 const same = (a: unknown, b: unknown) => util.isDeepStrictEqual(a, b);
 
@@ -94,7 +92,7 @@ const image: ProviderImpl = {
 async function buildImage(ctx: ProviderContext, g: Applied): Promise<Record<string, any>> {
     const { imageName, context, dockerfile, platform } = readImage(new Strict(g.inputs, `${g.type} ${g.name}`));
     const endpoint = ctx.dockerEndpoint(g.provider);
-    await check(dockerArgv(endpoint, "build", "-q", "--platform", platform, "-t", imageName, ...(dockerfile ? ["-f", dockerfile] : []), context), { timeoutMs: 900_000 });
+    await dockerCheck(endpoint, ["build", "-q", "--platform", platform, "-t", imageName, ...(dockerfile ? ["-f", dockerfile] : []), context], { timeoutMs: 900_000 });
     return { imageName, context, dockerfile, platform, repoDigest: "" };
 }
 
@@ -114,17 +112,17 @@ const remoteImage: ProviderImpl = {
     async create(ctx, g) {
         const { name } = readRemoteImage(new Strict(g.inputs, g.name));
         const endpoint = ctx.dockerEndpoint(g.provider);
-        let id = (await run(dockerArgv(endpoint, "image", "inspect", "-f", "{{.Id}}", name))).stdout.trim();
+        let id = (await docker(endpoint, ["image", "inspect", "-f", "{{.Id}}", name])).stdout.trim();
         if (!id) {
-            await check(dockerArgv(endpoint, "pull", name), { timeoutMs: 300_000 });
-            id = await check(dockerArgv(endpoint, "image", "inspect", "-f", "{{.Id}}", name));
+            await dockerCheck(endpoint, ["pull", name], { timeoutMs: 300_000 });
+            id = await dockerCheck(endpoint, ["image", "inspect", "-f", "{{.Id}}", name]);
         }
         return { id: `${id}${name}`, outputs: { imageId: id, repoDigest: id } };
     },
     update: async (_c, old) => ({ outputs: old.outputs }),
     async delete(ctx, old) {
         const { name, keepLocally } = readRemoteImage(new Strict(old.inputs, old.name));
-        if (!keepLocally) await check(dockerArgv(ctx.dockerEndpoint(old.provider), "rmi", name));
+        if (!keepLocally) await dockerCheck(ctx.dockerEndpoint(old.provider), ["rmi", name]);
         return undefined;
     },
 };
@@ -144,18 +142,17 @@ const volume: ProviderImpl = {
     replacesWhenUnknown: () => true,
     async create(ctx, g) {
         const { name, labels } = readVolume(new Strict(g.inputs, g.name));
-        const id = await check(dockerArgv(ctx.dockerEndpoint(g.provider), "volume", "create", ...labelFlags(labels), name));
+        const id = await dockerCheck(ctx.dockerEndpoint(g.provider), ["volume", "create", ...labelFlags(labels), name]);
         return { id, outputs: { mountpoint: `/var/lib/docker/volumes/${name}/_data` } };
     },
     update: async (_c, old) => ({ outputs: old.outputs }),
     async delete(ctx, old) {
         // Forced removal, retried for 30 s while the volume is in use; any other error fails.
-        const argv = dockerArgv(ctx.dockerEndpoint(old.provider), "volume", "rm", "-f", old.inputs.name);
-        await retryWhile(argv, /volume is in use/, 30_000, `Error deleting volume ${old.inputs.name}`);
+        await retryWhile(ctx.dockerEndpoint(old.provider), ["volume", "rm", "-f", old.inputs.name], /volume is in use/, 30_000, `Error deleting volume ${old.inputs.name}`);
         return undefined;
     },
     async read(ctx, old) {
-        const r = await run(dockerArgv(ctx.dockerEndpoint(old.provider), "volume", "inspect", old.inputs.name));
+        const r = await docker(ctx.dockerEndpoint(old.provider), ["volume", "inspect", old.inputs.name]);
         return r.code === 0 ? old : undefined;
     },
 };
@@ -177,10 +174,10 @@ const network: ProviderImpl = {
     async create(ctx, g) {
         const { name, driver, labels } = readNetwork(new Strict(g.inputs, g.name));
         const endpoint = ctx.dockerEndpoint(g.provider);
-        const id = await check(dockerArgv(endpoint, "network", "create", "--driver", driver, ...labelFlags(labels), name));
+        const id = await dockerCheck(endpoint, ["network", "create", "--driver", driver, ...labelFlags(labels), name]);
         // The provider reads the network back after create: ipam_config is computed from
         // Docker's IPAM config, each field only when Docker gives it (flattenIpamConfigSpec).
-        const ipam = JSON.parse(await check(dockerArgv(endpoint, "network", "inspect", "-f", "{{json .IPAM.Config}}", id))) ?? [];
+        const ipam = JSON.parse(await dockerCheck(endpoint, ["network", "inspect", "-f", "{{json .IPAM.Config}}", id])) ?? [];
         const ipamConfigs = ipam.map((c: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }) => ({
             ...(c.Subnet ? { subnet: c.Subnet } : {}),
             ...(c.IPRange ? { ipRange: c.IPRange } : {}),
@@ -193,8 +190,8 @@ const network: ProviderImpl = {
     async delete(ctx, old) {
         const endpoint = ctx.dockerEndpoint(old.provider);
         // Any inspect error counts as already removed; active endpoints are waited out for 30 s.
-        if ((await run(dockerArgv(endpoint, "network", "inspect", old.id))).code !== 0) return undefined;
-        await retryWhile(dockerArgv(endpoint, "network", "rm", old.id), /has active endpoints/, 30_000, `Error deleting network ${old.inputs.name}`);
+        if ((await docker(endpoint, ["network", "inspect", old.id])).code !== 0) return undefined;
+        await retryWhile(endpoint, ["network", "rm", old.id], /has active endpoints/, 30_000, `Error deleting network ${old.inputs.name}`);
         return undefined;
     },
 };
@@ -203,12 +200,12 @@ function labelFlags(labels: Array<{ label: string; value: string }>): string[] {
     return labels.flatMap((l) => ["--label", `${l.label}=${l.value}`]);
 }
 
-/** Runs `argv` until it succeeds, retrying (first after 2 s, then 5 s apart) while its error matches `busy`. */
-async function retryWhile(argv: string[], busy: RegExp, limitMs: number, what: string): Promise<void> {
+/** Runs `docker ARGS` until it succeeds, retrying (first after 2 s, then 5 s apart) while its error matches `busy`. */
+async function retryWhile(endpoint: string, args: string[], busy: RegExp, limitMs: number, what: string): Promise<void> {
     const deadline = Date.now() + limitMs;
     let wait = 2000;
     for (;;) {
-        const r = await run(argv);
+        const r = await docker(endpoint, args);
         if (r.code === 0) return;
         const err = (r.stderr || r.stdout).trim();
         if (!busy.test(err)) throw new Error(`${what}: ${err}`);
@@ -329,8 +326,8 @@ const container: ProviderImpl = {
     async create(ctx, g) {
         const spec = readContainer(new Strict(g.inputs, `${g.type} ${g.name}`));
         const endpoint = ctx.dockerEndpoint(g.provider);
-        const id = await check(dockerArgv(endpoint, "create", ...spec.argv, spec.image, ...spec.args));
-        const started = await run(dockerArgv(endpoint, "start", id));
+        const id = await dockerCheck(endpoint, ["create", ...spec.argv, spec.image, ...spec.args]);
+        const started = await docker(endpoint, ["start", id]);
         if (started.code !== 0) {
             throw new InitError(`creating ${g.name}: Unable to start container: ${started.stderr.trim()}`, id, {});
         }
@@ -341,22 +338,22 @@ const container: ProviderImpl = {
         const spec = readContainer(new Strict(goal.inputs, `${goal.type} ${goal.name}`));
         // Only the restart policy (and resource limits) reach the running container; tmpfs,
         // health check and the rest are recorded and never applied.
-        if (!same(old.inputs.restart, goal.inputs.restart)) await check(dockerArgv(endpoint, "update", "--restart", spec.restart, old.id));
-        if (old.drift?.mustRun === false && spec.mustRun) await check(dockerArgv(endpoint, "start", old.id));
+        if (!same(old.inputs.restart, goal.inputs.restart)) await dockerCheck(endpoint, ["update", "--restart", spec.restart, old.id]);
+        if (old.drift?.mustRun === false && spec.mustRun) await dockerCheck(endpoint, ["start", old.id]);
         return { outputs: old.outputs };
     },
     async delete(ctx, old) {
         const endpoint = ctx.dockerEndpoint(old.provider);
         const grace = readContainer(new Strict(old.inputs, old.name)).destroyGraceSeconds;
         const gone = /No such container|is already in progress/i;
-        const stop = await run(dockerArgv(endpoint, "stop", "-t", String(grace), old.id), { timeoutMs: (grace + 60) * 1000 });
+        const stop = await docker(endpoint, ["stop", "-t", String(grace), old.id], { timeoutMs: (grace + 60) * 1000 });
         if (stop.code !== 0 && !/No such container/i.test(stop.stderr)) throw new Error(`Error stopping container ${old.id}: ${stop.stderr.trim()}`);
-        const rm = await run(dockerArgv(endpoint, "rm", "-f", "-v", old.id));
+        const rm = await docker(endpoint, ["rm", "-f", "-v", old.id]);
         if (rm.code !== 0 && !gone.test(rm.stderr)) throw new Error(`Error deleting container ${old.id}: ${rm.stderr.trim()}`);
         return undefined;
     },
     async read(ctx, old) {
-        const r = await run(dockerArgv(ctx.dockerEndpoint(old.provider), "container", "inspect", "-f", "{{.State.Running}}", old.id));
+        const r = await docker(ctx.dockerEndpoint(old.provider), ["container", "inspect", "-f", "{{.State.Running}}", old.id]);
         if (r.code !== 0) {
             if (/No such (container|object)/i.test(r.stderr)) return undefined;
             throw new Error(`reading ${old.name}: ${r.stderr.trim()}`);
