@@ -296,6 +296,12 @@ describe("live harness: the Docker engine's API on a local socket", () => {
         await assert.rejects(dockerCheck(endpoint(), ["stop", "-t", "30", "gone"]), /^Error: docker -H unix:\S+ stop … exited 1\nError response from daemon: No such container: gone$/);
     });
 
+    it("an engine that is not there is reported as the Go client reports it", async () => {
+        const r = await docker(`unix://${path.join(dir, "none.sock")}`, ["stop", "-t", "30", "c1"]);
+        assert.strictEqual(r.code, 1);
+        assert.strictEqual(r.stderr, `Cannot connect to the Docker daemon at unix://${path.join(dir, "none.sock")}. Is the docker daemon running?\n`);
+    });
+
     it("leaves every other call, and every call to a remote engine, to the CLI", () => {
         assert.strictEqual(apiCall(["create", "--name", "x", "img"]), undefined);
         assert.strictEqual(apiCall(["volume", "create", "--driver", "local", "v"]), undefined);

@@ -111,7 +111,10 @@ function request(socketPath: string, call: ApiCall, timeoutMs: number): Promise<
             },
         );
         req.setTimeout(timeoutMs, () => req.destroy(new Error(`no reply from the Docker engine within ${timeoutMs} ms`)));
-        req.on("error", (e) => done(1, "", `${e.message}\n`));
+        // An engine that is not there: the Go client's words (client/errors.go, errConnectionFailed).
+        req.on("error", (e: NodeJS.ErrnoException) =>
+            done(1, "", e.code === "ENOENT" || e.code === "ECONNREFUSED" ? `Cannot connect to the Docker daemon at unix://${socketPath}. Is the docker daemon running?\n` : `${e.message}\n`),
+        );
         if (body) req.write(body);
         req.end();
     });
