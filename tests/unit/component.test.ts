@@ -424,6 +424,8 @@ describe("warnings on every apply", () => {
         assert.strictEqual(connection("gluster-ready-g2").hostKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGg2");
         assert.strictEqual(connection("gluster-firewall-g3").hostKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGg3");
         assert.strictEqual(connection("gluster-ready-g1").port, 22);
+        // No user given: root, the stated default.
+        assert.strictEqual(connection("gluster-ready-g1").user, "root");
     });
 });
 
