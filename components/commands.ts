@@ -21,7 +21,7 @@ export interface HostCommandArgs {
  * DOCKER_HOST, else the default socket. The provider ignores `docker context use`; so must
  * the CLI.
  */
-function localEnvironment() {
+function localEnvironment(): Record<string, string> {
     return { DOCKER_CONTEXT: "default" };
 }
 

@@ -19,7 +19,7 @@ export interface NodeConfig extends Omit<GlusterNodeArgs, "host"> {
     };
 }
 
-function sshConfigKeys() {
+function sshConfigKeys(): string[] {
     return ["host", "port", "user", "privateKeySecret", "hostKey"];
 }
 

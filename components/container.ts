@@ -31,8 +31,8 @@ export function clusterLabels(spec: ClusterSpec): Array<{ label: string; value: 
 }
 
 /** The health check: glusterd answers its CLI, judged by <opRet> (the exit code says nothing in XML mode). */
-export function healthcheckCommand() {
-    return     "gluster --mode=script --xml --timeout=5 pool list | xmllint --xpath 'string(/cliOutput/opRet)' - | grep -qx 0";
+export function healthcheckCommand(): string {
+    return "gluster --mode=script --xml --timeout=5 pool list | xmllint --xpath 'string(/cliOutput/opRet)' - | grep -qx 0";
 }
 
 /** The label that carries the fingerprint of what a container runs with. */

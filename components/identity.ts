@@ -65,7 +65,7 @@ export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): str
 }
 
 /** The comparison, in awk: old lines come prefixed "O ", new ones "N ". Prints each refusal; exits 1 if any. */
-function compareSteps() {
+function compareSteps(): string {
     return `
 function refuse(m) { print "error: " m " Nothing was changed."; bad = 1 }
 $1 == "O" && $2 == "volume" { ovol = $3 }

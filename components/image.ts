@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** The files of the project's image, in the order they are hashed. */
-function imageFiles() {
+function imageFiles(): string[] {
     return ["Dockerfile", "entrypoint.sh"];
 }
 

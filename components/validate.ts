@@ -20,37 +20,37 @@ export class GlusterClusterArgsError extends Error {
     }
 }
 
-function dnsLabel() {
+function dnsLabel(): RegExp {
     return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 }
-function hostnamePattern() {
+function hostnamePattern(): RegExp {
     return /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 }
-function volumeNamePattern() {
+function volumeNamePattern(): RegExp {
     return /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 }
 /** Words the gluster CLI refuses as volume names (cli-cmd-parser.c, cli_validate_volname). */
-function reservedVolumeNames() {
+function reservedVolumeNames(): string[] {
     return [
         "volume", "type", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring",
         "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete",
         "activate-on-create",
     ];
 }
-function optionKeyPattern() {
+function optionKeyPattern(): RegExp {
     return /^[a-z][a-z0-9_.-]*$/;
 }
-function safePath() {
+function safePath(): RegExp {
     return /^\/[A-Za-z0-9_./-]*$/;
 }
-function userPattern() {
+function userPattern(): RegExp {
     return /^[a-z_][a-z0-9_-]{0,31}$/;
 }
 /** One public key in authorized_keys form: its type, its base64 body, an optional comment. */
-function hostKeyPattern() {
+function hostKeyPattern(): RegExp {
     return /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+\/]+={0,2}( [^\n\r]*)?$/;
 }
-function networkNamePattern() {
+function networkNamePattern(): RegExp {
     return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 }
 
@@ -361,13 +361,13 @@ function problemsOfKeys(args: GlusterClusterArgs, add: Add): void {
     }
 }
 
-function rancherClusterId() {
+function rancherClusterId(): RegExp {
     return /^(local|c-[a-z0-9]{5}|c-m-[a-z0-9]{8})$/;
 }
-function k8sLabel() {
+function k8sLabel(): RegExp {
     return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 }
-function k8sName() {
+function k8sName(): RegExp {
     return /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 }
 

@@ -32,7 +32,7 @@ export function iptablesApply(): string {
     ].join("\n");
 }
 
-export function iptablesRemove() {
+export function iptablesRemove(): string {
     return [
         `remove_iptables() {`,
         `  if command -v iptables >/dev/null 2>&1; then`,
@@ -91,7 +91,7 @@ export function firewalldApply(): string {
     ].join("\n");
 }
 
-export function firewalldRemove() {
+export function firewalldRemove(): string {
     return [
         `remove_firewalld() {`,
         `  if [ -f "$state_dir/firewalld-rich-rules" ] && command -v firewall-cmd >/dev/null 2>&1; then`,
@@ -134,7 +134,7 @@ export function ufwApply(): string {
 }
 
 /** ufw rules are removed by number, highest first, matched by their comment. */
-export function ufwRemove() {
+export function ufwRemove(): string {
     return `remove_ufw() {
   command -v ufw >/dev/null 2>&1 || return 0
   ufw status numbered 2>/dev/null | sed -n 's/^\\[ *\\([0-9][0-9]*\\)\\].*# ${UFW_COMMENT}$/\\1/p' | sort -rn |

@@ -29,7 +29,7 @@ export { CHAIN, FirewallParams, NFT_CHAIN, NFT_TABLE, RECORD_DIR, UFW_COMMENT } 
 
 /** The systemd unit that re-applies the iptables or nftables rules. */
 export const FIREWALL_UNIT = "glusterfs-cluster-firewall.service";
-function unitPath() {
+function unitPath(): string {
     return `/etc/systemd/system/${FIREWALL_UNIT}`;
 }
 
@@ -63,7 +63,7 @@ export function firewallUnit(stateDir: string): string {
 }
 
 /** The backend `auto` resolves to: what the host runs. */
-function detectBackend() {
+function detectBackend(): string {
     return `detect() {
   if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then echo firewalld; return; fi
   if command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then echo ufw; return; fi
@@ -79,7 +79,7 @@ function backends() {
 }
 
 /** Every backend's remove function: whatever held the rules before is cleaned up. */
-function removers() {
+function removers(): string[] {
     return [iptablesRemove(), nftInputChains(), nftRemove(), firewalldRemove(), ufwRemove()];
 }
 
@@ -117,7 +117,7 @@ export function firewallRulesScript(p: FirewallParams): string {
  * Installs the unit that applies the kept script at boot (every backend: the brick ports'
  * reservation is runtime-only too) and after each reload of an iptables or nftables service.
  */
-function persistSteps() {
+function persistSteps(): string {
     return [
         `if [ ! -d /run/systemd/system ]; then`,
         `  echo "WARNING: $host does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh $state_dir/firewall.sh" >&2`,
@@ -136,7 +136,7 @@ function persistSteps() {
     ].join("\n");
 }
 
-function removeUnit() {
+function removeUnit(): string {
     return `remove_unit() {
   [ -f ${unitPath()} ] || return 0
   systemctl disable ${FIREWALL_UNIT} >/dev/null 2>&1 || true

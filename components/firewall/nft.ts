@@ -10,7 +10,7 @@
 import { NFT_CHAIN, NFT_TABLE } from "./common";
 
 /** Prints "FAMILY TABLE CHAIN POLICY" for each input filter base chain of the ip and inet tables. */
-export function nftInputChains() {
+export function nftInputChains(): string {
     return `nft_input_chains() {
   nft list chains 2>/dev/null | awk '
     $1 == "table" { fam = $2; tab = $3 }
@@ -111,7 +111,7 @@ export function nftApply(): string {
  * nft_remove KEEP: removes the jumps to the component's chain, the chain itself, and the
  * component's own table, from every table not listed in KEEP ("FAMILY/TABLE ...").
  */
-export function nftRemove() {
+export function nftRemove(): string {
     return `nft_remove() {
   command -v nft >/dev/null 2>&1 || return 0
   keep=" $1 "

@@ -8,7 +8,7 @@
  */
 
 /** `GLUSTERFS_CLUSTER_SYSCTL_DIR` stands in for /proc/sys/net/ipv4 (the unit tests use it). */
-export function portsFunctions() {
+export function portsFunctions(): string {
     return `sysctl_dir=\${GLUSTERFS_CLUSTER_SYSCTL_DIR:-/proc/sys/net/ipv4}
 # port_set CURRENT MINUS PLUS: the kernel's list CURRENT ("a-b,c") without the ranges of MINUS
 # and with those of PLUS ("a-b c-d"), in the kernel's own form.

@@ -13,7 +13,7 @@
  * - progress goes to stdout as short lines ("ok: ... (0.42 s)") so `pulumi up` shows
  *   where the time goes.
  */
-export function prelude() {
+export function prelude(): string {
     return `set -eu
 # g ARGS...: the gluster CLI in script mode (never prompts) with XML output; it gives up
 # on glusterd after $cli_timeout seconds. Everything after "--" is the command's own.

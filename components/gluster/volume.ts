@@ -32,7 +32,7 @@ export const MANAGED_OPTIONS_KEY = "user.glusterfs-cluster.managed-options";
 export const OWNER_KEY = "user.glusterfs-cluster.owner";
 
 /** Options that `gluster volume set all` takes (cluster-wide, not per volume). */
-export function globalOptions() {
+export function globalOptions(): string[] {
     return [
         "cluster.server-quorum-ratio",
         "cluster.brick-multiplex",
@@ -169,7 +169,7 @@ function healAndDetach(p: VolumeScriptParams): string[] {
  * Once every node runs a GlusterFS that can go further, the cluster's op-version is raised
  * (once; never while a peer is disconnected: `max-op-version` only counts connected peers).
  */
-function opVersionSteps() {
+function opVersionSteps(): string[] {
     return [
         `out=$(g peer status)`,
         `if [ -z "$(peers_not_ok)" ]; then`,

@@ -7,7 +7,7 @@ import { script } from "./prelude";
  * caught up — as shell functions over `$vol`. Used before a rolling replacement starts and
  * between its nodes.
  */
-export function wholeFunctions() {
+export function wholeFunctions(): string[] {
     return [
         `# Each check reads the common case, all fine, with one xmllint; what is wrong, with more.`,
         `peers_connected() {`,

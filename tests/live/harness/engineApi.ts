@@ -42,7 +42,8 @@ const enc = encodeURIComponent;
 /** The API request a CLI call stands for, when it is one of the shapes the harness uses. */
 export function apiCall(args: string[]): ApiCall | undefined {
     const [a, b, ...rest] = args;
-    const labels = (flags: string[]): { labels: Record<string, string>; rest: string[] } | undefined => {
+    /** Leading `--label k=v` flags as a map, and what follows them. */
+    const labels = (flags: string[]): { labels: Record<string, string>; rest: string[] } => {
         const out: Record<string, string> = {};
         const left = [...flags];
         while (left[0] === "--label") {
@@ -56,14 +57,14 @@ export function apiCall(args: string[]): ApiCall | undefined {
         return { method: "GET", path: `/images/${enc(rest[2])}/json`, out: (r) => r.Id };
     }
     if (a === "volume" && b === "create") {
-        const l = labels(rest)!;
+        const l = labels(rest);
         if (l.rest.length !== 1) return undefined;
         return { method: "POST", path: "/volumes/create", body: { Name: l.rest[0], Labels: l.labels }, out: (r) => r.Name };
     }
     if (a === "volume" && b === "rm" && rest[0] === "-f" && rest.length === 2) return { method: "DELETE", path: `/volumes/${enc(rest[1])}?force=true`, out: () => rest[1] };
     if (a === "volume" && b === "inspect" && rest.length === 1) return { method: "GET", path: `/volumes/${enc(rest[0])}`, out: (r) => JSON.stringify([r]) };
     if (a === "network" && b === "create" && rest[0] === "--driver") {
-        const l = labels(rest.slice(2))!;
+        const l = labels(rest.slice(2));
         if (l.rest.length !== 1) return undefined;
         return { method: "POST", path: "/networks/create", body: { Name: l.rest[0], Driver: rest[1], Labels: l.labels, CheckDuplicate: true }, out: (r) => r.Id };
     }
