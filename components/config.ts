@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GlusterClusterArgs, GlusterNodeArgs } from "./args";
+import { GlusterClusterArgs, GlusterNodeArgs, SshConnectionArgs } from "./args";
 import { argKeys, nearest } from "./keys";
 import { ArgProblem, GlusterClusterArgsError } from "./validate";
 
@@ -57,6 +57,25 @@ function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[
     return problems;
 }
 
+/** A node of stack config as the component takes it: its SSH key read from the secret it names. */
+function nodeArgs(config: pulumi.Config, node: NodeConfig): GlusterNodeArgs {
+    const ssh = node.host?.ssh;
+    return {
+        ...node,
+        host: node.host && {
+            ...node.host,
+            // A missing `ssh` goes on to the argument checks, which name it.
+            ssh: (ssh && {
+                host: ssh.host,
+                port: ssh.port,
+                user: ssh.user,
+                privateKey: config.requireSecret(ssh.privateKeySecret ?? "sshPrivateKey"),
+                hostKey: ssh.hostKey,
+            }) as SshConnectionArgs,
+        },
+    };
+}
+
 /**
  * Builds GlusterCluster arguments from stack config (the `glusterfs:` namespace of the
  * stack program, or any namespace another stack chooses). SSH keys are read as secrets.
@@ -70,19 +89,8 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
         volumeName: config.get("volumeName"),
         networkMode: config.get("networkMode") as GlusterClusterArgs["networkMode"],
         network: config.getObject("network"),
-        nodes: nodes.map((node) => ({
-            ...node,
-            host: node.host && {
-                ...node.host,
-                ssh: {
-                    host: node.host.ssh.host,
-                    port: node.host.ssh.port,
-                    user: node.host.ssh.user,
-                    privateKey: config.requireSecret(node.host.ssh.privateKeySecret ?? "sshPrivateKey"),
-                    hostKey: node.host.ssh.hostKey,
-                },
-            },
-        })),
+        // Anything but a list goes to the argument checks as it is, which name it.
+        nodes: Array.isArray(nodes) ? nodes.map((node) => nodeArgs(config, node)) : nodes,
         image: config.get("image"),
         dataRoot: config.get("dataRoot"),
         deleteDataOnDestroy: config.getBoolean("deleteDataOnDestroy"),
