@@ -12,25 +12,12 @@ import { ClusterSpec, sortedRecord } from "./spec";
 /** Bumped when a key changes meaning or goes away; adding a key keeps the version. */
 export const MOUNT_CONTRACT_SCHEMA_VERSION = "1";
 
-/** What each key holds (the README's table is this list). */
-export function mountContractKeys(): Record<string, string> {
-    return {
-        schemaVersion: "the version of this set of keys",
-        volume: "the GlusterFS volume's name",
-        servers: "the volume's servers, comma-separated",
-        mountSource: "what to mount: server:/volume",
-        backupVolfileServers: "the other servers, colon-separated, for backup-volfile-servers",
-        mountOptions: "the -o options of the mount",
-        mountPoint: "where the mount command mounts it",
-        mountCommand: "a complete mount command",
-        fstab: "an /etc/fstab line",
-        managementPorts: "glusterd's ports (tcp) every client must reach on every server",
-        brickPorts: "the brick port range (tcp) every client must reach on every server",
-        clientDevice: "the device a FUSE client needs",
-        clientCapability: "the capability a client container needs to mount",
-        clientDockerArgs: "the docker run arguments of a client container, space-separated",
-        hosts: "hosts-file lines for server names DNS may not resolve (empty when none)",
-    };
+/** The contract's keys (the README's table says what each holds). */
+export function mountContractKeys(): string[] {
+    return [
+        "schemaVersion", "volume", "servers", "mountSource", "backupVolfileServers", "mountOptions", "mountPoint",
+        "mountCommand", "fstab", "managementPorts", "brickPorts", "clientDevice", "clientCapability", "clientDockerArgs", "hosts",
+    ];
 }
 
 export function mountContractName(spec: ClusterSpec, r: RancherArgs): string {

@@ -15,6 +15,8 @@ export interface Recorded {
     dependsOn: string[];
     deleteBeforeReplace?: boolean;
     retainOnDelete?: boolean;
+    /** The aliases it was given (`{ name }` or `{ type }` objects, or URNs). */
+    aliases: unknown[];
     /** Registration order, counted from 0. */
     seq: number;
 }
@@ -46,7 +48,7 @@ export function defaultState(type: string, name: string, inputs: any): Record<st
 
 export class Recorder {
     readonly records: Recorded[] = [];
-    private readonly opts = new Map<string, { parent?: string; dependsOn: string[]; deleteBeforeReplace?: boolean; retainOnDelete?: boolean }>();
+    private readonly opts = new Map<string, { parent?: string; dependsOn: string[]; deleteBeforeReplace?: boolean; retainOnDelete?: boolean; aliases: unknown[] }>();
     private readonly names = new WeakMap<object, string>();
     private seq = 0;
 
@@ -58,7 +60,7 @@ export class Recorder {
                 newResource: async (args: pulumi.runtime.MockResourceArgs) => {
                     const wait = this.behaviour.delay?.(args.type, args.name) ?? 0;
                     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-                    const o = this.opts.get(`${args.type}::${args.name}`) ?? { dependsOn: [] };
+                    const o = this.opts.get(`${args.type}::${args.name}`) ?? { dependsOn: [], aliases: [] };
                     this.records.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, ...o, seq: this.seq++ });
                     const state = { ...args.inputs, ...defaultState(args.type, args.name, args.inputs), ...(this.behaviour.state?.(args.type, args.name, args.inputs) ?? {}) };
                     return { id: (state.id as string) ?? `${args.name}-id`, state };
@@ -83,6 +85,7 @@ export class Recorder {
             dependsOn: pulumi.Output.isInstance(given) ? [] : names(given),
             deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
             retainOnDelete: args.opts.retainOnDelete,
+            aliases: [...((args.opts.aliases as unknown[] | undefined) ?? [])],
         };
         // dependsOn given as an Output: the SDK registers the resource once it resolves, so the
         // list is known by the time newResource records it.

@@ -417,6 +417,32 @@ describe("warnings on every apply", () => {
         assert.deepStrictEqual(hostKeyWarnings(resolveSpec("g", { nodes: THREE })), []);
     });
 
+    it("a host's children keep, as aliases, the names earlier versions gave them (by SSH host)", async () => {
+        const { rec } = await build({ networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], image: "gluster/gluster-centos:latest" });
+        for (const i of [1, 2, 3]) {
+            for (const role of ["engine", "docker", "image", "firewall"]) {
+                assert.deepStrictEqual(rec.named(`gluster-${role}-g${i}`).aliases.filter((a: any) => a.name !== undefined), [{ name: `gluster-${role}-10.10.0.${i}` }], `${role} of g${i}`);
+            }
+        }
+        // A node named as its SSH host had no other name.
+        const named = HOSTS.map((n) => ({ ...n, host: { ...n.host, ssh: { ...n.host.ssh, host: n.name } } }));
+        const { rec: same } = await build({ networkMode: "host", nodes: named, clientCidrs: ["10.0.5.0/24"], image: "gluster/gluster-centos:latest" });
+        assert.deepStrictEqual(same.named("gluster-image-g1").aliases, []);
+        assert.deepStrictEqual(same.named("gluster-firewall-g1").aliases.filter((a: any) => a.name !== undefined), []);
+    });
+
+    it("names each host in its firewall's messages by its SSH host, and opens client ports to all only when told", async () => {
+        const { rec } = await build({ networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], firewall: { backend: "iptables" } });
+        const fw = rec.named("gluster-firewall-g2");
+        assert.match(fw.inputs.create, /\nhost='?10\.10\.0\.2'?\n/);
+        assert.match(fw.inputs.delete, /\nhost='?10\.10\.0\.2'?\n/);
+        assert.match(fw.inputs.create, /for s in '?10\.0\.5\.0\/24'?; do clients=/);
+        assert.doesNotMatch(fw.inputs.create, /0\.0\.0\.0\/0/);
+        const { rec: open } = await build({ networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], firewall: { backend: "iptables", allowAllClients: true } });
+        assert.match(open.named("gluster-firewall-g2").inputs.create, /for s in '?0\.0\.0\.0\/0'?; do clients=/);
+        assert.doesNotMatch(open.named("gluster-firewall-g2").inputs.create, /10\.0\.5\.0\/24; do/);
+    });
+
     it("a pinned host key reaches the commands' SSH connection, trimmed", async () => {
         const { rec } = await build({ networkMode: "host", nodes: HOSTS.map((n) => ({ ...n, host: { ...n.host, ssh: { ...n.host.ssh, hostKey: ` ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG${n.name} \n` } } })), clientCidrs: ["10.0.5.0/24"] });
         // The connection holds the key, so it reaches the provider as a secret: read its value.

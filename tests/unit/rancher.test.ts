@@ -1,9 +1,12 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as rancher2 from "@pulumi/rancher2";
 import { GlusterCluster, GlusterClusterArgs, findProblems } from "../../components";
 import { mountContractKeys } from "../../components/rancher";
 import { runProgram, threeRemoteNodes } from "../helpers";
+import { PROJECT_DIR } from "../support/stack-config";
 
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
 const CM = "rancher2:index/configMapV2:ConfigMapV2";
@@ -68,10 +71,34 @@ describe("Rancher: the published mount contract", () => {
         // The same source of truth as the outputs, every key documented, every key a valid ConfigMap key.
         assert.strictEqual(cm.inputs.data.mountCommand, outputs.mountCommand);
         assert.strictEqual(cm.inputs.data.fstab, outputs.fstabEntry);
-        assert.deepStrictEqual(Object.keys(cm.inputs.data).sort(), Object.keys(mountContractKeys()).sort());
+        assert.deepStrictEqual(Object.keys(cm.inputs.data).sort(), [...mountContractKeys()].sort());
         for (const k of Object.keys(cm.inputs.data)) assert.match(k, /^[-._a-zA-Z0-9]+$/);
         assert.strictEqual(rec.ofType(NS).length, 0);
         assert.strictEqual(rec.ofType(SYNC).length, 0);
+    });
+
+    it("documents every key of the contract in the README's table, in order", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const table = readme.slice(readme.indexOf("### What is published"));
+        const keys = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+        assert.deepStrictEqual(keys.slice(0, mountContractKeys().length), mountContractKeys());
+    });
+
+    it("writes extraHosts as hosts-file lines, and defaults the namespace to glusterfs", async () => {
+        const { rec } = await build({ nodes: THREE, extraHosts: { "gfs-a.example.net": "10.0.0.11", "gfs-b.example.net": "10.0.0.12" }, rancher: { clusterId: "c-m-abcdefgh" } });
+        const cm = rec.ofType(CM)[0];
+        assert.strictEqual(cm.inputs.data.hosts, "10.0.0.11 gfs-a.example.net\n10.0.0.12 gfs-b.example.net");
+        assert.strictEqual(cm.inputs.namespace, "glusterfs");
+        assert.strictEqual(rec.ofType(NS).length, 0);
+    });
+
+    it("adds no address when the cluster reports no nodes (yet)", async () => {
+        const { rec } = await runProgram(() => {
+            const c = new GlusterCluster("gluster", { nodes: THREE, rancher: { clusterId: "local", allowClusterNodes: true } });
+            return { m: c.mountCommand };
+        }, { state: (type: string) => (type === SYNC ? { nodes: undefined } : {}) });
+        const volume = inner(rec.named("gluster-volume").inputs.create);
+        assert.ok(volume.includes("auth.allow)\" = gluster-0,gluster-1,gluster-2 ]"), "auth.allow is not the servers alone");
     });
 
     it("creates the namespace only when asked, in the given project", async () => {
