@@ -18,8 +18,10 @@ export function engineScript(host: string): string {
         `  echo "Fix: add $(id -un) to the docker group (usermod -aG docker $(id -un)), or run as a user that may use docker." >&2`,
         `  exit 1`,
         `fi`,
+        `# On its own line, so that set -e stops here if the engine fails to answer.`,
+        `id=$(docker info --format '{{.ID}}')`,
         `echo "platform: $out"`,
-        `echo "engine: $(docker info --format '{{.ID}}')"`,
+        `echo "engine: $id"`,
         ``,
     ].join("\n");
 }

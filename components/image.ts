@@ -10,10 +10,10 @@ function imageFiles(): string[] {
 /**
  * The directory of the project's image (`docker/glusterfs/`). It is found relative to this
  * file, so it works from the sources (`components/`), from the compiled package
- * (`bin/components/`) and from `node_modules`.
+ * (`bin/components/`) and from `node_modules`: it looks in `from` and its three parents.
  */
-export function imageContextDir(): string {
-    let dir = __dirname;
+export function imageContextDir(from: string = __dirname): string {
+    let dir = from;
     for (let i = 0; i < 4; i++) {
         const candidate = path.join(dir, "docker", "glusterfs");
         if (fs.existsSync(path.join(candidate, "Dockerfile"))) {
@@ -21,15 +21,15 @@ export function imageContextDir(): string {
         }
         dir = path.dirname(dir);
     }
-    throw new Error(`GlusterCluster: cannot find docker/glusterfs/Dockerfile above ${__dirname}; the package is incomplete.`);
+    throw new Error(`GlusterCluster: cannot find docker/glusterfs/Dockerfile above ${from}; the package is incomplete.`);
 }
 
 /**
  * The project image's name. Its tag is a hash of the image's files, so that a changed
  * image is a changed input (the containers are replaced) and an unchanged one is not.
+ * `dir` is the image's directory (tests hash a copy).
  */
-export function projectImageName(): string {
-    const dir = imageContextDir();
+export function projectImageName(dir: string = imageContextDir()): string {
     const hash = crypto.createHash("sha256");
     for (const file of imageFiles()) {
         hash.update(file).update("\0").update(fs.readFileSync(path.join(dir, file))).update("\0");
