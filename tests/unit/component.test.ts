@@ -86,6 +86,15 @@ describe("GlusterCluster (container mode, local engine)", () => {
         }
     });
 
+    it("gives each command the alias of the other command type, so a node moved between local and remote hosts keeps its state", async () => {
+        assert.ok(rec.ofType(T.local).length > 0);
+        // The identity guard always runs where pulumi runs: it has no other type.
+        for (const r of rec.ofType(T.local).filter((x) => x.name !== "gluster-identity")) assert.deepStrictEqual(r.aliases.filter((a: any) => a.type !== undefined), [{ type: T.remote }], r.name);
+        const { rec: remote } = await build({ networkMode: "host", nodes: threeRemoteNodes(), clientCidrs: ["10.0.5.0/24"] });
+        assert.ok(remote.ofType(T.remote).length > 0);
+        for (const r of remote.ofType(T.remote)) assert.deepStrictEqual(r.aliases.filter((a: any) => a.type !== undefined), [{ type: T.local }], r.name);
+    });
+
     it("runs each container with SYS_ADMIN only, never privileged, with state, bricks and logs outside it", () => {
         const c = rec.named("gluster-gluster-1");
         assert.strictEqual(c.inputs.name, "gluster-1");
@@ -104,6 +113,14 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.strictEqual(c.inputs.restart, "unless-stopped");
         assert.deepStrictEqual(c.inputs.healthcheck.tests.slice(0, 1), ["CMD-SHELL"]);
         assert.match(c.inputs.healthcheck.tests[1], /opRet/);
+        assert.deepStrictEqual({ ...c.inputs.healthcheck, tests: undefined }, { tests: undefined, interval: "30s", timeout: "10s", startPeriod: "30s", retries: 3 });
+        // glusterd mounts the volume itself (FUSE) to replace a brick.
+        assert.deepStrictEqual(c.inputs.devices, [{ hostPath: "/dev/fuse", containerPath: "/dev/fuse", permissions: "rwm" }]);
+        assert.strictEqual(c.inputs.hosts, undefined);
+        assert.deepStrictEqual(c.inputs.labels.slice(0, 2), [
+            { label: "io.glusterfs-cluster.cluster", value: "gluster" },
+            { label: "io.glusterfs-cluster.node", value: "gluster-1" },
+        ]);
         assert.strictEqual(c.deleteBeforeReplace, true);
         assert.match(c.inputs.image, /^glusterfs-cluster\/glusterfs:11-[0-9a-f]{12}$/);
         // A node stopped for maintenance stays stopped; a replaced one gets time to stop cleanly.
@@ -132,6 +149,12 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.notStrictEqual(specFingerprint({ ...settings, image, healthcheck: { ...settings.healthcheck, interval: "10s" } }), label.value);
         assert.strictEqual(specFingerprint({ image, ...settings }), label.value, "the fingerprint depends on key order");
         assert.notStrictEqual(rec.named("gluster-gluster-0").inputs.labels.find((l: any) => l.label === SPEC_LABEL).value, label.value);
+    });
+
+    it("keeps the fingerprint of unchanged settings from one release to the next (a change would replace every container)", () => {
+        // The value is pinned: it is sha256 over the JSON of the settings with their keys sorted, at every depth.
+        assert.strictEqual(specFingerprint({ b: [{ y: 1, x: 2 }], a: "s", c: null }), "8a0d9c93c56afaef");
+        assert.strictEqual(specFingerprint({ c: null, a: "s", b: [{ x: 2, y: 1 }] }), "8a0d9c93c56afaef");
     });
 
     it("keeps the named volumes on destroy by default", () => {
@@ -390,6 +413,57 @@ describe("GlusterCluster options", () => {
         assert.deepStrictEqual(rec.named("gluster-gluster-0").inputs.envs, ["GLUSTER_BASE_PORT=50000", "GLUSTER_MAX_PORT=50019"]);
         assert.match(rec.named("gluster-volume").inputs.create, /port < 50000 or port > 50019/);
         assert.strictEqual(outputs.brickPortRange, "50000-50019");
+    });
+});
+
+describe("GlusterCluster: the user's settings reach where they act", () => {
+    const hosts = () => threeRemoteNodes().map((n) => ({ ...n, host: { ...n.host, ssh: { ...n.host.ssh, port: 2222, user: "ops" } } }));
+    const scriptOf = (rec: Recorder, name: string) => (rec.named(name).inputs.create as string).replace(/'\\''/g, "'");
+
+    it("each timeout bounds its own waits", async () => {
+        const { rec } = await build({ nodes: THREE, timeouts: { glusterdSeconds: 111, peersSeconds: 222, volumeSeconds: 333, healSeconds: 444 } });
+        const ready = scriptOf(rec, "gluster-ready-gluster-1");
+        assert.match(ready, /wait_for "glusterd on "gluster-1" to answer" 111 glusterd_answers/);
+        assert.match(ready, /wait_for "peers known to "gluster-1" to be connected" 222 peers_connected/);
+        assert.match(ready, /to be online" 333 local_bricks_online/);
+        assert.match(ready, /came back" 444 heal_done/);
+        const volume = scriptOf(rec, "gluster-volume");
+        assert.match(volume, /wait_for "every brick node to see every other in the cluster" 222 mesh_ok/);
+        assert.match(volume, /bricks to be online" 333 bricks_online/);
+        assert.match(volume, /fill the new brick of .* 444 heal_done/);
+    });
+
+    it("an explicit SSH port and user reach every command's connection", async () => {
+        const { rec } = await build({ networkMode: "host", nodes: hosts(), clientCidrs: ["10.0.5.0/24"] });
+        assert.ok(rec.ofType(T.remote).length >= 12);
+        for (const r of rec.ofType(T.remote)) {
+            const c = r.inputs.connection.value;
+            assert.deepStrictEqual([c.port, c.user], [2222, "ops"], r.name);
+        }
+    });
+
+    it("the firewall backend given is the one applied, with no detection", async () => {
+        const { rec } = await build({ networkMode: "host", nodes: hosts(), clientCidrs: ["10.0.5.0/24"], firewall: { backend: "nftables" } });
+        assert.match(scriptOf(rec, "gluster-firewall-g1"), /^backend=nftables$/m);
+        const { rec: auto } = await build({ networkMode: "host", nodes: hosts(), clientCidrs: ["10.0.5.0/24"] });
+        assert.match(scriptOf(auto, "gluster-firewall-g1"), /^backend=\$\(detect\)$/m);
+    });
+
+    it("bricks on the host's root filesystem are checked for, unless the user accepts the risk", async () => {
+        const { rec } = await build({ networkMode: "host", nodes: hosts(), clientCidrs: ["10.0.5.0/24"] });
+        const { rec: accepted } = await build({ networkMode: "host", nodes: hosts(), clientCidrs: ["10.0.5.0/24"], allowBricksOnRootFilesystem: true });
+        const data = (r: Recorder) => r.ofType(T.remote).find((x) => /-data-g1$/.test(x.name))!.inputs.create as string;
+        assert.match(data(rec), /root filesystem/);
+        assert.doesNotMatch(data(accepted), /root filesystem/);
+    });
+
+    it("extraHosts reach every container and client, in name order", async () => {
+        const extraHosts = { "gfs3.example.net": "10.10.0.3", "gfs1.example.net": "10.10.0.1" };
+        const { rec, outputs } = await build({ nodes: THREE, extraHosts });
+        for (const c of rec.ofType(T.container)) {
+            assert.deepStrictEqual(c.inputs.hosts, [{ host: "gfs1.example.net", ip: "10.10.0.1" }, { host: "gfs3.example.net", ip: "10.10.0.3" }], c.name);
+        }
+        assert.match(outputs.clientDockerArgs.join(" "), /--add-host gfs1\.example\.net:10\.10\.0\.1 --add-host gfs3\.example\.net:10\.10\.0\.3$/);
     });
 });
 
