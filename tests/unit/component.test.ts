@@ -95,6 +95,24 @@ describe("GlusterCluster (container mode, local engine)", () => {
         for (const r of remote.ofType(T.remote)) assert.deepStrictEqual(r.aliases.filter((a: any) => a.type !== undefined), [{ type: T.local }], r.name);
     });
 
+    it("creates a labelled bridge network for the containers", () => {
+        assert.deepStrictEqual(rec.ofType(T.network).map((n) => n.inputs), [{ name: "gluster-net", driver: "bridge", labels: [{ label: "io.glusterfs-cluster.cluster", value: "gluster" }] }]);
+    });
+
+    it("runs the identity guard under sh, its update comparing with what the last run printed", () => {
+        const id = rec.named("gluster-identity").inputs;
+        assert.deepStrictEqual(id.interpreter, ["/bin/sh", "-c"]);
+        assert.match(id.create, /^cat <<'IDENTITY_END'\n[\s\S]*\nnetwork gluster-net\n[\s\S]*IDENTITY_END\n$/);
+        assert.match(id.update, /^set -eu\nnew=\$\(cat <<'IDENTITY_END'\n/);
+        assert.match(id.update, /old=\$\{PULUMI_COMMAND_STDOUT:-\}/);
+    });
+
+    it("gives the preflight check the bricks and the first node's state volume", () => {
+        const pre = (rec.named("gluster-preflight").inputs.create as string).replace(/'\\''/g, "'");
+        assert.match(pre, /printf '%s\\n' gluster-0:\/bricks\/my_vol gluster-1:\/bricks\/my_vol gluster-2:\/bricks\/my_vol \| sort/);
+        assert.match(pre, /! docker volume inspect gluster-gluster-0-state >\/dev\/null 2>&1/);
+    });
+
     it("runs each container with SYS_ADMIN only, never privileged, with state, bricks and logs outside it", () => {
         const c = rec.named("gluster-gluster-1");
         assert.strictEqual(c.inputs.name, "gluster-1");
@@ -442,6 +460,16 @@ describe("GlusterCluster: the user's settings reach where they act", () => {
         }
     });
 
+    it("in host mode: no network, and the preflight check looks for the first node's state directory", async () => {
+        const { rec } = await build({ networkMode: "host", nodes: hosts(), clientCidrs: ["10.0.5.0/24"], dataRoot: "/srv/gfs" });
+        assert.strictEqual(rec.ofType(T.network).length, 0);
+        assert.doesNotMatch(rec.named("gluster-identity").inputs.create, /^network /m);
+        const pre = scriptOf(rec, "gluster-preflight");
+        assert.match(pre, /\[ ! -e '?\/srv\/gfs\/glusterd\/glusterd\.info'? \]/);
+        assert.doesNotMatch(pre, /docker volume inspect/);
+        assert.match(pre, /10\.10\.0\.1:\/bricks\/my_vol 10\.10\.0\.2:\/bricks\/my_vol 10\.10\.0\.3:\/bricks\/my_vol/);
+    });
+
     it("the firewall backend given is the one applied, with no detection", async () => {
         const { rec } = await build({ networkMode: "host", nodes: hosts(), clientCidrs: ["10.0.5.0/24"], firewall: { backend: "nftables" } });
         assert.match(scriptOf(rec, "gluster-firewall-g1"), /^backend=nftables$/m);
@@ -481,6 +509,26 @@ describe("warnings on every apply", () => {
         assert.match(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, firewall: { allowAllClients: true }, insecureAllowAnyClient: true }))!, /and the firewall admits every source\): ANY host/);
         assert.match(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], firewall: { allowAllClients: true } }))!, /open to ANY source on every host \(auth\.allow still admits only the servers and clientCidrs\)/);
         assert.strictEqual(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"] })), undefined);
+    });
+
+    it("are logged on the component, each once and prefixed with its name; a quiet config logs none", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const logged: string[] = [];
+        const warn = pulumi.log.warn;
+        (pulumi.log as any).warn = (message: string) => logged.push(message);
+        try {
+            await build({ networkMode: "host", nodes: HOSTS, firewall: { allowAllClients: true }, clientCidrs: ["10.0.5.0/24"] }, "edge");
+            assert.deepStrictEqual(logged.map((m) => m.replace(/^(GlusterCluster edge: \S+ \S+ \S+ \S+ \S+).*$/, "$1")), [
+                "GlusterCluster edge: firewall.allowAllClients is set: GlusterFS's client",
+                "GlusterCluster edge: the SSH host key of",
+                "GlusterCluster edge: the SSH host key of",
+            ]);
+            logged.length = 0;
+            await build({ nodes: THREE });
+            assert.deepStrictEqual(logged, []);
+        } finally {
+            (pulumi.log as any).warn = warn;
+        }
     });
 
     it("each remote host without a pinned SSH host key is named; a pinned one is not", async () => {
