@@ -347,6 +347,31 @@ describe("GlusterCluster options", () => {
         assert.ok(script.includes(holds("auth.allow", "gluster-0,gluster-1,gluster-2,10.0.5.0/24")));
     });
 
+    it("keeps a user's own auth.allow, adding nothing to it", async () => {
+        const { rec } = await build({ nodes: THREE, clientCidrs: ["10.0.5.0/24"], volumeOptions: { "auth.allow": "10.9.0.0/16,gluster-*" } });
+        const script = innerScript(rec.named("gluster-volume").inputs.create);
+        assert.ok(script.includes(holds("auth.allow", "10.9.0.0/16,gluster-*")));
+        assert.ok(!script.includes("10.0.5.0/24"));
+    });
+
+    it("creates the volume only on the first run: an update treats a missing volume as vanished and replaces one brick at most", async () => {
+        const { rec } = await build({ nodes: THREE });
+        const v = rec.named("gluster-volume").inputs;
+        assert.match(innerScript(v.create.replace(/^# glusterfs versions: .*\n/, "")), /If it is not this stack's volume, choose another volumeName\./);
+        const update = innerScript(v.update.replace(/^# glusterfs versions: .*\n/, ""));
+        assert.match(update, /Only one brick can be replaced per update/);
+        assert.doesNotMatch(update, /choose another volumeName/);
+        assert.match(v.update, /^# glusterfs versions: 11\.1 11\.1 11\.1\n/);
+    });
+
+    it("gives the pool's probe each node's GlusterFS version, as its ready step printed it", async () => {
+        const { rec } = await build({ nodes: THREE }, "gluster", {
+            state: (type: string, name: string) => (name.includes("-ready-") ? { stdout: `ok\nglusterfs-version: ${name.endsWith("-2") ? "11.2" : "11.1"}` } : {}),
+        });
+        const pool = innerScript(rec.named("gluster-pool").inputs.create);
+        assert.match(pool, /runs "'?11\.1'?", "'?gluster-2'?" runs "'?11\.2'?"/);
+    });
+
     it("in container mode, auth.allow also admits the created network's subnet (the README's client runs on it)", async () => {
         const ipam = (type: string) => (type === "docker:index/network:Network" ? { ipamConfigs: [{ subnet: "172.30.0.0/16", gateway: "172.30.0.1" }, { subnet: "fd00::/64" }] } : {});
         const { rec } = await build({ nodes: THREE, clientCidrs: ["10.0.5.0/24"] }, "gluster", { state: ipam });
@@ -483,6 +508,18 @@ describe("GlusterCluster: the user's settings reach where they act", () => {
         const data = (r: Recorder) => r.ofType(T.remote).find((x) => /-data-g1$/.test(x.name))!.inputs.create as string;
         assert.match(data(rec), /root filesystem/);
         assert.doesNotMatch(data(accepted), /root filesystem/);
+    });
+
+    it("only brick nodes' data is checked for the root filesystem; deleteDataOnDestroy gives the data step a delete", async () => {
+        const four = [...hosts(), { name: "g4", address: "10.10.0.4", host: { dockerHost: "ssh://root@10.10.0.4", ssh: { host: "10.10.0.4", privateKey: "k" } } }];
+        const { rec } = await build({ networkMode: "host", nodes: four, clientCidrs: ["10.0.5.0/24"] });
+        assert.match(scriptOf(rec, "gluster-data-g3"), /error on the host of g3 \(10\.10\.0\.3\): \/data\/glusterfs\/bricks is on the root filesystem/);
+        assert.doesNotMatch(scriptOf(rec, "gluster-data-g4"), /root filesystem/);
+        assert.strictEqual(rec.named("gluster-data-g1").inputs.delete, undefined);
+        // A command, not a docker resource: no docker provider.
+        assert.doesNotMatch(rec.named("gluster-data-g1").provider ?? "", /providers:docker/);
+        const { rec: wiped } = await build({ networkMode: "host", nodes: four, clientCidrs: ["10.0.5.0/24"], deleteDataOnDestroy: true });
+        assert.match(wiped.named("gluster-data-g1").inputs.delete, /deleted the data under \/data\/glusterfs/);
     });
 
     it("extraHosts reach every container and client, in name order", async () => {
