@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { GlusterCluster, GlusterClusterArgs, GlusterClusterArgsError, findProblems } from "../../components";
+import { isOpenToAnyClient } from "../../components/validate";
 import { runProgram } from "../helpers";
 
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
@@ -193,5 +194,162 @@ describe("argument validation", () => {
             return {};
         });
         assert.deepStrictEqual(rec.records.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+    });
+});
+
+/** Args in host mode with the third node changed by `third`, the rest valid. */
+const hostWith = (third: object, extra: Partial<GlusterClusterArgs> = {}): GlusterClusterArgs => ({
+    networkMode: "host",
+    clientCidrs: ["10.0.5.0/24"],
+    nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], ...third }],
+    ...extra,
+});
+const sshWith = (ssh: object) => hostWith({ host: { dockerHost: "ssh://root@gfs3.example.net", ssh: { host: "gfs3.example.net", privateKey: key, ...ssh } } });
+const long = (n: number) => Array.from({ length: Math.ceil(n / 50) }, () => "a".repeat(49)).join(".").slice(0, n);
+
+/** [what, args, the fields reported: exactly these, in order ([] when it must be accepted)] */
+const EXACT: Array<[string, GlusterClusterArgs, string[]]> = [
+    // Values of the wrong type are refused, never coerced to a string that passes.
+    ["a numeric volume name", { nodes: THREE, volumeName: 12 as any }, ["volumeName"]],
+    ["a numeric node name", { nodes: [{ name: 7 as any }, THREE[1], THREE[2]] }, ["nodes[0].name"]],
+    ["a numeric address", hostWith({ address: 5 }), ["nodes[2].address"]],
+    ["a numeric Docker endpoint", hostWith({ host: { ...remote("gfs3.example.net"), dockerHost: 5 } }), ["nodes[2].host.dockerHost"]],
+    ["a numeric SSH host", sshWith({ host: 5 }), ["nodes[2].host.ssh.host"]],
+    ["a numeric host key", sshWith({ hostKey: 5 }), ["nodes[2].host.ssh.hostKey"]],
+    ["a numeric image", { nodes: THREE, image: 11 as any }, ["image"]],
+    ["a numeric option value", { nodes: THREE, volumeOptions: { "network.ping-timeout": 20 as any } }, ['volumeOptions["network.ping-timeout"]']],
+    ["a numeric extra host address", { nodes: THREE, extraHosts: { gfs1: 10 as any } }, ['extraHosts["gfs1"]']],
+    ["a numeric client network", hostWith({}, { clientCidrs: [10 as any] }), ["clientCidrs[0]"]],
+    ["a numeric dataRoot", hostWith({}, { dataRoot: 5 as any }), ["dataRoot"]],
+    ["a numeric Rancher cluster id (its project is then not compared)", { nodes: THREE, rancher: { clusterId: 5 as any, projectId: "c-abcde:p-xyz12" } }, ["rancher.clusterId"]],
+    // Missing or null parts are named, never a TypeError.
+    ["nodes that are not a list: that alone", { nodes: "g1,g2,g3" as any }, ["nodes"]],
+    ["a null node", { nodes: [null as any, THREE[1], THREE[2]] }, ["nodes[0].name"]],
+    ["a null node in host mode", hostWith({}, { nodes: [HOST_NODES[0], HOST_NODES[1], null as any] }), ["nodes[2].name", "nodes[2].address"]],
+    ["a null SSH connection", hostWith({ host: { dockerHost: "ssh://root@gfs3.example.net", ssh: null } }), ["nodes[2].host.ssh"]],
+    ["an SSH connection without a key", sshWith({ privateKey: undefined }), ["nodes[2].host.ssh.privateKey"]],
+    ["an SSH connection with a null key", sshWith({ privateKey: null }), ["nodes[2].host.ssh.privateKey"]],
+    ["an unknown network mode: that alone", { nodes: THREE, networkMode: "bridge" as any }, ["networkMode"]],
+    // Boundaries.
+    ["one-letter node names", { nodes: [{ name: "a" }, { name: "b" }, { name: "c" }] }, []],
+    ["a 63-letter node name", { nodes: [{ name: "a".repeat(63) }, THREE[1], THREE[2]] }, []],
+    ["a 64-letter node name", { nodes: [{ name: "a".repeat(64) }, THREE[1], THREE[2]] }, ["nodes[0].name"]],
+    ["a node name ending in '-'", { nodes: [{ name: "gluster-" }, THREE[1], THREE[2]] }, ["nodes[0].name"]],
+    ["the address localhost", hostWith({ address: "localhost" }), ["nodes[2].address"]],
+    ["an address of 253 characters", hostWith({ address: long(253) }), []],
+    ["an address of 254 characters", hostWith({ address: long(254) }), ["nodes[2].address"]],
+    ["an address label of 64 letters", hostWith({ address: `${"a".repeat(64)}.example.net` }), ["nodes[2].address"]],
+    ["an address label ending in '-'", hostWith({ address: "gfs3-.example.net" }), ["nodes[2].address"]],
+    ["an address ending in '.'", hostWith({ address: "gfs3.example.net." }), ["nodes[2].address"]],
+    ["an address of one letter", hostWith({ address: "g" }), []],
+    ["an IPv4 address of five parts", { nodes: THREE, extraHosts: { gfs1: "10.0.0.3.4" } }, ['extraHosts["gfs1"]']],
+    ["an IPv4 address with an octet over 255", { nodes: THREE, extraHosts: { gfs1: "10.0.0.256" } }, ['extraHosts["gfs1"]']],
+    ["an IPv4 address with a leading zero", { nodes: THREE, extraHosts: { gfs1: "10.0.0.09" } }, ['extraHosts["gfs1"]']],
+    ["an IPv4 address with a prefix", { nodes: THREE, extraHosts: { gfs1: "x10.0.0.9" } }, ['extraHosts["gfs1"]']],
+    ["an IPv4 address with a suffix", { nodes: THREE, extraHosts: { gfs1: "10.0.0.9x" } }, ['extraHosts["gfs1"]']],
+    ["an IPv4 address of four-digit octets", { nodes: THREE, extraHosts: { gfs1: "10.0.0.1000" } }, ['extraHosts["gfs1"]']],
+    ["the edges of IPv4", { nodes: THREE, extraHosts: { a: "0.0.0.0", b: "255.255.255.255" } }, []],
+    ["a CIDR with a suffix", hostWith({}, { clientCidrs: ["10.0.0.0/24x"] }), ["clientCidrs[0]"]],
+    ["a CIDR with a prefix", hostWith({}, { clientCidrs: ["x10.0.0.0/24"] }), ["clientCidrs[0]"]],
+    ["a CIDR with a leading zero", hostWith({}, { clientCidrs: ["10.0.0.0/08"] }), ["clientCidrs[0]"]],
+    ["a CIDR of a bad address", hostWith({}, { clientCidrs: ["10.0.0.256/24"] }), ["clientCidrs[0]"]],
+    ["a CIDR /32 and /1", hostWith({}, { clientCidrs: ["10.0.0.7/32", "10.0.0.0/1"] }), []],
+    ["every address first, in host mode", hostWith({}, { clientCidrs: ["0.0.0.0/0"] }), ["clientCidrs[0]"]],
+    ["every address in container mode (no firewall there)", { nodes: THREE, clientCidrs: ["0.0.0.0/0"] }, []],
+    ["a mount point of /", { nodes: THREE, mountPoint: "/" }, ["mountPoint"]],
+    ["a mount point with a space", { nodes: THREE, mountPoint: "/mnt/x y" }, ["mountPoint"]],
+    ["a dataRoot with ..", hostWith({}, { dataRoot: "/srv/../etc" }), ["dataRoot"]],
+    ["a dataRoot with a space", hostWith({}, { dataRoot: "/srv/g fs" }), ["dataRoot"]],
+    ["a Docker endpoint with a prefix", hostWith({ host: { ...remote("gfs3.example.net"), dockerHost: "xssh://root@gfs3.example.net" } }), ["nodes[2].host.dockerHost"]],
+    ["a Docker endpoint with a space", hostWith({ host: { ...remote("gfs3.example.net"), dockerHost: "ssh://root@gfs3 x" } }), ["nodes[2].host.dockerHost"]],
+    ["SSH ports 1 and 65535", hostWith({}, { nodes: [HOST_NODES[0], { ...HOST_NODES[1], host: remote("gfs2.example.net", { port: 1 }) }, { ...HOST_NODES[2], host: remote("gfs3.example.net", { port: 65535 }) }] }), []],
+    ["SSH port 0", sshWith({ port: 0 }), ["nodes[2].host.ssh.port"]],
+    ["SSH port 65536", sshWith({ port: 65536 }), ["nodes[2].host.ssh.port"]],
+    ["a fractional SSH port", sshWith({ port: 22.5 }), ["nodes[2].host.ssh.port"]],
+    ["a host key with a line break in its comment", sshWith({ hostKey: "ssh-ed25519 AAAAC3Nz root@gfs3\nssh-rsa AAAA" }), ["nodes[2].host.ssh.hostKey"]],
+    ["a host key with a character outside base64", sshWith({ hostKey: "ssh-ed25519 AAAA$C3Nz" }), ["nodes[2].host.ssh.hostKey"]],
+    ["a host key of another type", sshWith({ hostKey: "ssh-dss AAAAB3NzaC1kc3M=" }), ["nodes[2].host.ssh.hostKey"]],
+    ["host keys of each accepted type", hostWith({}, { nodes: [
+        { ...HOST_NODES[0], host: remote("gfs1.example.net", { hostKey: "ssh-rsa AAAAB3NzaC1yc2E=" }) },
+        { ...HOST_NODES[1], host: remote("gfs2.example.net", { hostKey: "ecdsa-sha2-nistp521 AAAAE2VjZHNh== comment" }) },
+        { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "sk-ssh-ed25519@openssh.com AAAAGnNr" }) },
+    ] }), []],
+    ["a brick range ending at 65535", { nodes: THREE, brickPorts: { base: 65526, max: 65535 } }, []],
+    ["a brick range starting at 65535", { nodes: THREE, brickPorts: { base: 65535, max: 65535 } }, ["brickPorts.base", "brickPorts.max"]],
+    ["a brick range starting at 24010", { nodes: THREE, brickPorts: { base: 24010, max: 24019 } }, []],
+    ["a fractional brick base", { nodes: THREE, brickPorts: { base: 30000.5, max: 30010 } }, ["brickPorts.base"]],
+    ["a brick range of exactly 10000 ports", { nodes: THREE, brickPorts: { base: 30000, max: 40000 } }, []],
+    // Rancher.
+    ["a one-letter namespace and ConfigMap name", { nodes: THREE, rancher: { clusterId: "local", namespace: "a", configMapName: "b" } }, []],
+    ["a ConfigMap name of 254 characters", { nodes: THREE, rancher: { clusterId: "local", configMapName: long(254) } }, ["rancher.configMapName"]],
+    ["a ConfigMap name ending in '.'", { nodes: THREE, rancher: { clusterId: "local", configMapName: "glusterfs." } }, ["rancher.configMapName"]],
+    ["a namespace of 63 letters", { nodes: THREE, rancher: { clusterId: "local", namespace: "a".repeat(63) } }, []],
+    ["a namespace ending in '-'", { nodes: THREE, rancher: { clusterId: "local", namespace: "storage-" } }, ["rancher.namespace"]],
+    ["cluster ids of each form", { nodes: THREE, rancher: { clusterId: "c-abcde" } }, []],
+    ["a cluster id with a prefix", { nodes: THREE, rancher: { clusterId: "xlocal" } }, ["rancher.clusterId"]],
+    ["a cluster id with a suffix", { nodes: THREE, rancher: { clusterId: "c-m-abcd1234x" } }, ["rancher.clusterId"]],
+    ["a short cluster id", { nodes: THREE, rancher: { clusterId: "c-abcd" } }, ["rancher.clusterId"]],
+    ["a cluster id with capitals", { nodes: THREE, rancher: { clusterId: "c-ABCDE" } }, ["rancher.clusterId"]],
+    ["a project id with a prefix", { nodes: THREE, rancher: { clusterId: "local", projectId: "c-ab:local:p-abc12" } }, ["rancher.projectId"]],
+    ["a project id with a suffix", { nodes: THREE, rancher: { clusterId: "local", projectId: "local:p-abc12 " } }, ["rancher.projectId"]],
+    ["a project of this cluster", { nodes: THREE, rancher: { clusterId: "c-m-abcd1234", projectId: "c-m-abcd1234:p-abc12" } }, []],
+    ["internal node addresses", { nodes: THREE, rancher: { clusterId: "local", nodeAddress: "internal" } }, []],
+];
+
+describe("argument validation, rule by rule", () => {
+    for (const [what, args, fields] of EXACT) {
+        it(`${fields.length === 0 ? "accepts" : "refuses"} ${what}${fields.length === 0 ? "" : `: ${fields.join(", ")}`}`, () => {
+            assert.deepStrictEqual(findProblems(args).map((p) => p.field), fields);
+        });
+    }
+
+    it("refuses every word the gluster CLI reserves as a volume name, and accepts them as part of a name", () => {
+        const reserved = ["volume", "type", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring", "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete", "activate-on-create"];
+        for (const volumeName of reserved) {
+            const problems = findProblems({ nodes: THREE, volumeName });
+            assert.deepStrictEqual(problems.map((p) => p.message), [`"${volumeName}" is a word the gluster CLI reserves. Fix: choose another name, e.g. "${volumeName}_vol".`]);
+            assert.deepStrictEqual(findProblems({ nodes: THREE, volumeName: `${volumeName}_vol` }), []);
+        }
+    });
+
+    it("hints at ssh-keyscan's host-name column only when dropping it leaves a valid key", () => {
+        const message = (hostKey: unknown) => findProblems(sshWith({ hostKey })).find((p) => p.field === "nodes[2].host.ssh.hostKey")?.message ?? "";
+        assert.match(message(" gfs3 ssh-ed25519 AAAAC3Nz "), / It starts with a host name, as ssh-keyscan prints it: drop "gfs3"\./);
+        for (const bad of ["SHA256:abcdef", "gfs3 SHA256:abcdef", "ssh-ed25519", 5]) {
+            assert.match(message(bad), /one public key as in authorized_keys/, String(bad));
+            assert.doesNotMatch(message(bad), /ssh-keyscan/, String(bad));
+        }
+        assert.strictEqual(message(" ssh-ed25519 AAAAC3Nz root@gfs3 \n"), "");
+    });
+
+    it("says which values a brick range needs, with an example from the base", () => {
+        assert.deepStrictEqual(findProblems({ nodes: THREE, brickPorts: { base: 30000, max: 30000 } }).map((p) => p.message), [
+            "must be above brickPorts.base (30000): a single-port range makes glusterd restarts fail while the old port is in TIME_WAIT; got 30000. Fix: e.g. 30009.",
+        ]);
+    });
+
+    it("the error lists each problem on its own line, under its own name", () => {
+        const err = new GlusterClusterArgsError([{ field: "a", message: "m1" }, { field: "b.c", message: "m2" }]);
+        assert.strictEqual(err.name, "GlusterClusterArgsError");
+        assert.strictEqual(err.message, "GlusterCluster: invalid arguments (nothing was created):\n  - `a`: m1\n  - `b.c`: m2");
+    });
+});
+
+describe("an open volume", () => {
+    const open = (args: Partial<GlusterClusterArgs>) => isOpenToAnyClient({ networkMode: "host", nodes: HOST_NODES, ...args });
+    it("is one that admits every address, or has no auth.allow behind an open firewall, in host mode only", () => {
+        assert.strictEqual(open({ clientCidrs: ["10.0.5.0/24", "0.0.0.0/0"] }), true);
+        assert.strictEqual(open({ clientCidrs: [5 as any, "0.0.0.0/0"] }), true);
+        assert.strictEqual(open({ firewall: { enabled: false } }), true);
+        assert.strictEqual(open({ firewall: { allowAllClients: true } }), true);
+        assert.strictEqual(open({ firewall: { enabled: false }, volumeOptions: { "auth.allow": " * " } }), true);
+        assert.strictEqual(open({}), false);
+        assert.strictEqual(open({ clientCidrs: ["10.0.5.0/24"] }), false);
+        assert.strictEqual(open({ firewall: { enabled: false }, clientCidrs: ["10.0.5.0/24"] }), false);
+        assert.strictEqual(open({ firewall: { enabled: false }, volumeOptions: { "auth.allow": "10.0.5.*" } }), false);
+        assert.strictEqual(open({ firewall: { enabled: false }, rancher: { clusterId: "local", allowClusterNodes: true } }), false);
+        assert.strictEqual(open({ firewall: { enabled: false }, rancher: { clusterId: "local" } }), true);
+        assert.strictEqual(open({ networkMode: "container", nodes: THREE, clientCidrs: ["0.0.0.0/0"] }), false);
+        assert.strictEqual(open({ networkMode: "container", nodes: THREE, firewall: { enabled: false } }), false);
     });
 });
