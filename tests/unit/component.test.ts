@@ -291,6 +291,26 @@ describe("GlusterCluster (container mode, local engine)", () => {
         }
     });
 
+    it("registers every output with the engine (they appear in the component's state)", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const registered: Array<Record<string, unknown>> = [];
+        const original = pulumi.ComponentResource.prototype["registerOutputs"];
+        pulumi.ComponentResource.prototype["registerOutputs"] = function (this: any, outs?: any) {
+            if (this instanceof GlusterCluster) registered.push(outs);
+            return original.call(this, outs);
+        };
+        try {
+            await build({ nodes: THREE });
+        } finally {
+            pulumi.ComponentResource.prototype["registerOutputs"] = original;
+        }
+        // The SDK registers a component's (empty) outputs once by itself; the component's own call holds them all.
+        const mine = registered.filter((r) => r !== undefined && Object.keys(r).length > 0);
+        assert.strictEqual(mine.length, 1, JSON.stringify(registered));
+        assert.deepStrictEqual(Object.keys(mine[0]).sort(), Object.keys(outputs).sort());
+        for (const [k, v] of Object.entries(mine[0])) assert.deepStrictEqual(await (v as any).promise(), outputs[k], k);
+    });
+
     it("exports exactly the mount contract", () => {
         assert.deepStrictEqual(outputs, {
             volumeName: "my_vol",
