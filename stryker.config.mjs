@@ -16,7 +16,7 @@ export default {
     ignorers: ["shell-comments"],
     mochaOptions: {
         spec: ["tests/unit/**/*.test.ts"],
-        require: ["ts-node/register/transpile-only"],
+        require: ["ts-node/register/transpile-only", "./tests/support/fast-stacks.ts"],
         extension: ["ts"],
     },
     coverageAnalysis: "perTest",
