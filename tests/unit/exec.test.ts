@@ -1,0 +1,62 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { inContainerIfPresent } from "../../components/gluster/exec";
+import { xpathLiteral } from "../../components/gluster/prelude";
+
+/** Runs a delete wrapper with a stand-in docker whose `container inspect` prints `state` (or fails when undefined). */
+function runWrapper(state: string | undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "exec-"));
+    try {
+        const calls = path.join(dir, "calls");
+        const docker = [
+            `#!/bin/sh`,
+            `echo "$*" >> ${calls}`,
+            `case $1 in`,
+            `  container) ${state === undefined ? `echo "Error: No such container: $5" >&2; exit 1` : `echo ${state}`} ;;`,
+            `  exec) shift 4; exec /bin/sh -c "$1" ;;`,
+            `esac`,
+        ].join("\n");
+        fs.writeFileSync(path.join(dir, "docker"), docker, { mode: 0o755 });
+        const r = spawnSync("/bin/sh", ["-c", inContainerIfPresent("gluster-0", "echo inner ran")], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
+        return { ...r, calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n") : [] };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+describe("a delete run inside a node's container", () => {
+    it("succeeds without running anything when the container is gone", () => {
+        const r = runWrapper(undefined);
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.strictEqual(r.stdout, "container gluster-0 is gone; nothing to do\n");
+        assert.deepStrictEqual(r.calls, ["container inspect -f {{.State.Status}} gluster-0"]);
+    });
+
+    it("fails with the two ways out when the container is stopped, running nothing in it", () => {
+        const r = runWrapper("exited");
+        assert.strictEqual(r.status, 1);
+        assert.strictEqual(r.stdout, "");
+        assert.match(r.stderr, /^error: container gluster-0 is exited, so its glusterd cannot be asked to clean up\. Start it \(docker start gluster-0\) and run this again; or, .* remove the container \(docker rm gluster-0\) and run this again\.\n$/);
+        assert.strictEqual(r.calls.length, 1);
+    });
+
+    it("runs the script in the container when it is running", () => {
+        const r = runWrapper("running");
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.strictEqual(r.stdout, "inner ran\n");
+        assert.deepStrictEqual(r.calls, ["container inspect -f {{.State.Status}} gluster-0", "exec gluster-0 sh -c echo inner ran"]);
+    });
+});
+
+describe("an XPath literal", () => {
+    it("quotes a validated name or address, and refuses anything else whole", () => {
+        assert.strictEqual(xpathLiteral("gfs-1.example_net"), "'gfs-1.example_net'");
+        assert.strictEqual(xpathLiteral("10.0.0.1"), "'10.0.0.1'");
+        for (const bad of ["", "a'b", "x]", "a b", "'a", "a'", "a\nb"]) {
+            assert.throws(() => xpathLiteral(bad), (e: Error) => e.message === `not a name or address: ${JSON.stringify(bad)}`, JSON.stringify(bad));
+        }
+    });
+});
