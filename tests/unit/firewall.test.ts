@@ -272,6 +272,19 @@ describe("firewall scripts", () => {
         assert.ok(log.includes("nft -a list ruleset"));
         assert.deepStrictEqual(log.filter((l) => l.startsWith("ufw --force delete")), ["ufw --force delete 3", "ufw --force delete 1"]);
     });
+    it("remove after firewalld: every recorded rich rule leaves the recorded zone, then the records and the kept script go", () => {
+        const applied = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1" });
+        const stateDir = path.join(applied.dir, "state");
+        const recorded = fs.readFileSync(path.join(stateDir, "firewalld-rich-rules"), "utf8").trim().split("\n");
+        assert.strictEqual(recorded.length, 11);
+        assert.ok(fs.existsSync(path.join(stateDir, "firewall.sh")));
+        const removed = runWithShims(firewallRemoveScript("h1", "fw-owner"), { FIREWALLD: "1", GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+        const firewalld = removed.log.filter((l) => l.startsWith("firewall-cmd"));
+        assert.deepStrictEqual(firewalld, [...recorded.map((r) => `firewall-cmd --permanent --zone=internal --remove-rich-rule=${r}`), "firewall-cmd --reload"]);
+        assert.deepStrictEqual(fs.readdirSync(stateDir), []);
+        assert.match(removed.out, /removed the GlusterFS firewall rules from h1\n$/);
+    });
+
     describe("nftables: every input chain that can drop, never a table another program owns", () => {
         const TWO_HOST_TABLES = `${HOST_DROP}table ip custom {
 \tchain in {

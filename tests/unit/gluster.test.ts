@@ -239,6 +239,18 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(r.code, 1);
             assert.match(r.stderr, /waiting for every brick node to see every other in the cluster/);
             assert.deepStrictEqual(writes(r.calls), []);
+            assert.match(r.stderr, /\(last seen: rec-1 sees rec-2 as Peer in Cluster, disconnected\)\n$/);
+        });
+
+        it("says which brick node does not answer, or lists a peer twice, while it waits to create", () => {
+            const mesh = (reply: string) => runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": fixture("volume-info-absent"), "@rec-1 peer status": reply }, INFO(U0));
+            const silent = mesh(failed(-1, "Request timed out"));
+            assert.strictEqual(silent.code, 1);
+            assert.match(silent.stderr, /\(last seen: rec-1: no answer\)\n$/);
+            const twice = mesh(withPeer(peersSeenBy("rec-1", U1), "rec-0", U3));
+            assert.strictEqual(twice.code, 1);
+            assert.match(twice.stderr, /\(last seen: rec-1: a peer is listed twice\)\n$/);
+            for (const r of [silent, twice]) assert.deepStrictEqual(writes(r.calls), []);
         });
 
         it("an existing volume with the same bricks in another order and the options held: changes nothing", () => {
