@@ -41,6 +41,7 @@ exit 0`,
     "firewall-cmd": `echo "firewall-cmd $*" >> "$LOG"; case "$*" in --state) [ -n "$FIREWALLD" ] ;; *query-rich-rule*) exit 1 ;; --get-zone-of-interface=eth1) echo internal ;; --get-default-zone) echo public ;; esac`,
     // 10.0.0.1 is the host's own address (the first peer): it routes through lo.
     ip: `[ "$1 $2" = "route get" ] || exit 0; if [ "$3" = 10.0.0.1 ]; then echo "local 10.0.0.1 dev lo table local src 10.0.0.1 uid 0"; else echo "$3 dev eth1 src 10.0.0.5 uid 0"; fi`,
+    systemctl: `echo "systemctl $*" >> "$LOG"`,
     ufw: `echo "ufw $*" >> "$LOG"; case "$*" in status) [ -n "$UFW" ] && echo "Status: active" ;; "status numbered") [ -n "$UFW" ] && printf '[ 1] 24007:24008/tcp ALLOW IN 10.0.0.9 # glusterfs-cluster\\n[ 2] 22/tcp ALLOW IN Anywhere\\n[ 3] 49152:49161/tcp ALLOW IN 10.0.0.9 # glusterfs-cluster\\n' ;; esac`,
 };
 
@@ -121,7 +122,8 @@ function runWithShims(script: string, env: Record<string, string> = {}, only?: s
     let out: string;
     try {
         out = execFileSync("/bin/sh", ["-c", script], {
-            env: { PATH: bin, LOG: log, GLUSTERFS_CLUSTER_STATE_DIR: path.join(dir, "state"), GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctl, ...env },
+            // Never the machine's own systemd either: its directories under the temporary one.
+            env: { PATH: bin, LOG: log, GLUSTERFS_CLUSTER_STATE_DIR: path.join(dir, "state"), GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctl, GLUSTERFS_CLUSTER_SYSTEMD_ROOT: dir, ...env },
             stdio: ["ignore", "pipe", "pipe"],
         }).toString();
     } catch (e: any) {
@@ -272,6 +274,34 @@ describe("firewall scripts", () => {
         assert.ok(log.includes("nft -a list ruleset"));
         assert.deepStrictEqual(log.filter((l) => l.startsWith("ufw --force delete")), ["ufw --force delete 3", "ufw --force delete 1"]);
     });
+    it("on a host without systemd: applies the rules and says that nothing re-applies them at boot", () => {
+        const { out, log } = runWithShims(`exec 2>&1\n${firewallApplyScript({ ...PARAMS, backend: "iptables" })}`);
+        assert.match(out, /WARNING: h1 does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh \S+\/state\/firewall\.sh\n$/);
+        assert.ok(log.some((l) => l.startsWith("iptables-restore")));
+        assert.deepStrictEqual(log.filter((l) => l.startsWith("systemctl")), []);
+    });
+
+    it("with systemd: installs the unit once (reloading systemd only when it changed), enables it, and remove takes it out", () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "fw-systemd-"));
+        try {
+            fs.mkdirSync(path.join(root, "run", "systemd", "system"), { recursive: true });
+            fs.mkdirSync(path.join(root, "etc", "systemd", "system"), { recursive: true });
+            const unitFile = path.join(root, "etc", "systemd", "system", FIREWALL_UNIT);
+            const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), { GLUSTERFS_CLUSTER_SYSTEMD_ROOT: root });
+            const stateDir = path.join(first.dir, "state");
+            assert.strictEqual(fs.readFileSync(unitFile, "utf8"), `${firewallUnit(stateDir)}\n`);
+            assert.deepStrictEqual(first.log.filter((l) => l.startsWith("systemctl")), ["systemctl daemon-reload", `systemctl enable --now ${FIREWALL_UNIT}`]);
+            assert.match(first.out, new RegExp(`the rules on h1 are applied again at boot and after every reload of its firewall \\(${FIREWALL_UNIT}\\)\\n$`));
+            const again = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), { GLUSTERFS_CLUSTER_SYSTEMD_ROOT: root, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            assert.deepStrictEqual(again.log.filter((l) => l.startsWith("systemctl")), [`systemctl enable --now ${FIREWALL_UNIT}`]);
+            const removed = runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_SYSTEMD_ROOT: root, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            assert.deepStrictEqual(removed.log.filter((l) => l.startsWith("systemctl")), [`systemctl disable ${FIREWALL_UNIT}`, "systemctl daemon-reload"]);
+            assert.ok(!fs.existsSync(unitFile));
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    });
+
     it("remove after firewalld: every recorded rich rule leaves the recorded zone, then the records and the kept script go", () => {
         const applied = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1" });
         const stateDir = path.join(applied.dir, "state");
