@@ -252,6 +252,27 @@ describe("firewall scripts", () => {
         assert.strictEqual(pick({}), "iptables");
     });
 
+    it("auto: applies the rules of the backend it picks, as that backend given by name would", () => {
+        const loaded = (backend: FirewallParams["backend"]) => runWithShims(firewallApplyScript({ ...PARAMS, backend })).log.filter((l) => !/^(docker|nft -a list|nft list|firewall-cmd --state|ufw status)/.test(l));
+        const auto = loaded("auto");
+        assert.ok(auto.some((l) => l.startsWith("iptables-restore")), auto.join("\n"));
+        assert.deepStrictEqual(auto, loaded("iptables"));
+    });
+
+    it("refuses a named backend whose tool is not running or not there, naming it", () => {
+        const failure = (backend: FirewallParams["backend"], only?: string[]) => {
+            try {
+                runWithShims(firewallApplyScript({ ...PARAMS, backend }), {}, only);
+            } catch (e: any) {
+                return String(e.stderr);
+            }
+            return assert.fail(`${backend} was applied`);
+        };
+        assert.match(failure("firewalld"), /^error on host h1: firewalld is not running\n$/m);
+        assert.match(failure("ufw"), /^error on host h1: ufw is not active\n$/m);
+        assert.match(failure("nftables", ["docker"]), /^error on host h1: nft is not installed\n$/m);
+    });
+
     it("opening to every client is written as 0.0.0.0/0 and reported loudly", () => {
         const script = firewallApplyScript({ ...PARAMS, backend: "iptables", clients: ["0.0.0.0/0"] });
         const { log } = runWithShims(script);

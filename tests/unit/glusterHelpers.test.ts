@@ -1,10 +1,14 @@
+/** The small parts around the gluster scripts: the delete wrapper, XPath literals, what is read back, the options split. */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { volumeOptions } from "../../components/bootstrap";
 import { inContainerIfPresent } from "../../components/gluster/exec";
 import { xpathLiteral } from "../../components/gluster/prelude";
+import { versionFromReadyOutput } from "../../components/gluster/ready";
+import { resolveSpec } from "../../components/spec";
 
 /** Runs a delete wrapper with a stand-in docker whose `container inspect` prints `state` (or fails when undefined). */
 function runWrapper(state: string | undefined) {
@@ -58,5 +62,22 @@ describe("an XPath literal", () => {
         for (const bad of ["", "a'b", "x]", "a b", "'a", "a'", "a\nb"]) {
             assert.throws(() => xpathLiteral(bad), (e: Error) => e.message === `not a name or address: ${JSON.stringify(bad)}`, JSON.stringify(bad));
         }
+    });
+});
+
+describe("what the gluster steps read back", () => {
+    it("a ready step's version line, whole and at the start of its line", () => {
+        assert.strictEqual(versionFromReadyOutput("ok: glusterd answers\nglusterfs-version: 11.1\n"), "11.1");
+        assert.strictEqual(versionFromReadyOutput("glusterfs-version: \n"), "");
+        for (const other of ["ok", "# glusterfs-version: 11.1", "glusterfs-version: 11.1 (rc)", ""]) assert.strictEqual(versionFromReadyOutput(other), "", other);
+    });
+
+    it("cluster-wide options go to `volume set all`, every other to the volume", () => {
+        const global = { "cluster.server-quorum-ratio": "60%", "cluster.brick-multiplex": "on", "cluster.max-bricks-per-process": "4", "cluster.localtime-logging": "enable", "cluster.daemon-log-level": "INFO" };
+        const spec = resolveSpec("g", { nodes: [{ name: "a" }, { name: "b" }, { name: "c" }], volumeOptions: { ...global, "network.ping-timeout": "20" } });
+        const split = volumeOptions(spec, [], false);
+        assert.deepStrictEqual(split.global, global);
+        assert.strictEqual(split.perVolume["network.ping-timeout"], "20");
+        for (const k of Object.keys(global)) assert.ok(!(k in split.perVolume), k);
     });
 });
