@@ -8,6 +8,8 @@ import { volumeOptions } from "../../components/bootstrap";
 import { inContainerIfPresent } from "../../components/gluster/exec";
 import { xpathLiteral } from "../../components/gluster/prelude";
 import { versionFromReadyOutput } from "../../components/gluster/ready";
+import { volumeDeleteScript, volumeScript } from "../../components/gluster/volume";
+import { preflightScript } from "../../components/gluster/whole";
 import { resolveSpec } from "../../components/spec";
 
 /** Runs a delete wrapper with a stand-in docker whose `container inspect` prints `state` (or fails when undefined). */
@@ -79,5 +81,16 @@ describe("what the gluster steps read back", () => {
         assert.deepStrictEqual(split.global, global);
         assert.strictEqual(split.perVolume["network.ping-timeout"], "20");
         for (const k of Object.keys(global)) assert.ok(!(k in split.perVolume), k);
+    });
+});
+
+describe("the settle deadlines the component leaves at their defaults", () => {
+    it("are 15 s for the preflight and the volume step, 30 s for the volume's delete", () => {
+        const pre = preflightScript({ cluster: "gc", container: "gc-0", fingerprint: "fp", volumeName: "vol", bricks: ["a:/bricks/vol", "b:/bricks/vol", "c:/bricks/vol"], glusterdSeconds: 5, volumeSeconds: 5, state: { volume: "gc-gc-0-state" } });
+        assert.match(pre, /^poll 15 peers_connected \|\| die /m);
+        assert.match(pre, /^poll 15 bricks_up \|\| die /m);
+        const volume = volumeScript({ volumeName: "vol", servers: ["a", "b", "c"], brickPath: "/bricks/vol", options: {}, globalOptions: {}, ports: { base: 49152, max: 49161 }, peersSeconds: 5, volumeSeconds: 5, healSeconds: 5, mayCreate: true, owner: "o" });
+        assert.match(volume, /^if ! poll 15 brick_nodes_connected; then$/m);
+        assert.match(volumeDeleteScript({ volumeName: "vol", owner: "o" }), /^poll 30 mesh_ok \|\| die /m);
     });
 });
