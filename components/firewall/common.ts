@@ -37,6 +37,8 @@ export const prelude = (host: string) => `set -eu
 host=${shq(host)}
 die() { echo "error on host $host: $*" >&2; exit 1; }
 state_dir=\${GLUSTERFS_CLUSTER_STATE_DIR:-${RECORD_DIR}}
+# GLUSTERFS_CLUSTER_SYSTEMD_ROOT stands in for / under systemd's directories (the unit tests use it).
+systemd_root=\${GLUSTERFS_CLUSTER_SYSTEMD_ROOT:-}
 # ipv4 NAME-OR-ADDRESS-OR-CIDR: prints it as an IPv4 address or CIDR, resolving names.
 ipv4() {
   case $1 in

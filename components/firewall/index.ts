@@ -29,10 +29,6 @@ export { CHAIN, FirewallParams, NFT_CHAIN, NFT_TABLE, RECORD_DIR, UFW_COMMENT } 
 
 /** The systemd unit that re-applies the iptables or nftables rules. */
 export const FIREWALL_UNIT = "glusterfs-cluster-firewall.service";
-/** `GLUSTERFS_CLUSTER_SYSTEMD_ROOT` stands in for / under systemd's directories (the unit tests use it). */
-function systemdRoot(): string {
-    return `systemd_root=\${GLUSTERFS_CLUSTER_SYSTEMD_ROOT:-}`;
-}
 function unitPath(): string {
     return `"$systemd_root/etc/systemd/system/${FIREWALL_UNIT}"`;
 }
@@ -123,7 +119,6 @@ export function firewallRulesScript(p: FirewallParams): string {
  */
 function persistSteps(): string {
     return [
-        systemdRoot(),
         `if [ ! -d "$systemd_root/run/systemd/system" ]; then`,
         `  echo "WARNING: $host does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh $state_dir/firewall.sh" >&2`,
         `  exit 0`,
@@ -143,7 +138,6 @@ function persistSteps(): string {
 
 function removeUnit(): string {
     return `remove_unit() {
-  ${systemdRoot()}
   [ -f ${unitPath()} ] || return 0
   systemctl disable ${FIREWALL_UNIT} >/dev/null 2>&1 || true
   rm -f ${unitPath()}
