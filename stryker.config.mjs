@@ -16,7 +16,7 @@ export default {
     ignorers: ["shell-comments"],
     mochaOptions: {
         spec: ["tests/unit/**/*.test.ts"],
-        require: ["ts-node/register/transpile-only", "./tests/support/fast-stacks.ts"],
+        require: ["ts-node/register/transpile-only", "./tests/support/fast-stacks.ts", "./tests/support/temp-dirs.ts"],
         extension: ["ts"],
     },
     coverageAnalysis: "perTest",

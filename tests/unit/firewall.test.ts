@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FIREWALL_UNIT, FirewallParams, firewallApplyScript, firewallRemoveScript, firewallUnit } from "../../components/firewall";
+import { tempDir } from "../support/temp-dirs";
 
 const PARAMS: FirewallParams = {
     host: "h1",
@@ -84,7 +85,7 @@ table ip filter {
 `;
 
 function rulesetEnv(ruleset: string): Record<string, string> {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "nft-")), "ruleset");
+    const file = path.join(tempDir("nft-"), "ruleset");
     fs.writeFileSync(file, ruleset);
     return { NFT_RULESET: file };
 }
@@ -101,7 +102,7 @@ function basicTools(): [string, string][] {
 }
 
 function runWithShims(script: string, env: Record<string, string> = {}, only?: string[]): { out: string; log: string[]; dir: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
+    const dir = tempDir("fw-");
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     for (const [name, body] of Object.entries(SHIMS)) {
@@ -468,7 +469,7 @@ table inet glusterfs {
             // The kept script resolves peer names: at boot, only once the network is up.
             assert.match(unit, /^Wants=network-online\.target$/m);
             assert.match(unit, /^After=network-online\.target /m);
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unit-"));
+            const dir = tempDir("unit-");
             fs.writeFileSync(path.join(dir, FIREWALL_UNIT), unit);
             const r = require("child_process").spawnSync("systemd-analyze", ["verify", path.join(dir, FIREWALL_UNIT)], { encoding: "utf8" });
             assert.strictEqual(r.status, 0, r.stderr);
@@ -476,7 +477,7 @@ table inet glusterfs {
         });
 
         it("reserves the brick range from the kernel's ephemeral range, keeping the host's own reservations, and takes back exactly that", () => {
-            const sysctlDir = fs.mkdtempSync(path.join(os.tmpdir(), "sysctl-"));
+            const sysctlDir = tempDir("sysctl-");
             const reserved = () => fs.readFileSync(path.join(sysctlDir, "ip_local_reserved_ports"), "utf8").trim();
             fs.writeFileSync(path.join(sysctlDir, "ip_local_port_range"), "32768\t60999\n");
             fs.writeFileSync(path.join(sysctlDir, "ip_local_reserved_ports"), "8080,49150-49153\n");
@@ -497,7 +498,7 @@ table inet glusterfs {
         });
 
         it("reads the ephemeral range from the kernel's own sysctl file (which answers only reads from its start)", () => {
-            const sysctlDir = fs.mkdtempSync(path.join(os.tmpdir(), "sysctl-"));
+            const sysctlDir = tempDir("sysctl-");
             fs.symlinkSync("/proc/sys/net/ipv4/ip_local_port_range", path.join(sysctlDir, "ip_local_port_range"));
             fs.writeFileSync(path.join(sysctlDir, "ip_local_reserved_ports"), "\n");
             const [lo, hi] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);

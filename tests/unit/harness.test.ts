@@ -14,6 +14,7 @@ import { Harness } from "../live/harness/engine";
 import { run } from "../live/harness/run";
 import { apiCall, docker, dockerCheck } from "../live/harness/engineApi";
 import * as http from "http";
+import { tempDir } from "../support/temp-dirs";
 
 let dir: string;
 let journal: string;
@@ -224,7 +225,7 @@ describe("live harness: rancher2", function () {
 describe("live harness: running the docker CLI", () => {
     /** A stand-in docker that fails as the real CLI does after a late ping, `fails` times, then succeeds. */
     function fakeDocker(fails: number): { env: NodeJS.ProcessEnv; calls: () => number } {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-docker-"));
+        const dir = tempDir("fake-docker-");
         const count = path.join(dir, "count");
         fs.writeFileSync(count, "0");
         fs.writeFileSync(

@@ -8,10 +8,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { dataCreateScript, dataDeleteScript } from "../../components/nodeResources";
+import { tempDir } from "../support/temp-dirs";
 
 /** Runs `script` with a `docker` stand-in that lists `users` for any volume filter. */
 function runScript(script: string, users = ""): { code: number | null; out: string; err: string } {
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "bin-"));
+    const bin = tempDir("bin-");
     fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh\n[ -n "$USERS" ] && echo "$USERS"\nexit 0\n`, { mode: 0o755 });
     const r = spawnSync("/bin/sh", ["-c", script], { encoding: "utf8", env: { PATH: `${bin}:/usr/bin:/bin`, USERS: users } });
     return { code: r.status, out: r.stdout, err: r.stderr };
@@ -21,7 +22,7 @@ const dirsOf = (root: string) => [`${root}/glusterd`, `${root}/bricks`, `${root}
 
 describe("host data directories", () => {
     // /var/tmp is on the root filesystem on the machines this runs on (checked below).
-    const onRoot = () => fs.mkdtempSync("/var/tmp/data-");
+    const onRoot = () => tempDir("data-", "/var/tmp");
     const rootDevice = fs.statSync("/").dev;
 
     it("a brick node's bricks on the root filesystem are refused, saying where and what to do; nothing is recorded", () => {
