@@ -284,6 +284,8 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": [fixture("volume-info-created"), fixture("volume-info")], "volume start vol": [busy, busy, OK] }, INFO(U0));
             assert.strictEqual(r.code, 0, r.stderr);
             assert.strictEqual(r.calls.filter((c) => c === "volume start vol").length, 3);
+            // Backing off: 0.1 s after the first refusal, 0.2 s after the second.
+            assert.deepStrictEqual(r.sleeps, ["0.1", "0.2"]);
         });
 
         it("fails with glusterd's reason when an operation fails for good", () => {

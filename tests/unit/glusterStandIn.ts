@@ -30,6 +30,8 @@ export interface RunResult {
     docker: string[];
     /** The directory that stood for /var/lib/glusterd. */
     state: string;
+    /** Every pause the script took (`sleep`'s argument), in order; none was really waited. */
+    sleeps: string[];
     /** How many times the script ran xmllint (counted when RunOptions.countXmllint is set). */
     xmllint: number;
 }
@@ -85,6 +87,12 @@ const GETENT = `#!/bin/bash
 ! grep -qxF "$2" "$STANDIN/unresolved" && echo "10.0.0.9 $2"
 `;
 
+// The scripts' pauses between polls and retries, recorded and skipped: a test's replies, not
+// the clock, decide when a wait is over (with a deadline of 0 a wait checks once).
+const SLEEP = `#!/bin/sh
+echo "$1" >> "$STANDIN/sleep.log"
+`;
+
 const DOCKER = `#!/bin/bash
 printf '%s\\n' "$*" >> "$STANDIN/docker.log"
 case "$1" in
@@ -129,6 +137,7 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
         fs.writeFileSync(path.join(bin, "gluster"), GLUSTER.replace("@OK@", shellQuote(OK)), { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "docker"), DOCKER, { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "getent"), GETENT, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "sleep"), SLEEP, { mode: 0o755 });
         if (opts.countXmllint) {
             const real = spawnSync("sh", ["-c", "command -v xmllint"], { encoding: "utf8" }).stdout.trim();
             fs.writeFileSync(path.join(bin, "xmllint"), `#!/bin/sh\necho x >> "$STANDIN/xmllint.log"\nexec ${real} "$@"\n`, { mode: 0o755 });
@@ -171,6 +180,7 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
             calls: lines(path.join(dir, "gluster.log")),
             docker: lines(path.join(dir, "docker.log")),
             state: keep,
+            sleeps: lines(path.join(dir, "sleep.log")),
             xmllint: lines(path.join(dir, "xmllint.log")).length,
         };
     } finally {
