@@ -4,7 +4,8 @@
 // Script fragments, patterns and tables are functions, not module constants, and the tests
 // build what they read inside each test (not in `before` or at load): a mutant reached while
 // a module loads is "static", and Stryker must run the whole suite for each of those. Incremental: a re-run tests only the mutants whose
-// code or covering tests changed (reports/stryker-incremental.json).
+// code or covering tests changed (reports/stryker-incremental.json, committed: a fresh clone
+// starts from the last full run, `npx stryker run --force`, so it re-tests only what changed since).
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
     packageManager: "npm",
