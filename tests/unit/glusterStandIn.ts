@@ -9,6 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { tempDir } from "../support/temp-dirs";
 
 /** A reply, or a sequence of replies (the n-th call gets the n-th; the last one repeats). */
 export type Reply = string | string[];
@@ -171,7 +172,8 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
             env: { PATH: `${bin}:${process.env.PATH}`, STANDIN: dir, STANDIN_VERSION: opts.version ?? "11.1", LC_ALL: "C" },
         });
         const lines = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : []);
-        const keep = fs.mkdtempSync(path.join(keptStates(), "state-"));
+        // Kept for the test to read; removed after the test (tests/support/temp-dirs.ts).
+        const keep = tempDir("gluster-state-");
         fs.cpSync(state, keep, { recursive: true });
         return {
             code: r.status ?? -1,
@@ -186,17 +188,6 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
-}
-
-let kept: string | undefined;
-/** Where the states of finished runs are kept for the test to read; removed when the process exits. */
-function keptStates(): string {
-    if (!kept) {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gluster-states-"));
-        process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-        kept = dir;
-    }
-    return kept;
 }
 
 function shellQuote(s: string): string {
