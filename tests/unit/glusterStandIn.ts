@@ -103,10 +103,11 @@ case "$1" in
     [ -f "$STANDIN/container" ] || { echo "Error: No such container" >&2; exit 1; }
     # The -f template, with the fields the scripts read filled in (what Go's text/template would print).
     [ "$3" = -f ] || exit 0
+    { read -r status; read -r cluster; read -r spec; } < "$STANDIN/container"
     f=$4
-    f=\${f//"{{.State.Status}}"/$(sed -n 's/^status=//p' "$STANDIN/container")}
-    f=\${f//'{{index .Config.Labels "io.glusterfs-cluster.cluster"}}'/$(sed -n 's/^cluster=//p' "$STANDIN/container")}
-    f=\${f//'{{index .Config.Labels "io.glusterfs-cluster.spec"}}'/$(sed -n 's/^spec=//p' "$STANDIN/container")}
+    f=\${f//"{{.State.Status}}"/$status}
+    f=\${f//'{{index .Config.Labels "io.glusterfs-cluster.cluster"}}'/$cluster}
+    f=\${f//'{{index .Config.Labels "io.glusterfs-cluster.spec"}}'/$spec}
     case $f in *"{{"*) echo "stand-in: no field for $f" >&2; exit 2 ;; esac
     printf '%s\\n' "$f" ;;
 esac
@@ -163,7 +164,8 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
         for (const v of opts.volumes ?? []) fs.writeFileSync(path.join(dir, "volumes", v), "");
         if (opts.container) {
             const c = opts.container;
-            fs.writeFileSync(path.join(dir, "container"), `status=${c.status}\ncluster=${c.cluster}\nspec=${c.spec}\n`);
+            // One line each, in the order the docker stand-in reads them.
+            fs.writeFileSync(path.join(dir, "container"), `${c.status}\n${c.cluster}\n${c.spec}\n`);
         }
         const text = script.split("/var/lib/glusterd").join(state);
         const r = spawnSync("sh", ["-c", text], {
