@@ -6,7 +6,8 @@ import { CHAIN, UFW_COMMENT } from "./common";
 
 export function iptablesApply(): string {
     return [
-        `ranges=$(echo $brick_ranges | tr ' -' ',:')`,
+        `# Each brick range a-b as iptables writes it (a:b), comma-separated.`,
+        `ranges=""; for r in $brick_ranges; do ranges="\${ranges:+$ranges,}\${r%-*}:\${r#*-}"; done`,
         `command -v iptables-restore >/dev/null || die "iptables-restore is not installed"`,
         `# Build the chain's whole content, then load it in one iptables-restore transaction:`,
         `# declaring the chain flushes it, so the old set is replaced atomically.`,
@@ -113,11 +114,11 @@ export function ufwApply(): string {
         `  for s in $peers; do`,
         `    echo "proto tcp from $s to any port 24007:24008"`,
         `    echo "proto udp from $s to any port 24007:24008"`,
-        `    for r in $brick_ranges; do echo "proto tcp from $s to any port $(echo "$r" | tr - :)"; done`,
+        `    for r in $brick_ranges; do echo "proto tcp from $s to any port \${r%-*}:\${r#*-}"; done`,
         `  done`,
         `  for s in $clients; do`,
         `    echo "proto tcp from $s to any port 24007"`,
-        `    for r in $brick_ranges; do echo "proto tcp from $s to any port $(echo "$r" | tr - :)"; done`,
+        `    for r in $brick_ranges; do echo "proto tcp from $s to any port \${r%-*}:\${r#*-}"; done`,
         `  done`,
         `)`,
         `# Stateful by itself: ufw accepts established and related packets.`,

@@ -56,7 +56,7 @@ EOF
 
 export function nftApply(): string {
     return [
-        `ranges=$(echo $brick_ranges | sed 's/ /, /g')`,
+        `ranges=""; for r in $brick_ranges; do ranges="\${ranges:+$ranges, }$r"; done`,
         `command -v nft >/dev/null || die "nft is not installed"`,
         `targets=$(nft_targets)`,
         `# A host without a dropping input chain of its own gets a table of ours (accept policy):`,

@@ -25,17 +25,31 @@ const PARAMS: FirewallParams = {
 /** Stand-in commands: each appends its argv (and stdin, for loaders) to calls.log. */
 const SHIMS: Record<string, string> = {
     getent: `[ "$2" = gfs2.example.net ] && echo "10.9.9.9      STREAM gfs2.example.net"`,
-    "iptables-restore": `echo "iptables-restore $*" >> "$LOG"; cat >> "$LOG"`,
+    "iptables-restore": `echo "iptables-restore $*" >> "$LOG"; while IFS= read -r l; do printf '%s\\n' "$l"; done >> "$LOG"`,
     iptables: `echo "iptables $*" >> "$LOG"; case "$1" in -C) exit 1 ;; -S) echo "-N GLUSTERFS" ;; -D) exit 1 ;; esac`,
     // nft answers from a ruleset file (NFT_RULESET), as `nft list ...` would print it.
+    // Shell builtins only, as the other stand-ins: a process per call is most of these tests' time.
     nft: `echo "nft $*" >> "$LOG"
 rs=\${NFT_RULESET:-/dev/null}
+# print_lines: the ruleset's lines of table "$f $t" (want=table) or of its chain $c (want=chain); fails when none.
+print_lines() {
+  set -f; tb=""; on=""; found=""
+  while IFS= read -r l; do
+    set -- $l
+    case "\${1:-}" in
+      table) if [ "$2 $3" = "$f $t" ]; then tb=1; else tb=""; fi; on=""; [ "$want" = chain ] || on=$tb ;;
+      chain) [ "$want" = table ] || { if [ -n "$tb" ] && [ "$2" = "$c" ]; then on=1; else on=""; fi; } ;;
+    esac
+    if [ -n "$on" ]; then printf '%s\\n' "$l"; found=1; fi
+  done < "$rs"
+  [ -n "$found" ]
+}
 case "$*" in
-  "list chains"|"list ruleset"|"-a list ruleset") cat "$rs" ;;
-  "list tables") awk '$1 == "table" { print "table", $2, $3 }' "$rs" ;;
-  "list table "*) awk -v f="$3" -v t="$4" '$1 == "table" { on = ($2 == f && $3 == t) } on' "$rs" | grep . || exit 1 ;;
-  "list chain "*) awk -v f="$3" -v t="$4" -v c="$5" '$1 == "table" { tb = ($2 == f && $3 == t) } $1 == "chain" { on = (tb && $2 == c) } on' "$rs" | grep . || exit 1 ;;
-  -f*) cat "$2" >> "$LOG" ;;
+  "list chains"|"list ruleset"|"-a list ruleset") while IFS= read -r l; do printf '%s\\n' "$l"; done < "$rs" ;;
+  "list tables") while read -r a b c rest; do [ "$a" != table ] || echo "table $b $c"; done < "$rs" ;;
+  "list table "*) f=$3; t=$4; want=table; print_lines || exit 1 ;;
+  "list chain "*) f=$3; t=$4; c=$5; want=chain; print_lines || exit 1 ;;
+  -f*) while IFS= read -r l; do printf '%s\\n' "$l"; done < "$2" >> "$LOG" ;;
 esac
 exit 0`,
     docker: `echo "docker $*" >> "$LOG"; case "$1" in ps) [ -n "$RUNNING" ] && echo c1 ;; inspect) printf 'PATH=/bin\nGLUSTER_BASE_PORT=50000\nGLUSTER_MAX_PORT=50009\n' ;; esac`,
