@@ -13,7 +13,8 @@
  */
 export function shq(value: string | number): string {
     const s = String(value);
-    if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) {
+    // "+": the empty word is not plain, and is quoted as ''.
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) {
         return s;
     }
     return `'${s.replace(/'/g, `'\\''`)}'`;
