@@ -7,7 +7,6 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { tempDir } from "../support/temp-dirs";
 
@@ -130,66 +129,61 @@ export interface RunOptions {
 
 /** Runs `script` with `sh` against the stand-ins; /var/lib/glusterd is a temporary directory. */
 export function runWithGluster(script: string, replies: Replies, opts: RunOptions = {}): RunResult {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gluster-standin-"));
-    try {
-        const bin = path.join(dir, "bin");
-        const state = path.join(dir, "glusterd");
-        fs.mkdirSync(bin);
-        fs.mkdirSync(state);
-        fs.writeFileSync(path.join(bin, "gluster"), GLUSTER.replace("@OK@", shellQuote(OK)), { mode: 0o755 });
-        fs.writeFileSync(path.join(bin, "docker"), DOCKER, { mode: 0o755 });
-        fs.writeFileSync(path.join(bin, "getent"), GETENT, { mode: 0o755 });
-        fs.writeFileSync(path.join(bin, "sleep"), SLEEP, { mode: 0o755 });
-        if (opts.countXmllint) {
-            const real = spawnSync("sh", ["-c", "command -v xmllint"], { encoding: "utf8" }).stdout.trim();
-            fs.writeFileSync(path.join(bin, "xmllint"), `#!/bin/sh\necho x >> "$STANDIN/xmllint.log"\nexec ${real} "$@"\n`, { mode: 0o755 });
-        }
-        fs.writeFileSync(path.join(dir, "unresolved"), (opts.unresolved ?? []).map((n) => `${n}\n`).join(""));
-        const seen = new Map<string, string>();
-        for (const [key, reply] of Object.entries(replies)) {
-            const other = seen.get(replyDir(key));
-            if (other !== undefined) throw new Error(`stand-in: replies ${JSON.stringify(other)} and ${JSON.stringify(key)} would share a file`);
-            seen.set(replyDir(key), key);
-            const d = path.join(dir, "replies", replyDir(key));
-            fs.mkdirSync(d, { recursive: true });
-            const list = Array.isArray(reply) ? reply : [reply];
-            list.forEach((r, i) => fs.writeFileSync(path.join(d, String(i + 1)), r));
-            fs.writeFileSync(path.join(d, "last"), String(list.length));
-        }
-        for (const [name, text] of Object.entries(opts.files ?? {})) {
-            fs.mkdirSync(path.dirname(path.join(state, name)), { recursive: true });
-            fs.writeFileSync(path.join(state, name), text);
-        }
-        fs.mkdirSync(path.join(dir, "volumes"));
-        for (const v of opts.volumes ?? []) fs.writeFileSync(path.join(dir, "volumes", v), "");
-        if (opts.container) {
-            const c = opts.container;
-            // One line each, in the order the docker stand-in reads them.
-            fs.writeFileSync(path.join(dir, "container"), `${c.status}\n${c.cluster}\n${c.spec}\n`);
-        }
-        const text = script.split("/var/lib/glusterd").join(state);
-        const r = spawnSync("sh", ["-c", text], {
-            encoding: "utf8",
-            timeout: 60_000,
-            env: { PATH: `${bin}:${process.env.PATH}`, STANDIN: dir, STANDIN_VERSION: opts.version ?? "11.1", LC_ALL: "C" },
-        });
-        const lines = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : []);
-        // Kept for the test to read; removed after the test (tests/support/temp-dirs.ts).
-        const keep = tempDir("gluster-state-");
-        fs.cpSync(state, keep, { recursive: true });
-        return {
-            code: r.status ?? -1,
-            stdout: r.stdout,
-            stderr: r.stderr,
-            calls: lines(path.join(dir, "gluster.log")),
-            docker: lines(path.join(dir, "docker.log")),
-            state: keep,
-            sleeps: lines(path.join(dir, "sleep.log")),
-            xmllint: lines(path.join(dir, "xmllint.log")).length,
-        };
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+    // The stand-ins, the replies and the state that stood for /var/lib/glusterd: removed after the
+    // test (tests/support/temp-dirs.ts), so the test can still read the state.
+    const dir = tempDir("gluster-standin-");
+    const bin = path.join(dir, "bin");
+    const state = path.join(dir, "glusterd");
+    fs.mkdirSync(bin);
+    fs.mkdirSync(state);
+    fs.writeFileSync(path.join(bin, "gluster"), GLUSTER.replace("@OK@", shellQuote(OK)), { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "docker"), DOCKER, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "getent"), GETENT, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "sleep"), SLEEP, { mode: 0o755 });
+    if (opts.countXmllint) {
+        const real = spawnSync("sh", ["-c", "command -v xmllint"], { encoding: "utf8" }).stdout.trim();
+        fs.writeFileSync(path.join(bin, "xmllint"), `#!/bin/sh\necho x >> "$STANDIN/xmllint.log"\nexec ${real} "$@"\n`, { mode: 0o755 });
     }
+    fs.writeFileSync(path.join(dir, "unresolved"), (opts.unresolved ?? []).map((n) => `${n}\n`).join(""));
+    const seen = new Map<string, string>();
+    for (const [key, reply] of Object.entries(replies)) {
+        const other = seen.get(replyDir(key));
+        if (other !== undefined) throw new Error(`stand-in: replies ${JSON.stringify(other)} and ${JSON.stringify(key)} would share a file`);
+        seen.set(replyDir(key), key);
+        const d = path.join(dir, "replies", replyDir(key));
+        fs.mkdirSync(d, { recursive: true });
+        const list = Array.isArray(reply) ? reply : [reply];
+        list.forEach((r, i) => fs.writeFileSync(path.join(d, String(i + 1)), r));
+        fs.writeFileSync(path.join(d, "last"), String(list.length));
+    }
+    for (const [name, text] of Object.entries(opts.files ?? {})) {
+        fs.mkdirSync(path.dirname(path.join(state, name)), { recursive: true });
+        fs.writeFileSync(path.join(state, name), text);
+    }
+    fs.mkdirSync(path.join(dir, "volumes"));
+    for (const v of opts.volumes ?? []) fs.writeFileSync(path.join(dir, "volumes", v), "");
+    if (opts.container) {
+        const c = opts.container;
+        // One line each, in the order the docker stand-in reads them.
+        fs.writeFileSync(path.join(dir, "container"), `${c.status}\n${c.cluster}\n${c.spec}\n`);
+    }
+    const text = script.split("/var/lib/glusterd").join(state);
+    const r = spawnSync("sh", ["-c", text], {
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { PATH: `${bin}:${process.env.PATH}`, STANDIN: dir, STANDIN_VERSION: opts.version ?? "11.1", LC_ALL: "C" },
+    });
+    const lines = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : []);
+    return {
+        code: r.status ?? -1,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        calls: lines(path.join(dir, "gluster.log")),
+        docker: lines(path.join(dir, "docker.log")),
+        state,
+        sleeps: lines(path.join(dir, "sleep.log")),
+        xmllint: lines(path.join(dir, "xmllint.log")).length,
+    };
 }
 
 function shellQuote(s: string): string {
