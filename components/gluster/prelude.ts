@@ -79,11 +79,12 @@ reason() {
 # peers_not_ok: the peers in the "peer status" reply held in $out that are not "Peer in
 # Cluster" and connected, as "name (state, disconnected)", comma-separated; "" when none.
 peers_not_ok() {
-  xl '//peer[not(state=3 and connected=1)]/hostname/text()' | while IFS= read -r p; do
-    [ -n "$p" ] || continue
+  pno=""
+  for p in $(xl '//peer[not(state=3 and connected=1)]/hostname/text()'); do
     st=$(xv "//peer[hostname='$p']/stateStr"); cn=$(xv "//peer[hostname='$p']/connected")
-    printf '%s (%s, %s), ' "$p" "\${st:-unknown state}" "$([ "$cn" = 1 ] && echo connected || echo disconnected)"
-  done | sed 's/, $//'
+    pno="\${pno:+$pno, }$p (\${st:-unknown state}, $([ "$cn" = 1 ] && echo connected || echo disconnected))"
+  done
+  printf '%s' "$pno"
 }
 # peer_ok ADDRESS: the local glusterd knows ADDRESS as "Peer in Cluster", connected.
 # (The common case, a peer that is fine, costs one xmllint; what it is otherwise, two more.)

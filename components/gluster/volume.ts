@@ -75,6 +75,8 @@ function meshWait(p: VolumeScriptParams): string[] {
 function createOrCheck(p: VolumeScriptParams): string[] {
     const vol = shq(p.volumeName);
     const bricks = p.servers.map((s) => `${s}:${p.brickPath}`);
+    // Sorted here, not by `sort` on the host: the set is shown sorted and the order does not count.
+    const expected = shq([...bricks].sort().join(" "));
     const create = p.mayCreate
         ? [
               ...meshWait(p).map((l) => `  ${l}`),
@@ -82,33 +84,38 @@ function createOrCheck(p: VolumeScriptParams): string[] {
               `  tx volume create ${vol} replica 3 ${shqAll(bricks)} || die "volume create "${vol}": $(reason)"`,
               `  echo "created volume "${vol}" (replica 3)"`,
               `  created=1`,
-              `  out=$(g volume info ${vol})`,
+              `  out=$(g volume info ${vol}); info`,
           ]
         : [
               `  die "volume "${vol}" was created by this stack and no longer exists. Refusing to create a new, empty volume in its place: clients would write to it, and the bricks may still hold the old one's data. Nothing was changed. Find out what deleted it (cmd_history.log in each node's log directory). To start over on purpose: pulumi state delete the ${p.volumeName} volume step (pulumi stack --show-urns) and run pulumi up."`,
           ];
     return [
+        `# info: what this step reads of the "volume info" reply in $out, with one xmllint.`,
+        `info() {`,
+        `  IFS=/ read -r ret errno replica volume_id status <<EOF`,
+        `$(xv "concat(/cliOutput/opRet, '/', /cliOutput/opErrno, '/', //volume/replicaCount, '/', //volume/id, '/', //volume/statusStr)")`,
+        `EOF`,
+        `}`,
+        `# in_set WORD LIST: WORD is one of the words of LIST (a brick name holds no blank).`,
+        `in_set() { for w in $2; do [ "$w" = "$1" ] && return 0; done; return 1; }`,
         `# The bricks as a set: the order of the same three nodes does not change the volume.`,
-        `expected=$(printf '%s\\n' ${shqAll(bricks)} | sort)`,
+        `expected=${expected}`,
         `created=""`,
-        `out=$(g volume info ${vol})`,
-        `if [ "$(xv /cliOutput/opRet)" != 0 ]; then`,
-        `  [ "$(xv /cliOutput/opErrno)" = 30806 ] || die "volume info "${vol}": $(reason)"`,
+        `out=$(g volume info ${vol}); info`,
+        `if [ "$ret" != 0 ]; then`,
+        `  [ "$errno" = 30806 ] || die "volume info "${vol}": $(reason)"`,
         ...create,
         `else`,
-        `  actual=$(xl '//volume/bricks/brick/name/text()' | sort)`,
-        `  replica=$(xv //volume/replicaCount)`,
+        `  actual=$(xl '//volume/bricks/brick/name/text()')`,
         `  # What the volume has and the program does not, and the other way round.`,
-        `  gone=$(for b in $actual; do printf '%s\n' "$expected" | grep -qxF "$b" || echo "$b"; done)`,
-        `  new=$(for b in $expected; do printf '%s\n' "$actual" | grep -qxF "$b" || echo "$b"; done)`,
+        `  gone=""; for b in $actual; do in_set "$b" "$expected" || gone="\${gone:+$gone }$b"; done`,
+        `  new=""; for b in $expected; do in_set "$b" "$actual" || new="\${new:+$new }$b"; done`,
         `  if [ "$replica" != 3 ] || { [ -n "$gone$new" ] && ${p.mayCreate ? "true" : `{ [ "$(echo $gone | wc -w)" != 1 ] || [ "$(echo $new | wc -w)" != 1 ]; }`}; }; then`,
         `    die "volume "${vol}" has replica $replica on $(echo $actual); this program wants replica 3 on $(echo $expected). Nothing was changed.${p.mayCreate ? " If it is not this stack's volume, choose another volumeName." : " Only one brick can be replaced per update (README: Replacing a lost host)."}"`,
         `  fi`,
         ...(p.mayCreate ? [] : replaceBrick(p)),
         `  echo "volume "${vol}" holds the expected bricks"`,
         `fi`,
-        `volume_id=$(xv //volume/id)`,
-        `status=$(xv //volume/statusStr)`,
     ];
 }
 
@@ -133,7 +140,7 @@ function replaceBrick(p: VolumeScriptParams): string[] {
         `    echo "replaced brick $gone with $new; self-heal fills it from the other two"`,
         `    mkdir -p ${REPLACED_DIR}`,
         `    echo "\${gone%%:*}" >> ${REPLACED_DIR}/hosts`,
-        `    out=$(g volume info ${vol})`,
+        `    out=$(g volume info ${vol}); info`,
         `  fi`,
     ];
 }
@@ -210,7 +217,7 @@ function options(p: VolumeScriptParams): string[] {
         `  out=$(g volume get ${vol} ${shq(OWNER_KEY)})`,
         `  owner_before=$(xv "//volGetopts/Opt[Option='${OWNER_KEY}']/Value")`,
         `fi`,
-        `for key in $(echo "$managed_before" | tr ',' ' '); do`,
+        `for key in $(IFS=,; echo $managed_before); do`,
         `  case ",${managed}," in *",$key,"*) continue ;; esac`,
         `  tx volume reset ${vol} "$key" || die "volume reset "${vol}" $key: $(reason)"`,
         `  echo "reset $key on "${vol}`,
@@ -244,8 +251,15 @@ function startAndVerify(p: VolumeScriptParams): string[] {
         `me=$(sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info)`,
         `out=$(g volume info ${vol})`,
         `brick_nodes=$(xl '//volume/bricks/brick/hostUuid/text()')`,
+        `# The other brick nodes, as an XPath test of a peer's uuid.`,
+        `want=0; others="false()"`,
+        `for u in $brick_nodes; do`,
+        `  [ "$u" = "$me" ] || { want=$((want + 1)); others="$others or uuid='$u'"; }`,
+        `done`,
         `brick_nodes_connected() {`,
         `  out=$(g peer status)`,
+        `  # The common case in one xmllint: each of them a connected "Peer in Cluster".`,
+        `  [ "$(xv "count(//peer[state=3 and connected=1 and ($others)])")" = "$want" ] && return 0`,
         `  bad=""`,
         `  for u in $brick_nodes; do`,
         `    [ "$u" = "$me" ] && continue`,
@@ -262,8 +276,10 @@ function startAndVerify(p: VolumeScriptParams): string[] {
         `fi`,
         `bricks_online() {`,
         `  out=$(g volume status ${vol})`,
-        `  up=$(xv "count(//volume/node[starts-with(path,'/') and status=1])")`,
-        `  stray=$(xv "count(//volume/node[starts-with(path,'/') and status=1 and (port < ${p.ports.base} or port > ${p.ports.max})])")`,
+        `  # The bricks online, and how many of them listen outside the pinned range.`,
+        `  read -r up stray <<EOF`,
+        `$(xv "concat(count(//volume/node[starts-with(path,'/') and status=1]), ' ', count(//volume/node[starts-with(path,'/') and status=1 and (port < ${p.ports.base} or port > ${p.ports.max})]))")`,
+        `EOF`,
         `  [ "$stray" = 0 ] || die "a brick of "${vol}" listens outside the pinned range ${p.ports.base}-${p.ports.max}: $(xl '//volume/node/port/text()' | tr '\\n' ' ')"`,
         `  why="$up of ${p.servers.length} bricks online"`,
         `  [ "$up" = ${p.servers.length} ]`,
