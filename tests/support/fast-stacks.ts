@@ -14,3 +14,21 @@ Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
     }
     return mapped(error, frames);
 };
+
+// The leak detector's note on each promise (debuggablePromise's `_debugStackTrace`) is read
+// only when PULUMI_DEBUG_PROMISE_LEAKS is set; otherwise it is not taken at all. The detector
+// itself (which promises are still pending at exit) works as before.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+const noted = debuggable.debuggablePromise;
+if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && typeof noted === "function") {
+    debuggable.debuggablePromise = (...args: unknown[]) => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return noted(...args);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
+}
