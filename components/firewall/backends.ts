@@ -138,9 +138,11 @@ export function ufwApply(): string {
 export function ufwRemove(): string {
     return `remove_ufw() {
   command -v ufw >/dev/null 2>&1 || return 0
-  ufw status numbered 2>/dev/null | sed -n 's/^\\[ *\\([0-9][0-9]*\\)\\].*# ${UFW_COMMENT}$/\\1/p' | sort -rn |
-    while read -r n; do ufw --force delete "$n" >/dev/null; done
-  rm -f "$state_dir/ufw-rules"
+  # Highest first (each delete renumbers the rules after it): ufw lists them lowest first.
+  nums=""
+  for n in $(ufw status numbered 2>/dev/null | sed -n 's/^\\[ *\\([0-9][0-9]*\\)\\].*# ${UFW_COMMENT}$/\\1/p'); do nums="$n $nums"; done
+  for n in $nums; do ufw --force delete "$n" >/dev/null; done
+  [ ! -f "$state_dir/ufw-rules" ] || rm -f "$state_dir/ufw-rules"
 }`;
 }
 

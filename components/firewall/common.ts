@@ -42,7 +42,8 @@ systemd_root=\${GLUSTERFS_CLUSTER_SYSTEMD_ROOT:-}
 # ipv4 NAME-OR-ADDRESS-OR-CIDR: prints it as an IPv4 address or CIDR, resolving names.
 ipv4() {
   case $1 in
-    *[!0-9./]*) a=$(getent ahostsv4 "$1" | awk 'NR == 1 { print $1 }'); [ -n "$a" ] || die "cannot resolve $1"; echo "$a" ;;
+    # The address that starts getent's first line ("10.0.0.9       STREAM name").
+    *[!0-9./]*) a=$(getent ahostsv4 "$1") || a=""; a=\${a%%[[:space:]]*}; [ -n "$a" ] || die "cannot resolve $1"; echo "$a" ;;
     *) echo "$1" ;;
   esac
 }`;

@@ -94,7 +94,7 @@ export function firewallRulesScript(p: FirewallParams): string {
         p.backend === "auto" ? `backend=$(detect)` : `backend=${p.backend}`,
         `echo "firewall backend on $host: $backend"`,
         `# Whatever applied the rules last owns them: a stale delete of an earlier resource leaves them.`,
-        `mkdir -p "$state_dir"`,
+        `[ -d "$state_dir" ] || mkdir -p "$state_dir"`,
         `echo ${shq(p.owner)} > "$state_dir/firewall-owner"`,
         `case $backend in`,
         // A fixed backend gets only its own branch; `auto` needs them all.
@@ -152,7 +152,7 @@ function removeUnit(): string {
 export function firewallApplyScript(p: FirewallParams): string {
     return [
         prelude(p.host),
-        `mkdir -p "$state_dir"`,
+        `[ -d "$state_dir" ] || mkdir -p "$state_dir"`,
         `case $state_dir in *"'"*|*\\\\*) die "GLUSTERFS_CLUSTER_STATE_DIR must not contain quotes or backslashes" ;; esac`,
         `{`,
         `  printf "GLUSTERFS_CLUSTER_STATE_DIR='%s'\\n" "$state_dir"`,

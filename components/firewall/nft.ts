@@ -123,10 +123,11 @@ export function nftRemove(): string {
     case $keep in *" $fam/$tab "*) continue ;; esac
     nft delete rule "$fam" "$tab" "$ch" handle "$handle"
   done
-  for t in $(nft list tables 2>/dev/null | awk '{ print $2 "/" $3 }'); do
-    case $keep in *" $t "*) continue ;; esac
-    if nft list chain "\${t%%/*}" "\${t#*/}" ${NFT_CHAIN} >/dev/null 2>&1; then
-      nft delete chain "\${t%%/*}" "\${t#*/}" ${NFT_CHAIN}
+  # "table FAMILY NAME" per line.
+  nft list tables 2>/dev/null | while read -r kw fam tab rest; do
+    case $keep in *" $fam/$tab "*) continue ;; esac
+    if nft list chain "$fam" "$tab" ${NFT_CHAIN} >/dev/null 2>&1; then
+      nft delete chain "$fam" "$tab" ${NFT_CHAIN}
     fi
   done
   case $keep in *" inet/${NFT_TABLE} "*) ;; *)
