@@ -33,6 +33,12 @@ $out
 XML
 }
 die() { echo "error: $*" >&2; exit 1; }
+# my_uuid: sets $uuid to this node's glusterd UUID ("" if glusterd has none yet).
+my_uuid() {
+  uuid=""
+  [ -f /var/lib/glusterd/glusterd.info ] || return 0
+  while IFS= read -r l; do case $l in UUID=*) uuid=\${l#UUID=} ;; esac; done < /var/lib/glusterd/glusterd.info
+}
 # ms: milliseconds on the kernel's monotonic clock (/proc/uptime, in steps of 10 ms), read
 # by the shell itself: no process per call, and no jump when the wall clock is set.
 ms() { read -r ms_up ms_idle < /proc/uptime; echo $(( \${ms_up%.*} * 1000 + 1\${ms_up#*.} * 10 - 1000 )); }

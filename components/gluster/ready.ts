@@ -45,7 +45,7 @@ export function readyScript(p: ReadyParams): string {
         `wait_for "glusterd on "${node}" to answer" ${p.glusterdSeconds} glusterd_answers`,
         `pool=$out`,
         `echo "glusterfs-version: $(gluster --version | sed -n '1s/^glusterfs \\([0-9][0-9.]*\\).*/\\1/p')"`,
-        `uuid=$(sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info)`,
+        `my_uuid`,
         `[ -n "$uuid" ] || die "glusterd on "${node}" has no UUID in /var/lib/glusterd/glusterd.info"`,
         ``,
         `# A node whose state was wiped, or left behind on another host, comes back with a new`,

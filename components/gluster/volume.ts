@@ -248,7 +248,7 @@ function startAndVerify(p: VolumeScriptParams): string[] {
         `  tx volume start ${vol} || die "volume start "${vol}": $(reason)"`,
         `  echo "started volume "${vol}`,
         `fi`,
-        `me=$(sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info)`,
+        `my_uuid; me=$uuid`,
         `out=$(g volume info ${vol})`,
         `brick_nodes=$(xl '//volume/bricks/brick/hostUuid/text()')`,
         `# The other brick nodes, as an XPath test of a peer's uuid.`,
