@@ -3,6 +3,7 @@
  * and for every promise it makes (a leak detector's note); under ts-node each is mapped
  * through source maps, which was about a third of the unit suite's time. Those traces are
  * formatted plainly; every other (a failing test's, an error's) keeps its mapped positions.
+ * The promises' notes, which the SDK reads only to debug a leak, are not taken (below).
  * Loaded by mocha after ts-node (package.json, stryker.config.mjs).
  */
 const mapped = Error.prepareStackTrace;
@@ -18,10 +19,12 @@ Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
 // The leak detector's note on each promise (debuggablePromise's `_debugStackTrace`) is read
 // only when PULUMI_DEBUG_PROMISE_LEAKS is set; otherwise it is not taken at all. The detector
 // itself (which promises are still pending at exit) works as before.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable = require("@pulumi/pulumi/runtime/debuggable");
 const noted = debuggable.debuggablePromise;
-if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && typeof noted === "function") {
+if (typeof noted !== "function") {
+    throw new Error("tests/support/fast-stacks.ts: the SDK no longer has runtime/debuggable's debuggablePromise; see what it does now for a promise's leak note");
+}
+if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
     debuggable.debuggablePromise = (...args: unknown[]) => {
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = 0;
