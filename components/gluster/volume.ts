@@ -140,7 +140,6 @@ function replaceBrick(p: VolumeScriptParams): string[] {
         `    echo "replaced brick $gone with $new; self-heal fills it from the other two"`,
         `    mkdir -p ${REPLACED_DIR}`,
         `    echo "\${gone%%:*}" >> ${REPLACED_DIR}/hosts`,
-        `    out=$(g volume info ${vol}); info`,
         `  fi`,
     ];
 }

@@ -305,7 +305,7 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("refuses an existing volume with other bricks, naming both layouts", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, servers: ["rec-0", "rec-1", "rec-9"] }), EXISTING, INFO(U0));
+            const r = runWithGluster(volumeScript({ ...VOLUME, servers: ["rec-9", "rec-1", "rec-0"] }), EXISTING, INFO(U0));
             assert.strictEqual(r.code, 1);
             assert.match(r.stderr, /volume vol has replica 3 on rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-2:\/bricks\/vol; this program wants replica 3 on rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-9:\/bricks\/vol\. Nothing was changed\. If it is not this stack's volume, choose another volumeName\./);
             assert.deepStrictEqual(writes(r.calls), []);
