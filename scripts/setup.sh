@@ -6,8 +6,11 @@
 #   3. gets the base image debian:trixie-slim: `docker pull` first, and when no registry
 #      answers, builds it offline from Debian's mirror with debootstrap;
 #   4. builds the project's GlusterFS image from docker/glusterfs/ (the real Dockerfile), and
-#      the live tests' client image (it adds fio) on top of it.
-# Needs root. Every wait is a bounded poll.
+#      the live tests' client image (it adds fio) on top of it;
+#   5. builds the Pulumi CLI the live tests drive, from its Go module at the version of
+#      @pulumi/pulumi, into a cache directory outside the repository (a second run builds
+#      nothing). It never touches a `pulumi` the user already has.
+# Needs root, and `npm ci` done (it reads versions from node_modules). Every wait is a bounded poll.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,6 +68,21 @@ start_engine() {
   log "Docker engine answers"
 }
 
+# The Debian mirror apt is configured with (the first non-security one): users behind a
+# mirror of their own need the base image built from it too.
+debian_mirror() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /-security\/?$/) { print $i; exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    # deb [options] URI suite components: the URI is the first word after the options.
+    awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ } if ($i !~ /-security\/?$/) { print $i; exit } }' "$f"
+  done | head -n 1
+}
+
 base_image() {
   local base=debian:trixie-slim
   if docker image inspect "$base" >/dev/null 2>&1; then
@@ -78,7 +96,11 @@ base_image() {
   log "no registry answers: building $base offline with debootstrap"
   local dir
   dir=$(mktemp -d /var/tmp/trixie-rootfs.XXXXXX)
-  debootstrap --variant=minbase trixie "$dir" http://deb.debian.org/debian >/var/log/debootstrap.log 2>&1 || {
+  local mirror
+  mirror=$(debian_mirror)
+  [ -n "$mirror" ] || { echo "setup: no Debian mirror found in apt's sources (/etc/apt/sources.list*)" >&2; exit 1; }
+  log "debootstrap from $mirror (apt's own mirror)"
+  debootstrap --variant=minbase trixie "$dir" "$mirror" >/var/log/debootstrap.log 2>&1 || {
     echo "setup: debootstrap failed; see /var/log/debootstrap.log" >&2
     tail -n 20 /var/log/debootstrap.log >&2
     exit 1
@@ -109,8 +131,57 @@ project_image() {
   log "built glusterfs-cluster/test-client:latest"
 }
 
+# The cache directory (GLUSTERFS_CLUSTER_CACHE, else $XDG_CACHE_HOME or ~/.cache, then
+# glusterfs-cluster): tests/live/engine/cli.ts reads the same rule.
+cache_dir() {
+  printf '%s\n' "${GLUSTERFS_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/glusterfs-cluster}"
+}
+
+# The wrapper module that builds the CLI: it requires pkg/v3 and sdk/v3 at one version
+# (`go install` refuses pkg/v3, whose go.mod has replace lines; in a wrapper they do not apply).
+pulumi_wrapper() {
+  local version=$1 dir=$2
+  printf '%s\n' "module local/pulumi-cli" "" "go 1.25" "" "require (" \
+    "	github.com/pulumi/pulumi/pkg/v3 v$version" "	github.com/pulumi/pulumi/sdk/v3 v$version" ")" "" \
+    "// pkg/v3's own replace: a fork that only changes how Windows loads a DLL." \
+    "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e" >"$dir/go.mod"
+  printf '%s\n' "//go:build tools" "" "package tools" "" 'import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"' >"$dir/tools.go"
+}
+
+# The Pulumi CLI, built as its releases are (pulumi/pulumi .goreleaser.yml): CGO off, the
+# release tags, and the version stamped in (without it the Automation API refuses the CLI).
+pulumi_cli() {
+  local version root work
+  version=$(cd "$here" && node -p 'require("@pulumi/pulumi/package.json").version' 2>/dev/null) || {
+    echo "setup: run npm ci first (the CLI is built at the version of @pulumi/pulumi in node_modules)" >&2
+    exit 1
+  }
+  root="$(cache_dir)/pulumi-v$version"
+  if [ -x "$root/bin/pulumi" ] && [ "$("$root/bin/pulumi" version 2>/dev/null)" = "v$version" ]; then
+    log "Pulumi CLI v$version present in $root"
+    return
+  fi
+  command -v go >/dev/null || { echo "setup: Go is needed to build the Pulumi CLI (Debian: apt-get install golang)" >&2; exit 1; }
+  log "building the Pulumi CLI v$version from its Go module (minutes on a cold Go cache)"
+  work=$(mktemp -d)
+  pulumi_wrapper "$version" "$work"
+  mkdir -p "$root/bin"
+  if ! (cd "$work" && GOFLAGS=-mod=mod go mod tidy && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags osusergo,grpcnotrace \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
+      -o "$root/bin/pulumi.partial" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) >/var/log/glusterfs-cluster-pulumi-build.log 2>&1; then
+    echo "setup: building the Pulumi CLI failed:" >&2
+    tail -n 30 /var/log/glusterfs-cluster-pulumi-build.log >&2
+    rm -rf "$work"
+    exit 1
+  fi
+  rm -rf "$work"
+  mv "$root/bin/pulumi.partial" "$root/bin/pulumi"
+  log "built $root/bin/pulumi ($("$root/bin/pulumi" version))"
+}
+
 need_root
 install_packages
 start_engine
 base_image
 project_image
+pulumi_cli
