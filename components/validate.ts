@@ -232,7 +232,9 @@ function problemsOfPaths(args: GlusterClusterArgs, mode: string, add: Add): void
             add("dataRoot", `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/" and without ".."; got ${show(args.dataRoot)}.`);
         }
     }
-    if (args.allowBricksOnRootFilesystem !== undefined && mode !== "host") {
+    // `false` is the default (Pulumi.yaml declares it, so every stack's config holds it): only
+    // asking for it where it means nothing is refused.
+    if (args.allowBricksOnRootFilesystem === true && mode !== "host") {
         add("allowBricksOnRootFilesystem", `only applies in host mode (container mode keeps bricks in named Docker volumes, under Docker's data root). Fix: remove it.`);
     }
     if (args.mountPoint !== undefined && (!safePath().test(args.mountPoint) || args.mountPoint === "/" || args.mountPoint.includes(".."))) {

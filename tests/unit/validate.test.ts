@@ -155,6 +155,8 @@ describe("argument validation", () => {
         };
         assert.deepStrictEqual(findProblems(everything), []);
         assert.deepStrictEqual(findProblems({ nodes: THREE, network: { name: "gluster.overlay", existing: true }, brickPorts: { base: 24010, max: 34010 } }), []);
+        // The declared default (Pulumi.yaml gives every stack `false`) means nothing in container mode, and is accepted.
+        assert.deepStrictEqual(findProblems({ nodes: THREE, allowBricksOnRootFilesystem: false }), []);
         // An open volume is accepted when insecureAllowAnyClient says so, in either form.
         assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, insecureAllowAnyClient: true }), []);
         assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { allowAllClients: true }, insecureAllowAnyClient: true }), []);
