@@ -5,8 +5,8 @@
  */
 import * as assert from "assert";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
-import { Harness } from "./harness/engine";
-import { run } from "./harness/run";
+import { LiveStack } from "./engine/stack";
+import { run } from "./run";
 import { docker, engineHolds, eventually, gx, loopbackSshd, nodeUuid, removeLeftovers, requireEngine } from "./support";
 
 const NET = "cg-net";
@@ -27,7 +27,7 @@ const waitWhole = () => eventually("every brick online", 120_000, async () => (a
 
 describe("live: changes to a running cluster", function () {
     this.timeout(600_000);
-    const h = new Harness();
+    const h = new LiveStack();
     let id: string;
     const uuids: Record<string, string> = {};
     let sshd: { privateKey: string; stop: () => Promise<void> };
@@ -49,7 +49,7 @@ describe("live: changes to a running cluster", function () {
     });
 
     it("0. stands up the cluster", async () => {
-        await h.apply(program(BASE));
+        await h.up(program(BASE));
         id = await volumeId();
         for (const n of NODES) uuids[n.name] = await nodeUuid(docker, n.name);
         assert.match(id, /^[0-9a-f-]{36}$/);
@@ -58,20 +58,21 @@ describe("live: changes to a running cluster", function () {
     it("1. a changed volumeName is refused, saying what would happen, and nothing changes", async () => {
         const mark = h.log.length;
         const before = await engineHolds(docker, "cg");
-        await assert.rejects(h.apply(program({ ...BASE, volumeName: "other" })), /volumeName changed from "cvol" to "other": that would create a second, empty volume[\s\S]*Nothing was changed/);
-        assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same"), []);
+        await assert.rejects(h.up(program({ ...BASE, volumeName: "other" })), /volumeName changed from "cvol" to "other": that would create a second, empty volume[\s\S]*Nothing was changed/);
+        // The identity guard's update is the step that refused; nothing else ran.
+        assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}${e.failed ? " failed" : ""}`), ["update cg-identity failed"]);
         assert.deepStrictEqual(await engineHolds(docker, "cg"), before);
         assert.strictEqual(await gx(docker, "cg-0", "volume list", "count(//volList/volume)"), "1");
     });
 
     it("2. a renamed component is refused before anything is touched", async () => {
         const before = await engineHolds(docker, "cg");
-        await assert.rejects(h.apply(program(BASE, "cg2")), /the container cg-0 on this host belongs to GlusterCluster "cg", and this one is named cg2[\s\S]*Put back the name "cg"/);
+        await assert.rejects(h.up(program(BASE, "cg2")), /the container cg-0 on this host belongs to GlusterCluster "cg", and this one is named cg2[\s\S]*Put back the name "cg"/);
         assert.deepStrictEqual(await engineHolds(docker, "cg2"), { containers: [], volumes: [], networks: [] });
         assert.deepStrictEqual(await engineHolds(docker, "cg"), before);
         // Back under its name, the stray steps of the refused run are dropped and nothing else moves.
         const mark = h.log.length;
-        await h.apply(program(BASE));
+        await h.up(program(BASE));
         assert.deepStrictEqual(h.since(mark).filter((e) => !["same", "delete"].includes(e.op)), []);
         assert.ok(h.since(mark).filter((e) => e.op === "delete").every((e) => e.name.startsWith("cg2-")));
     });
@@ -83,7 +84,7 @@ describe("live: changes to a running cluster", function () {
         };
         for (const args of [asRemote, BASE]) {
             const mark = h.log.length;
-            await h.apply(program(args));
+            await h.up(program(args));
             const ops = h.since(mark);
             // The same resources (aliased across command types), updated in place: no stale delete ran.
             assert.deepStrictEqual(ops.filter((e) => e.script === "delete"), [], JSON.stringify(ops.filter((e) => e.op !== "same")));
@@ -98,11 +99,11 @@ describe("live: changes to a running cluster", function () {
         await docker("stop", "cg-1");
         try {
             const changed = { ...BASE, volumeOptions: { "network.ping-timeout": "20" } };
-            await assert.rejects(h.apply(program(changed)), /the volume cvol is degraded: these brick nodes are not connected peers: cg-1 \(Peer in Cluster, disconnected\)\. What this step changed above was applied/);
+            await assert.rejects(h.up(program(changed)), /the volume cvol is degraded: these brick nodes are not connected peers: cg-1 \(Peer in Cluster, disconnected\)\. What this step changed above was applied/);
             assert.strictEqual(await option("cg-0", "network.ping-timeout"), "20");
             await docker("start", "cg-1");
             await waitWhole();
-            await h.apply(program(changed));
+            await h.up(program(changed));
             assert.strictEqual(await option("cg-1", "network.ping-timeout"), "20");
         } finally {
             await run(["docker", "start", "cg-1"]);
@@ -113,7 +114,7 @@ describe("live: changes to a running cluster", function () {
         await docker("stop", "cg-2");
         try {
             await h.refresh();
-            await h.apply(program({ ...BASE, volumeOptions: { "network.ping-timeout": "20" } }));
+            await h.up(program({ ...BASE, volumeOptions: { "network.ping-timeout": "20" } }));
             assert.ok(h.has("cg-cg-2"));
             assert.strictEqual(await docker("container", "inspect", "-f", "{{.State.Running}}", "cg-2"), "false");
         } finally {
@@ -124,10 +125,10 @@ describe("live: changes to a running cluster", function () {
 
     it("6. the same three brick nodes in another order are the same volume", async () => {
         const reordered = { ...BASE, volumeOptions: { "network.ping-timeout": "20" }, nodes: [NODES[1], NODES[0], NODES[2]] };
-        const out = await h.apply(program(reordered));
+        const out = await h.up(program(reordered));
         assert.strictEqual(out.mountEndpoint, "cg-1:/cvol");
         assert.strictEqual(await volumeId(), id);
-        await h.apply(program({ ...BASE, volumeOptions: { "network.ping-timeout": "20" } }));
+        await h.up(program({ ...BASE, volumeOptions: { "network.ping-timeout": "20" } }));
     });
 
     it("7. a node whose state was wiped comes back under a new UUID, and the update fails naming it", async () => {
@@ -140,7 +141,7 @@ describe("live: changes to a running cluster", function () {
         await docker("start", "cg-2");
         try {
             h.taint("cg-cg-2");
-            await assert.rejects(h.apply(program(args)), new RegExp(`cg-2 came back with a new identity: it is UUID [0-9a-f-]+, but cg-[01] knows cg-2 as UUID ${uuids["cg-2"]}[\\s\\S]*Replace it as a lost host`));
+            await assert.rejects(h.up(program(args)), new RegExp(`cg-2 came back with a new identity: it is UUID [0-9a-f-]+, but cg-[01] knows cg-2 as UUID ${uuids["cg-2"]}[\\s\\S]*Replace it as a lost host`));
         } finally {
             await docker("stop", "cg-2");
             await inState("find /s -mindepth 1 -delete && cp -a /b/. /s/");
@@ -153,7 +154,7 @@ describe("live: changes to a running cluster", function () {
         for (let i = 0; i < 3 && !/^\d+$/.test(await brickPort().catch(() => "")); i++) {
             await eventually("cg-2's brick to have a port", 20_000, async () => /^\d+$/.test(await brickPort())).catch(() => docker("restart", "-t", "30", "cg-2"));
         }
-        await h.apply(program(args));
+        await h.up(program(args));
         assert.strictEqual(await nodeUuid(docker, "cg-2"), uuids["cg-2"]);
         await waitWhole();
     });

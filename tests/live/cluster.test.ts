@@ -1,17 +1,18 @@
 /**
- * The program's own resources, applied for real by the harness on the local Docker engine,
- * must give a working GlusterFS volume and survive what operators do to clusters. The
- * steps of the first suite build on each other, in order, like an operator's day.
+ * The project itself — Pulumi.yaml, Pulumi.dev.yaml and index.ts — run by the real Pulumi
+ * engine on the local Docker engine, as the README's first command runs it: it must give a
+ * working GlusterFS volume and survive what operators do to clusters. The steps of the
+ * first suite build on each other, in order, like an operator's day.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GlusterCluster, GlusterClusterArgs, GlusterClusterArgsError } from "../../components";
-import { Harness } from "./harness/engine";
-import { runScript, readLocal } from "./harness/commands";
-import { Strict } from "./harness/strict";
-import { stackConfig } from "../support/stack-config";
+import { GlusterCluster, GlusterClusterArgs } from "../../components";
+import { LiveStack } from "./engine/stack";
+import { runScript, readLocal } from "./standins/commands";
+import { Strict } from "./standins/strict";
+import { PROJECT_DIR } from "../support/stack-config";
 import { docker, engineHolds, eventually, gx, nodeUuid, removeLeftovers, requireEngine } from "./support";
 
 const INDEX = path.resolve(__dirname, "..", "..", "index");
@@ -19,14 +20,29 @@ const NODES = ["gluster-0", "gluster-1", "gluster-2"];
 const CLIENT = "gluster-live-client";
 const CONTRACT_CLIENT = "gluster-contract-client";
 const RANCHER_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "rancher-"));
-/** The dev stack, publishing its mount contract to a Rancher cluster (credentials: the default rancher2 provider's config). */
+/**
+ * What the tests add to the dev stack's own config (Pulumi.dev.yaml, which the CLI reads):
+ * publishing the mount contract to a Rancher cluster (credentials: the default rancher2
+ * provider's config).
+ */
 const DEV = {
-    ...stackConfig("dev"),
     "glusterfs:rancher": { clusterId: "local", namespace: "storage" },
     "rancher2:apiUrl": "https://rancher.invalid",
     "rancher2:tokenKey": "token-abcde:not-a-real-token",
 };
 const SECRET_KEYS = ["rancher2:tokenKey"];
+
+/**
+ * The project's directory to run in: copies of Pulumi.yaml and Pulumi.dev.yaml (the CLI
+ * writes the stack's encryption salt and the tests' config into the stack file), and the
+ * program (`main: index.ts`, which the CLI checks is there) linked.
+ */
+function projectDir(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "project-"));
+    for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
+    fs.symlinkSync(`${INDEX}.ts`, path.join(dir, "index.ts"));
+    return dir;
+}
 
 /** Runs the stack program (index.ts) afresh, as `pulumi up` does. */
 function stackProgram(): any {
@@ -51,7 +67,8 @@ async function volumeId(node = "gluster-0"): Promise<string> {
 
 describe("live: the dev stack on the local Docker engine", function () {
     this.timeout(600_000);
-    const h = new Harness("glusterfs", "live", { rancherDir: RANCHER_DIR });
+    const project = projectDir();
+    const h = new LiveStack({ workDir: project, stack: "dev", rancherDir: RANCHER_DIR });
     let outputs: Record<string, any>;
     let image: string;
     const uuids: Record<string, string> = {};
@@ -64,13 +81,14 @@ describe("live: the dev stack on the local Docker engine", function () {
     after(async () => {
         // Whatever happened above, leave nothing behind.
         await docker("rm", "-f", CLIENT, CONTRACT_CLIENT).catch(() => undefined);
-        fs.rmSync(RANCHER_DIR, { recursive: true, force: true });
         await h.destroy().catch(() => undefined);
         await removeLeftovers(docker, "gluster", [CLIENT]);
+        fs.rmSync(RANCHER_DIR, { recursive: true, force: true });
+        fs.rmSync(project, { recursive: true, force: true });
     });
 
     it("1. applies: every node sees two connected peers; the volume is started, replica 3, one brick per node, ports pinned", async () => {
-        outputs = await h.apply(stackProgram, DEV, SECRET_KEYS);
+        outputs = await h.up(stackProgram, DEV, SECRET_KEYS);
         image = h.find("gluster-image-local").outputs.imageName;
         for (const node of NODES) {
             assert.strictEqual(await gx(docker, node, "peer status", "count(//peer)"), "2", `${node}'s peers`);
@@ -122,7 +140,7 @@ describe("live: the dev stack on the local Docker engine", function () {
     it("3. re-apply changes nothing and runs nothing; every script run again succeeds and changes nothing", async () => {
         const id = await volumeId();
         const mark = h.log.length;
-        const again = await h.apply(stackProgram, DEV, SECRET_KEYS);
+        const again = await h.up(stackProgram, DEV, SECRET_KEYS);
         assert.deepStrictEqual(again, outputs);
         const ops = h.since(mark);
         assert.ok(ops.length > 20);
@@ -131,7 +149,7 @@ describe("live: the dev stack on the local Docker engine", function () {
         // Every command's create script, run again on the converged cluster.
         for (const cmd of h.ofType("command:local:Command")) {
             const spec = readLocal(new Strict(cmd.inputs, cmd.name));
-            const r = await runScript(cmd.name, spec, spec.create!);
+            const r = await runScript(spec, spec.create!);
             if (cmd.name === "gluster-volume") {
                 assert.match(r.stdout, /holds the expected bricks/);
                 assert.doesNotMatch(r.stdout, /^(created|set|reset|started) /m, "the volume script changed something on a converged cluster");
@@ -146,11 +164,11 @@ describe("live: the dev stack on the local Docker engine", function () {
         const option = (name: string) => gx(docker, "gluster-0", "volume info my_vol", `string(//volume/options/option[name='${name}']/value)`);
         const id = await volumeId();
         let mark = h.log.length;
-        await h.apply(stackProgram, { ...DEV, "glusterfs:volumeOptions": { "network.ping-timeout": "20" } }, SECRET_KEYS);
+        await h.up(stackProgram, { ...DEV, "glusterfs:volumeOptions": { "network.ping-timeout": "20" } }, SECRET_KEYS);
         assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name} ${e.script}`), ["update gluster-volume update"]);
         assert.strictEqual(await option("network.ping-timeout"), "20");
         mark = h.log.length;
-        await h.apply(stackProgram, DEV, SECRET_KEYS);
+        await h.up(stackProgram, DEV, SECRET_KEYS);
         assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => e.name), ["gluster-volume"]);
         assert.strictEqual(await option("network.ping-timeout"), "", "the option was not reset");
         assert.strictEqual(await option("cluster.server-quorum-type"), "none");
@@ -158,19 +176,45 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.strictEqual(await gx(docker, "gluster-0", "volume info my_vol", "string(//volume/statusStr)"), "Started");
     });
 
+    it("3c. `pulumi preview` shows what the README's 'What a change does' says, and applies nothing", async () => {
+        const planned = async (config: Record<string, unknown>) =>
+            (await h.preview(stackProgram, config, SECRET_KEYS)).steps.filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`);
+        const containers = await Promise.all(NODES.map((n) => docker("container", "inspect", "-f", "{{.Id}}", n)));
+        const mark = h.log.length;
+        // Nothing changed: nothing planned.
+        assert.deepStrictEqual(await planned(DEV), []);
+        // volumeOptions: in place, one step.
+        assert.deepStrictEqual(await planned({ ...DEV, "glusterfs:volumeOptions": { "network.ping-timeout": "20" } }), ["update gluster-volume"]);
+        // mountPoint: only the published contract.
+        assert.deepStrictEqual(await planned({ ...DEV, "glusterfs:mountPoint": "/srv/shared" }), ["update gluster-mount-contract"]);
+        // image: every container is replaced (delete first; the rolling order is the update's, not the plan's).
+        const image = await planned({ ...DEV, "glusterfs:image": "glusterfs-cluster/glusterfs:test-preview" });
+        for (const n of NODES) assert.ok(image.includes(`replace gluster-${n}`), `${n} not replaced in ${image.join(", ")}`);
+        // Nothing was applied.
+        assert.deepStrictEqual(h.since(mark), []);
+        assert.deepStrictEqual(await Promise.all(NODES.map((n) => docker("container", "inspect", "-f", "{{.Id}}", n))), containers);
+    });
+
     it("4. replacing one node's container keeps its UUID; the cluster, the volume and the files come back", async () => {
         const oldId = h.find("gluster-gluster-1").id;
         const id = await volumeId();
         h.taint("gluster-gluster-1");
         const mark = h.log.length;
-        await h.apply(stackProgram, DEV, SECRET_KEYS);
+        await h.up(stackProgram, DEV, SECRET_KEYS);
         const changed = h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`);
         // Delete-before-replace, as the engine orders it: first the dependent that would be
         // replaced (the ready command's trigger is the container's id), then the container;
         // the new container, then the ready command again when its registration arrives.
         // The same GlusterFS version: the ready step saw the node back in service, and the
         // volume step has nothing to do (it runs again when a node's version changes).
-        assert.deepStrictEqual(changed, ["delete gluster-ready-gluster-1", "delete gluster-gluster-1", "replace gluster-gluster-1", "create gluster-ready-gluster-1"]);
+        assert.deepStrictEqual(changed, [
+            "delete-replaced gluster-ready-gluster-1",
+            "delete-replaced gluster-gluster-1",
+            "replace gluster-gluster-1",
+            "create-replacement gluster-gluster-1",
+            "replace gluster-ready-gluster-1",
+            "create-replacement gluster-ready-gluster-1",
+        ]);
         assert.notStrictEqual(h.find("gluster-gluster-1").id, oldId);
         assert.strictEqual(await nodeUuid(docker, "gluster-1"), uuids["gluster-1"]);
         for (const node of NODES) {
@@ -225,10 +269,10 @@ describe("live: more clusters", function () {
     });
 
     it("6 and 7b. five nodes: the extra two are in the pool and not in the volume; with deleteDataOnDestroy nothing is left", async () => {
-        const h = new Harness();
+        const h = new LiveStack();
         const nodes = [0, 1, 2, 3, 4].map((i) => ({ name: `g5-${i}` }));
         try {
-            const out = await h.apply(clusterProgram("g5", { nodes, volumeName: "vol5", deleteDataOnDestroy: true }));
+            const out = await h.up(clusterProgram("g5", { nodes, volumeName: "vol5", deleteDataOnDestroy: true }));
             assert.deepStrictEqual(out.poolMembers, nodes.map((n) => n.name));
             for (const n of nodes) {
                 assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "4", `${n.name}'s peers`);
@@ -242,10 +286,10 @@ describe("live: more clusters", function () {
     });
 
     it("8. a bad config is refused before anything is created", async () => {
-        const h = new Harness();
+        const h = new LiveStack();
         await assert.rejects(
-            h.apply(clusterProgram("bad", { nodes: [{ name: "bad-0" }, { name: "bad-1" }], volumeName: "x y" })),
-            (e: Error) => e instanceof GlusterClusterArgsError && /`nodes`/.test(e.message) && /`volumeName`/.test(e.message),
+            h.up(clusterProgram("bad", { nodes: [{ name: "bad-0" }, { name: "bad-1" }], volumeName: "x y" })),
+            (e: Error) => /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) && /`nodes`/.test(e.message) && /`volumeName`/.test(e.message),
         );
         assert.deepStrictEqual(h.log, []);
         assert.deepStrictEqual(await engineHolds(docker, "bad"), { containers: [], volumes: [], networks: [] });

@@ -8,15 +8,15 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GlusterCluster, GlusterClusterArgs, GlusterClusterArgsError, FirewallBackend } from "../../components";
+import { GlusterCluster, GlusterClusterArgs, FirewallBackend } from "../../components";
 import { projectImageName } from "../../components/image";
-import { Harness } from "./harness/engine";
-import { readRemote, runScript } from "./harness/commands";
-import { Strict } from "./harness/strict";
+import { LiveStack } from "./engine/stack";
+import { readRemote, runScript } from "./standins/commands";
+import { Strict } from "./standins/strict";
 import { Docker, dockerOn, gx, requireEngine } from "./support";
 import * as bed from "./testbed";
 import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
-import { run } from "./harness/run";
+import { run } from "./run";
 
 const IMAGE = projectImageName();
 let v2: string;
@@ -104,11 +104,11 @@ async function lockDown(kind: keyof typeof bed.BASELINE, hosts: bed.BedHost[] = 
 }
 
 /** Runs each host's firewall script again, as an update does: it must replace the set, not add to it. */
-async function rerunFirewalls(h: Harness): Promise<void> {
+async function rerunFirewalls(h: LiveStack): Promise<void> {
     for (const host of bed.CLUSTER_HOSTS) {
         const fw = h.find(`hc-firewall-gt-${host.name}`);
         const spec = readRemote(new Strict(fw.inputs, fw.name));
-        await runScript(fw.name, spec, spec.update!);
+        await runScript(spec, spec.update!);
     }
 }
 
@@ -155,7 +155,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
     });
 
     describe("iptables", () => {
-        const h = new Harness();
+        const h = new LiveStack();
         let outputs: Record<string, any>;
         let baseline: string[];
 
@@ -167,10 +167,10 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
 
         it("1a. without the component's rules the locked-down hosts cannot form a cluster", async () => {
-            const blocked = new Harness();
+            const blocked = new LiveStack();
             try {
                 await assert.rejects(
-                    blocked.apply(program(args({ enabled: false, timeouts: { peersSeconds: 8 } }))),
+                    blocked.up(program(args({ enabled: false, timeouts: { peersSeconds: 8 } }))),
                     /hc-pool[\s\S]*peer probe h2\.gt\.test: no reply from glusterd within 8 s\. Check that h2\.gt\.test resolves here and that its port 24007 is reachable/,
                 );
             } finally {
@@ -180,7 +180,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
 
         it("1b. with them, the cluster forms and the volume starts", async () => {
-            outputs = await h.apply(program(args({ backend: "iptables" })));
+            outputs = await h.up(program(args({ backend: "iptables" })));
             await clusterFormed();
             assert.match(h.find("hc-firewall-gt-h1").outputs.stdout, /iptables on 10\.77\.0\.1: chain GLUSTERFS holds 15 rules/);
             assert.deepStrictEqual(outputs.servers, ["h1.gt.test", "h2.gt.test", "h3.gt.test"]);
@@ -209,7 +209,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const count = (h_: bed.BedHost) => bed.inNs(h_, "iptables -S GLUSTERFS | wc -l; iptables -S INPUT | grep -c -- '-j GLUSTERFS'");
             const before = await Promise.all(bed.CLUSTER_HOSTS.map(count));
             const mark = h.log.length;
-            await h.apply(program(args({ backend: "iptables" })));
+            await h.up(program(args({ backend: "iptables" })));
             assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same"), []);
             await rerunFirewalls(h);
             const after = await Promise.all(bed.CLUSTER_HOSTS.map(count));
@@ -222,7 +222,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
     });
 
     describe("nftables", () => {
-        const h = new Harness();
+        const h = new LiveStack();
         let baseline: string[];
 
         before(async () => {
@@ -234,7 +234,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
 
         it("4. auto picks nftables on an nftables host; the cluster forms through the component's chain only", async () => {
-            await h.apply(program(args({ backend: "auto" })));
+            await h.up(program(args({ backend: "auto" })));
             await clusterFormed();
             assert.match(h.find("hc-firewall-gt-h2").outputs.stdout, /firewall backend on 10\.77\.0\.2: nftables/);
             assert.match(await bed.inNs(H2, "nft list chain inet filter input"), /jump glusterfs/);
@@ -258,7 +258,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
     describe("Docker over ssh:// endpoints, clients from Rancher's node list", () => {
         const RANCHER_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "rancher-hosts-"));
         // What ClusterSync reads from the Rancher cluster: one worker, the bed's client host.
-        const h = new Harness("glusterfs", "live", { rancherDir: RANCHER_DIR, rancherNodes: [{ hostname: "worker-1", ipAddress: bed.CLIENT_HOST.ip, externalIpAddress: "", roles: ["worker"] }] });
+        const h = new LiveStack({ rancherDir: RANCHER_DIR, rancherNodes: [{ hostname: "worker-1", ipAddress: bed.CLIENT_HOST.ip, externalIpAddress: "", roles: ["worker"] }] });
         let baseline: string[];
 
         before(async () => {
@@ -272,7 +272,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
 
         it("7. the providers reach each engine through the runner's ssh; the Rancher cluster's node (and no other client) mounts", async () => {
             const a = args({ dockerHost: bed.sshDockerHost, clientCidrs: [], rancher: { clusterId: "local", namespace: "storage", allowClusterNodes: true } });
-            const outputs = await h.apply(program(a));
+            const outputs = await h.up(program(a));
             await clusterFormed();
             assert.deepStrictEqual(h.ofType("pulumi:providers:docker").map((p) => p.inputs.host).sort(), bed.CLUSTER_HOSTS.map((x) => `ssh://root@${x.ip}`));
             // The node address from ClusterSync reached auth.allow and every host's firewall.
@@ -295,7 +295,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
     });
 
     describe("day 2 across hosts (nftables)", () => {
-        const h = new Harness();
+        const h = new LiveStack();
         let outputs: Record<string, any>;
         const FIVE = bed.SERVER_HOSTS;
         // The README's advice: a filesystem of its own mounted at the bricks directory.
@@ -315,7 +315,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
 
         it("8a. five nodes, the fourth and fifth pool-only: they know the first node by the program's name too", async () => {
-            outputs = await h.apply(program(day2()));
+            outputs = await h.up(program(day2()));
             await clusterFormed(FIVE);
             const names = await gx(on(bed.EXTRA_HOSTS[0]), "gt-h4", "peer status", `//peer[hostnames/hostname='${H1.ip}' or hostnames/hostname='h1-ptr.gt.test' or hostnames/hostname='h1.gt.test']/hostnames/hostname/text()`);
             assert.ok(names.split("\n").includes("h1.gt.test"), `gt-h4 knows gt-h1 as ${names}`);
@@ -324,15 +324,15 @@ describe("live: host mode across three hosts, with firewalls", function () {
         it("8b. the first node's container replaced: its peers, the pool-only one included, are matched by UUID", async () => {
             h.taint("hc-gt-h1");
             const mark = h.log.length;
-            await h.apply(program(day2()));
-            assert.ok(h.since(mark).some((e) => e.op === "create" && e.name === "hc-ready-gt-h1"));
+            await h.up(program(day2()));
+            assert.ok(h.since(mark).some((e) => e.op === "create-replacement" && e.name === "hc-ready-gt-h1"));
             await clusterFormed(FIVE);
         });
 
         it("8c. the first host's SSH address renamed (the same machine): its firewall rules stay, in place", async () => {
             const before = await rules(FIVE);
             const mark = h.log.length;
-            await h.apply(program(day2({ sshHost: (x) => (x === H1 ? H1.alias! : x.ip) })));
+            await h.up(program(day2({ sshHost: (x) => (x === H1 ? H1.alias! : x.ip) })));
             const ops = h.since(mark).filter((e) => e.name === "hc-firewall-gt-h1");
             assert.deepStrictEqual(ops.map((e) => e.op), ["update"]);
             assert.deepStrictEqual(await rules(FIVE), before);
@@ -343,7 +343,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const before = await rules(FIVE);
             const container = { ...day2(), networkMode: "container" as const, firewall: undefined, dataRoot: undefined, clientCidrs: [], network: { name: "gt-overlay", existing: true } };
             container.nodes = container.nodes.map(({ address, dataRoot, ...n }) => n);
-            await assert.rejects(h.apply(program(container)), /networkMode changed from "host" to "container"[\s\S]*Nothing was changed/);
+            await assert.rejects(h.up(program(container)), /networkMode changed from "host" to "container"[\s\S]*Nothing was changed/);
             assert.deepStrictEqual(await rules(FIVE), before);
             await clusterFormed(FIVE);
         });
@@ -370,7 +370,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const FOUR = FIVE.slice(0, 4);
             const [, , , H4, H5] = FIVE;
             const fiveRules = await rules(FIVE);
-            await h.apply(program(day2({ hosts: FOUR })));
+            await h.up(program(day2({ hosts: FOUR })));
             await clusterFormed(FOUR);
             assert.strictEqual(await gx(on(H1), "gt-h1", "peer status", "count(//peer)"), "3", "gt-h5 detached from the pool");
             assert.strictEqual(await on(H5)("ps", "-aq", "--filter", "name=^gt-h5$"), "", "gt-h5's container removed");
@@ -396,12 +396,12 @@ describe("live: host mode across three hosts, with firewalls", function () {
     });
 
     describe("a rolling upgrade across hosts (iptables)", () => {
-        const h = new Harness();
+        const h = new LiveStack();
         let writer: ClientWriter;
         let outputs: Record<string, any>;
         before(async () => {
             await lockDown("iptables");
-            outputs = await h.apply(program(args({ backend: "iptables" })));
+            outputs = await h.up(program(args({ backend: "iptables" })));
             writer = await ClientWriter.start(dockerOn(bed.CLIENT_HOST.dockerHost), "gt-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/hvol", ["--network", "host"]);
         });
         after(async () => {
@@ -416,7 +416,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
             await writer.run();
             const sampler = sampleRunning(bed.CLUSTER_HOSTS.map(on), "hc", ["gt-h1", "gt-h2", "gt-h3"]);
             try {
-                await h.apply(program(args({ backend: "iptables", image: v2 })));
+                await h.up(program(args({ backend: "iptables", image: v2 })));
             } finally {
                 await sampler.stop();
             }
@@ -431,7 +431,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
     });
 
     describe("firewall rules that last, beside kube-proxy's tables (nftables)", () => {
-        const h = new Harness();
+        const h = new LiveStack();
         let outputs: Record<string, any>;
         const kubeTables = (x: bed.BedHost) => bed.inNs(x, "nft list table ip kube-proxy; nft list table ip6 kube-proxy");
         let kubeBefore: string[];
@@ -447,7 +447,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
 
         it("10a. auto picks nftables beside kube-proxy's ip and ip6 tables; the cluster forms; kube-proxy's tables are untouched", async () => {
-            outputs = await h.apply(program(args()));
+            outputs = await h.up(program(args()));
             await clusterFormed();
             assert.match(h.find("hc-firewall-gt-h1").outputs.stdout, /nftables on 10\.77\.0\.1: chain inet filter glusterfs holds \d+ rules/);
             assert.deepStrictEqual(await Promise.all(bed.CLUSTER_HOSTS.map(kubeTables)), kubeBefore);
@@ -479,7 +479,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
     });
 
     describe("switching firewall backends", () => {
-        const h = new Harness();
+        const h = new LiveStack();
         after(async () => {
             await h.destroy().catch(() => undefined);
             for (const x of bed.CLUSTER_HOSTS) await bed.resetFirewall(x);
@@ -487,13 +487,13 @@ describe("live: host mode across three hosts, with firewalls", function () {
 
         it("11. iptables, then the hosts move to nftables and the client's network is taken out: the iptables rules go, and the client is refused", async () => {
             await lockDown("iptables");
-            await h.apply(program(args()));
+            await h.up(program(args()));
             assert.match(h.find("hc-firewall-gt-h1").outputs.stdout, /firewall backend on 10\.77\.0\.1: iptables/);
             assert.ok(await canConnect(bed.CLIENT_HOST, H1.ip, 24007));
             // The operator moves each host to nftables: the iptables policy opens, an inet filter
             // table drops; the component's iptables chain is left where it was.
             for (const x of bed.CLUSTER_HOSTS) await bed.inNs(x, `iptables -P INPUT ACCEPT && ${bed.BASELINE.nftables}`);
-            await h.apply(program(args({ clientCidrs: [] })));
+            await h.up(program(args({ clientCidrs: [] })));
             assert.match(h.find("hc-firewall-gt-h1").outputs.stdout, /firewall backend on 10\.77\.0\.1: nftables/);
             for (const x of bed.CLUSTER_HOSTS) {
                 assert.strictEqual((await bed.inNsResult(x, "iptables -S GLUSTERFS")).code, 1, `${x.name} kept the iptables chain`);
@@ -511,18 +511,18 @@ describe("live: host mode across three hosts, with firewalls", function () {
                 [{ clientCidrs: [], firewall: { enabled: false } }, "firewall.enabled"],
             ];
             for (const [over, field] of cases) {
-                const h = new Harness();
-                await assert.rejects(h.apply(program({ ...args(), ...over })), (e: Error) =>
-                    e instanceof GlusterClusterArgsError && new RegExp(`\`${field.replace(".", "\\.")}\`: .*any host that reaches the servers could mount the volume read-write.*insecureAllowAnyClient: true`).test(e.message));
+                const h = new LiveStack();
+                await assert.rejects(h.up(program({ ...args(), ...over })), (e: Error) =>
+                    /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) && new RegExp(`\`${field.replace(".", "\\.")}\`: .*any host that reaches the servers could mount the volume read-write.*insecureAllowAnyClient: true`).test(e.message));
                 assert.deepStrictEqual(h.log, []);
             }
         });
 
         it("13. a host presenting another SSH host key than the pinned one is refused, and nothing is created", async () => {
-            const h = new Harness();
+            const h = new LiveStack();
             try {
                 await assert.rejects(
-                    h.apply(program(args({ hostKey: (x) => (x === H2 ? bed.hostKey(H3) : bed.hostKey(x)) }))),
+                    h.up(program(args({ hostKey: (x) => (x === H2 ? bed.hostKey(H3) : bed.hostKey(x)) }))),
                     /\(hc-[a-z]+-gt-h2\): error: .*ssh: handshake failed: ssh: host key mismatch/,
                 );
                 for (const host of bed.CLUSTER_HOSTS) assert.strictEqual(await on(host)("ps", "-aq"), "");
@@ -532,12 +532,12 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
 
         it("14. bricks on a host's root filesystem are refused before any container is created", async () => {
-            const h = new Harness();
+            const h = new LiveStack();
             const onRoot = `${bed.dataRootOf(H2)}-rootfs`;
             const a = args();
             a.nodes[1] = { ...a.nodes[1], dataRoot: onRoot };
             try {
-                await assert.rejects(h.apply(program(a)), new RegExp(`error on the host of gt-h2 \\(h2\\.gt\\.test\\): ${onRoot}/bricks is on the root filesystem.*allowBricksOnRootFilesystem: true`));
+                await assert.rejects(h.up(program(a)), new RegExp(`error on the host of gt-h2 \\(h2\\.gt\\.test\\): ${onRoot}/bricks is on the root filesystem.*allowBricksOnRootFilesystem: true`));
                 for (const host of bed.CLUSTER_HOSTS) assert.strictEqual(await on(host)("ps", "-aq"), "");
             } finally {
                 await h.destroy().catch(() => undefined);
@@ -548,18 +548,18 @@ describe("live: host mode across three hosts, with firewalls", function () {
         it("5. two nodes on one host are refused before anything is created", async () => {
             const a = args();
             a.nodes[1] = { ...a.nodes[1], host: a.nodes[0].host };
-            const h = new Harness();
-            await assert.rejects(h.apply(program(a)), (e: Error) => e instanceof GlusterClusterArgsError && /`nodes\[1\]\.host`.*one node per host/.test(e.message));
+            const h = new LiveStack();
+            await assert.rejects(h.up(program(a)), (e: Error) => /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) && /`nodes\[1\]\.host`.*one node per host/.test(e.message));
             assert.deepStrictEqual(h.log, []);
             for (const host of bed.CLUSTER_HOSTS) assert.strictEqual(await on(host)("ps", "-aq"), "");
         });
 
         it("6. a host whose SSH key is wrong fails with an error naming the host and the cause", async () => {
             const stranger = await bed.strangerKey();
-            const h = new Harness();
+            const h = new LiveStack();
             try {
                 await assert.rejects(
-                    h.apply(program(args({ key: (host) => (host === H2 ? stranger : bed.privateKey()) }))),
+                    h.up(program(args({ key: (host) => (host === H2 ? stranger : bed.privateKey()) }))),
                     // What the real provider says: the resource (which names the host) and Go's SSH error.
                     (e: Error) =>
                         /\(hc-[a-z]+-gt-h2\): error: after 10 failed attempts: ssh: handshake failed: ssh: unable to authenticate/.test(e.message) &&

@@ -4,7 +4,7 @@
  * containers, and the checksums of what a brick holds.
  */
 import { Docker, eventually } from "./support";
-import { check } from "./harness/run";
+import { check } from "./run";
 
 /** The live tests' client image (fio on top of the project's image; built by scripts/setup.sh). */
 export const TEST_CLIENT_IMAGE = "glusterfs-cluster/test-client:latest";

@@ -6,8 +6,8 @@
 import * as assert from "assert";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { projectImageName } from "../../components/image";
-import { Harness } from "./harness/engine";
-import { run } from "./harness/run";
+import { LiveStack } from "./engine/stack";
+import { run } from "./run";
 import { docker, eventually, gx, nodeUuid, removeLeftovers, requireEngine } from "./support";
 import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
 
@@ -34,7 +34,7 @@ async function settled(): Promise<void> {
 
 describe("live: rolling replacement and lost hosts", function () {
     this.timeout(900_000);
-    const h = new Harness();
+    const h = new LiveStack();
     let v2: string;
     let outputs: Record<string, any>;
     let writer: ClientWriter;
@@ -53,7 +53,7 @@ describe("live: rolling replacement and lost hosts", function () {
     });
 
     it("0. stands up the cluster; a client mounts", async () => {
-        outputs = await h.apply(program(args(V1)));
+        outputs = await h.up(program(args(V1)));
         for (const n of ["rg-0", "rg-1", "rg-2"]) uuids[n] = await nodeUuid(docker, n);
         writer = await ClientWriter.start(docker, CLIENT, TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, `/mnt/${VOL}`);
     });
@@ -63,7 +63,7 @@ describe("live: rolling replacement and lost hosts", function () {
         const sampler = sampleRunning(docker, "rg", ["rg-0", "rg-1", "rg-2"]);
         const mark = h.log.length;
         try {
-            await h.apply(program(args(v2)));
+            await h.up(program(args(v2)));
         } finally {
             await sampler.stop();
         }
@@ -73,9 +73,15 @@ describe("live: rolling replacement and lost hosts", function () {
         assert.ok(sampler.minimum() >= 2, `at one moment only ${sampler.minimum()} of 3 brick containers ran (${sampler.samples()} samples)`);
         // One node after the other: each replaced only once the previous one's ready step (heal included) finished.
         const ops = h.since(mark);
-        const at = (op: string, name: string) => ops.find((e) => e.op === op && e.name === name)!;
+        const at = (op: string, name: string) => {
+            const e = ops.find((x) => x.op === op && x.name === name);
+            assert.ok(e, `no step ${op} ${name} in ${ops.filter((x) => x.op !== "same").map((x) => `${x.op} ${x.name}`).join(", ")}`);
+            return e;
+        };
         for (const [prev, next] of [["rg-0", "rg-1"], ["rg-1", "rg-2"]]) {
-            assert.ok(at("create", `rg-ready-${prev}`).end <= at("delete", `rg-${next}`).start, `${next} went before ${prev} was back`);
+            const back = at("create-replacement", `rg-ready-${prev}`);
+            const goes = at("delete-replaced", `rg-${next}`);
+            assert.ok(back.seq < goes.seq && back.end <= goes.start, `${next} went before ${prev} was back`);
         }
         for (const n of ["rg-0", "rg-1", "rg-2"]) {
             assert.strictEqual(await nodeUuid(docker, n), uuids[n], `${n}'s identity`);
@@ -92,7 +98,7 @@ describe("live: rolling replacement and lost hosts", function () {
         const before = await ids();
         await docker("stop", "rg-1");
         try {
-            await assert.rejects(h.apply(program(args(V1))), /a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: rg-1 \(Peer in Cluster, disconnected\)[\s\S]*Nothing was changed/);
+            await assert.rejects(h.up(program(args(V1))), /a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: rg-1 \(Peer in Cluster, disconnected\)[\s\S]*Nothing was changed/);
             assert.deepStrictEqual(await ids(), before);
         } finally {
             await docker("start", "rg-1");
@@ -107,6 +113,7 @@ describe("live: rolling replacement and lost hosts", function () {
         await docker("start", "rg-2");
         // What GlusterFS says at the very moment the first node is deleted.
         let atFirstDelete: { pending: string; connected: string } | undefined;
+        h.holdDeletes(["rg-rg-0"]);
         h.observeDelete = async (name) => {
             if (name !== "rg-rg-0" || atFirstDelete) return;
             atFirstDelete = {
@@ -115,7 +122,7 @@ describe("live: rolling replacement and lost hosts", function () {
             };
         };
         try {
-            await h.apply(program(args(V1)));
+            await h.up(program(args(V1)));
         } finally {
             h.observeDelete = undefined;
         }
@@ -128,7 +135,7 @@ describe("live: rolling replacement and lost hosts", function () {
     it("4. a lost host: its container and storage destroyed out of band, a new node in its place takes its brick; the files are on it, the old peer is gone", async () => {
         await docker("rm", "-f", "rg-2");
         await docker("volume", "rm", "rg-rg-2-state", "rg-rg-2-bricks", "rg-rg-2-logs");
-        await h.apply(program(args(V1, ["rg-0", "rg-1", "rg-3"])));
+        await h.up(program(args(V1, ["rg-0", "rg-1", "rg-3"])));
         assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-3:/bricks/${VOL}`]);
         assert.deepStrictEqual((await peers("rg-0")).split("\n").sort(), ["localhost", "rg-1", "rg-3"]);
         const sums = await brickChecksums(() => docker, ["rg-0", "rg-1", "rg-3"], `/bricks/${VOL}`);
@@ -138,7 +145,7 @@ describe("live: rolling replacement and lost hosts", function () {
     });
 
     it("5. the same with the old node still running: its brick moves, then its container goes", async () => {
-        await h.apply(program(args(V1, ["rg-0", "rg-4", "rg-3"])));
+        await h.up(program(args(V1, ["rg-0", "rg-4", "rg-3"])));
         assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-4:/bricks/${VOL}`, `rg-3:/bricks/${VOL}`]);
         assert.deepStrictEqual((await peers("rg-0")).split("\n").sort(), ["localhost", "rg-3", "rg-4"]);
         assert.strictEqual((await run(["docker", "container", "inspect", "rg-1"])).code, 1, "rg-1's container is still there");
@@ -147,7 +154,7 @@ describe("live: rolling replacement and lost hosts", function () {
     });
 
     it("6. replacing two brick nodes at once is refused before anything is created", async () => {
-        await assert.rejects(h.apply(program(args(V1, ["rg-0", "rg-5", "rg-6"]))), /brick nodes rg-4 rg-3 would be replaced by rg-5 rg-6 in one update[\s\S]*Nothing was changed/);
+        await assert.rejects(h.up(program(args(V1, ["rg-0", "rg-5", "rg-6"]))), /brick nodes rg-4 rg-3 would be replaced by rg-5 rg-6 in one update[\s\S]*Nothing was changed/);
         assert.strictEqual((await run(["docker", "container", "inspect", "rg-5"])).code, 1);
         await writer.stopClient();
     });

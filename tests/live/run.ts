@@ -1,4 +1,4 @@
-/** Running processes for the harness: bounded in time, output captured, secrets kept out of errors. */
+/** Running processes for the live tests and the stand-ins: bounded in time, output captured, secrets kept out of errors. */
 import { spawn } from "child_process";
 
 export interface RunResult {

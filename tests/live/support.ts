@@ -3,7 +3,7 @@
  * wait is a bounded poll; every command talks only to containers and networks the tests made.
  */
 import * as assert from "assert";
-import { check, run } from "./harness/run";
+import { check, run } from "./run";
 
 export type Docker = (...args: string[]) => Promise<string>;
 

@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { check, run } from "./harness/run";
+import { check, run } from "./run";
 
 export const SUBNET = "10.77.0";
 export const BRIDGE = "gtbr0";

@@ -22,9 +22,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as util from "util";
-import type { Applied } from "./engine";
-import type { Diff, ProviderContext, ProviderImpl, Script } from "./providers";
-import { run } from "./run";
+import type { Diff, ProviderConfig, ProviderImpl, Res, Script, StandIn } from "./provider";
+import { run } from "../run";
 import { Strict } from "./strict";
 
 export interface Connection {
@@ -106,12 +105,8 @@ const quoted = (s: string) => JSON.stringify(s);
 /** The outputs as the provider keeps them: one trailing newline removed, nothing else. */
 const trimOne = (s: string) => (s.endsWith("\n") ? s.slice(0, -1) : s);
 
-/**
- * Runs one of a command's scripts. `resource` names it in errors, as the engine prints the
- * provider's error under the resource's name.
- */
+/** Runs one of a command's scripts; its errors are worded as the provider's (the engine prints them under the resource). */
 export async function runScript(
-    resource: string,
     spec: CommandSpec,
     script: string,
     previous?: { stdout: string; stderr: string },
@@ -124,17 +119,17 @@ export async function runScript(
     }
     if (!spec.connection) {
         const r = await run([...spec.interpreter, script], { env: { ...process.env, ...spec.environment, ...prevEnv }, timeoutMs: 900_000 });
-        if (r.code !== 0) throw new Error(`${resource}: error: exit status ${r.code}: running ${quoted(script)}:\n${r.stdout}${r.stderr}`);
+        if (r.code !== 0) throw new Error(`exit status ${r.code}: running ${quoted(script)}:\n${r.stdout}${r.stderr}`);
         return { stdout: trimOne(r.stdout), stderr: trimOne(r.stderr), ms: r.ms };
     }
     if (Object.keys(spec.environment).length > 0) {
         // A stock sshd accepts no environment (AcceptEnv): the provider fails the command.
-        throw new Error(`${resource}: error: could not set environment variable ${quoted(Object.keys(spec.environment)[0])}: ssh: setenv failed`);
+        throw new Error(`could not set environment variable ${quoted(Object.keys(spec.environment)[0])}: ssh: setenv failed`);
     }
     for (const k of Object.keys(prevEnv)) {
-        warn(`${resource}: Unable to set '${k}'. This only works if your SSH server is configured to accept these variables via AcceptEnv.`);
+        warn(`Unable to set '${k}'. This only works if your SSH server is configured to accept these variables via AcceptEnv.`);
     }
-    return runRemote(resource, spec.connection, script);
+    return runRemote(spec.connection, script);
 }
 
 /** The ssh argv for one attempt, as Go's client behaves: no config files, agent keys too, host key only if pinned. */
@@ -170,8 +165,8 @@ function dialError(c: Connection, stderr: string): string | undefined {
     return undefined;
 }
 
-async function runRemote(resource: string, c: Connection, script: string): Promise<CommandRun> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harness-ssh-"));
+async function runRemote(c: Connection, script: string): Promise<CommandRun> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "standin-ssh-"));
     try {
         const limit = c.dialErrorLimit;
         let delay = 100;
@@ -180,11 +175,11 @@ async function runRemote(resource: string, c: Connection, script: string): Promi
             const dial = r.code === 255 ? dialError(c, r.stderr) : undefined;
             if (dial === undefined) {
                 if (r.code !== 0) {
-                    throw new Error(`${resource}: error: Process exited with status ${r.code}: running ${quoted(script)}:\n${r.stdout}${r.stderr}`);
+                    throw new Error(`Process exited with status ${r.code}: running ${quoted(script)}:\n${r.stdout}${r.stderr}`);
                 }
                 return { stdout: trimOne(r.stdout), stderr: trimOne(r.stderr), ms: r.ms };
             }
-            if (limit >= 0 && attempt + 1 > limit) throw new Error(`${resource}: error: after ${attempt} failed attempts: ${dial}`);
+            if (limit >= 0 && attempt + 1 > limit) throw new Error(`after ${attempt} failed attempts: ${dial}`);
             await new Promise((res) => setTimeout(res, delay));
             delay = Math.min(delay * 1.5, 5000);
         }
@@ -193,10 +188,7 @@ async function runRemote(resource: string, c: Connection, script: string): Promi
     }
 }
 
-const label = (a: { type: string; name: string }) => `${a.type} (${a.name})`;
-
-export function provider(): ProviderImpl {
-    return {
+const commands: ProviderImpl = {
         check(goal) {
             readCommand(goal);
         },
@@ -206,13 +198,12 @@ export function provider(): ProviderImpl {
             if (!util.isDeepStrictEqual(old.inputs.triggers, goal.inputs.triggers)) return { kind: "replace", keys: ["triggers"] };
             return { kind: "update", keys: [] };
         },
-        replacesWhenUnknown(_old, keys) {
-            return keys.includes("triggers");
-        },
+        // A preview knows none of the outputs of a script that would run.
+        computed: ["stdout", "stderr"],
         async create(ctx, goal) {
             const spec = readCommand(goal);
             if (spec.create === undefined) return { id: idOf(goal), outputs: { stdout: "", stderr: "" } };
-            const r = await runScript(label(goal), spec, spec.create, undefined, (m) => ctx.warn(m));
+            const r = await runScript(spec, spec.create, undefined, (m) => ctx.warn(goal.urn, m));
             return { id: idOf(goal), outputs: { stdout: r.stdout, stderr: r.stderr }, script: "create" };
         },
         async update(ctx, old, goal) {
@@ -221,19 +212,38 @@ export function provider(): ProviderImpl {
             const script = spec[which];
             const previous = { stdout: old.outputs.stdout ?? "", stderr: old.outputs.stderr ?? "" };
             if (script === undefined) return { outputs: previous };
-            const r = await runScript(label(goal), spec, script, previous, (m) => ctx.warn(m));
+            const r = await runScript(spec, script, previous, (m) => ctx.warn(goal.urn, m));
             return { outputs: { stdout: r.stdout, stderr: r.stderr }, script: which };
         },
         async delete(ctx, old) {
             const spec = readCommand(old);
             if (spec.delete === undefined) return undefined;
-            await runScript(label(old), spec, spec.delete, { stdout: old.outputs.stdout ?? "", stderr: old.outputs.stderr ?? "" }, (m) => ctx.warn(m));
+            await runScript(spec, spec.delete, { stdout: old.outputs.stdout ?? "", stderr: old.outputs.stderr ?? "" }, (m) => ctx.warn(old.urn, m));
             return "delete";
         },
-    };
-}
+};
+
+/** @pulumi/command 1.2.1 has no provider settings. */
+const providerConfig: ProviderConfig = {
+    check(config, where) {
+        const s = new Strict(config, where);
+        s.optionalString("version");
+        s.done();
+    },
+};
+
+/** @pulumi/command 1.2.1. */
+export const commandStandIn: StandIn = {
+    name: "command",
+    version: "1.2.1",
+    config: providerConfig,
+    resource(type) {
+        if (type === "command:local:Command" || type === "command:remote:Command") return commands;
+        throw new Error(`the command stand-in does not know the resource type ${type}`);
+    },
+};
 
 let counter = 0;
-function idOf(a: Applied): string {
+function idOf(a: Res): string {
     return `${a.name}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 }

@@ -7,15 +7,9 @@
  * the provider's `host`, else DOCKER_HOST, else the default socket (never the CLI's
  * current context); `ssh://` endpoints dial through the runner's `ssh`, as the provider does.
  */
-import * as util from "util";
-import type { Applied } from "./engine";
-import { Diff, InitError, ProviderContext, ProviderImpl } from "./providers";
-import { docker, dockerArgv, dockerCheck } from "./engineApi";
+import { changedKeys, Diff, InitError, ProviderConfig, ProviderContext, ProviderImpl, Res, StandIn } from "./provider";
+import { docker, dockerCheck } from "./dockerApi";
 import { Strict } from "./strict";
-
-export { dockerArgv };
-
-const same = (a: unknown, b: unknown) => util.isDeepStrictEqual(a, b);
 
 /** Keys whose change is an in-place update rather than a replacement (the TF schema's non-ForceNew ones). */
 const CONTAINER_IN_PLACE = new Set([
@@ -24,12 +18,8 @@ const CONTAINER_IN_PLACE = new Set([
     "rm", "start", "attach", "logs", "removeVolumes", "init",
 ]);
 
-function changedKeys(old: Record<string, any>, goal: Record<string, any>): string[] {
-    return [...new Set([...Object.keys(old), ...Object.keys(goal)])].filter((k) => !same(old[k], goal[k]));
-}
-
 /** A diff where every changed key replaces, except those in `inPlace`. */
-function schemaDiff(old: Applied, goal: Applied, inPlace: Set<string> = new Set()): Diff {
+function schemaDiff(old: Res, goal: Res, inPlace: Set<string> = new Set()): Diff {
     const keys = changedKeys(old.inputs, goal.inputs);
     if (keys.length === 0) return { kind: "same", keys: [] };
     const replacing = keys.filter((k) => !inPlace.has(k));
@@ -38,21 +28,13 @@ function schemaDiff(old: Applied, goal: Applied, inPlace: Set<string> = new Set(
 
 // ---- the provider resource ----
 
-function readProvider(s: Strict): { host?: string } {
-    const host = s.optionalString("host");
-    s.optionalString("version");
-    s.done();
-    return { host };
-}
-
-const providerResource: ProviderImpl = {
-    check: (g) => void readProvider(new Strict(g.inputs, `${g.type} ${g.name}`)),
-    // DiffConfig: no provider setting of @pulumi/docker forces a replacement (no ForcesProviderReplace).
-    diff: (_c, old, goal) => (same(old.inputs, goal.inputs) ? { kind: "same", keys: [] } : { kind: "update", keys: [] }),
-    replacesWhenUnknown: () => false,
-    create: async (_c, g) => ({ id: `${g.name}-provider-id`, outputs: {} }),
-    update: async () => ({ outputs: {} }),
-    delete: async () => undefined,
+const providerConfig: ProviderConfig = {
+    check(config, where) {
+        const s = new Strict(config, where);
+        s.optionalString("host");
+        s.optionalString("version");
+        s.done();
+    },
 };
 
 // ---- docker.Image (native) ----
@@ -68,7 +50,7 @@ function readImage(s: Strict) {
     const platform = build.optionalString("platform");
     build.done();
     s.done();
-    if (!platform) {
+    if (!platform && !build.isUnknown("platform")) {
         throw new Error(
             `${s.where}: build.platform is unset; the provider would build for the architecture of the machine running pulumi (linux/<GOARCH>), not for the target host`,
         );
@@ -79,19 +61,21 @@ function readImage(s: Strict) {
 const image: ProviderImpl = {
     check: (g) => void readImage(new Strict(g.inputs, `${g.type} ${g.name}`)),
     // The provider's Diff never replaces: any change rebuilds in place.
-    diff: (_c, old, goal) => (same(old.inputs, goal.inputs) ? { kind: "same", keys: [] } : { kind: "update", keys: [] }),
-    replacesWhenUnknown: () => false,
+    diff: (_c, old, goal) => (changedKeys(old.inputs, goal.inputs).length === 0 ? { kind: "same", keys: [] } : { kind: "update", keys: [] }),
     async create(ctx, g) {
         return { id: readImage(new Strict(g.inputs, g.name)).imageName, outputs: await buildImage(ctx, g) };
     },
     update: async (ctx, _old, g) => ({ outputs: await buildImage(ctx, g) }),
+    computed: ["repoDigest"],
     // Delete is a no-op: the built image stays.
     delete: async () => undefined,
 };
 
-async function buildImage(ctx: ProviderContext, g: Applied): Promise<Record<string, any>> {
+async function buildImage(ctx: ProviderContext, g: Res): Promise<Record<string, any>> {
     const { imageName, context, dockerfile, platform } = readImage(new Strict(g.inputs, `${g.type} ${g.name}`));
-    const endpoint = ctx.dockerEndpoint(g.provider);
+    // Known here: only a preview sends a platform not known yet, and a preview builds nothing.
+    if (!platform) throw new Error(`${g.name}: build.platform is not known`);
+    const endpoint = ctx.dockerEndpoint();
     await dockerCheck(endpoint, ["build", "-q", "--platform", platform, "-t", imageName, ...(dockerfile ? ["-f", dockerfile] : []), context], { timeoutMs: 900_000 });
     return { imageName, context, dockerfile, platform, repoDigest: "" };
 }
@@ -108,10 +92,9 @@ function readRemoteImage(s: Strict) {
 const remoteImage: ProviderImpl = {
     check: (g) => void readRemoteImage(new Strict(g.inputs, `${g.type} ${g.name}`)),
     diff: (_c, old, goal) => schemaDiff(old, goal, new Set(["keepLocally"])),
-    replacesWhenUnknown: (_old, keys) => keys.includes("name"),
     async create(ctx, g) {
         const { name } = readRemoteImage(new Strict(g.inputs, g.name));
-        const endpoint = ctx.dockerEndpoint(g.provider);
+        const endpoint = ctx.dockerEndpoint();
         let id = (await docker(endpoint, ["image", "inspect", "-f", "{{.Id}}", name])).stdout.trim();
         if (!id) {
             await dockerCheck(endpoint, ["pull", name], { timeoutMs: 300_000 });
@@ -119,10 +102,11 @@ const remoteImage: ProviderImpl = {
         }
         return { id: `${id}${name}`, outputs: { imageId: id, repoDigest: id } };
     },
+    computed: ["imageId", "repoDigest"],
     update: async (_c, old) => ({ outputs: old.outputs }),
     async delete(ctx, old) {
         const { name, keepLocally } = readRemoteImage(new Strict(old.inputs, old.name));
-        if (!keepLocally) await dockerCheck(ctx.dockerEndpoint(old.provider), ["rmi", name]);
+        if (!keepLocally) await dockerCheck(ctx.dockerEndpoint(), ["rmi", name]);
         return undefined;
     },
 };
@@ -139,20 +123,20 @@ function readVolume(s: Strict) {
 const volume: ProviderImpl = {
     check: (g) => void readVolume(new Strict(g.inputs, `${g.type} ${g.name}`)),
     diff: (_c, old, goal) => schemaDiff(old, goal),
-    replacesWhenUnknown: () => true,
     async create(ctx, g) {
         const { name, labels } = readVolume(new Strict(g.inputs, g.name));
-        const id = await dockerCheck(ctx.dockerEndpoint(g.provider), ["volume", "create", ...labelFlags(labels), name]);
+        const id = await dockerCheck(ctx.dockerEndpoint(), ["volume", "create", ...labelFlags(labels), name]);
         return { id, outputs: { mountpoint: `/var/lib/docker/volumes/${name}/_data` } };
     },
+    computed: ["mountpoint"],
     update: async (_c, old) => ({ outputs: old.outputs }),
     async delete(ctx, old) {
         // Forced removal, retried for 30 s while the volume is in use; any other error fails.
-        await retryWhile(ctx.dockerEndpoint(old.provider), ["volume", "rm", "-f", old.inputs.name], /volume is in use/, 30_000, `Error deleting volume ${old.inputs.name}`);
+        await retryWhile(ctx.dockerEndpoint(), ["volume", "rm", "-f", old.inputs.name], /volume is in use/, 30_000, `Error deleting volume ${old.inputs.name}`);
         return undefined;
     },
     async read(ctx, old) {
-        const r = await docker(ctx.dockerEndpoint(old.provider), ["volume", "inspect", old.inputs.name]);
+        const r = await docker(ctx.dockerEndpoint(), ["volume", "inspect", old.inputs.name]);
         return r.code === 0 ? old : undefined;
     },
 };
@@ -170,10 +154,9 @@ function readNetwork(s: Strict) {
 const network: ProviderImpl = {
     check: (g) => void readNetwork(new Strict(g.inputs, `${g.type} ${g.name}`)),
     diff: (_c, old, goal) => schemaDiff(old, goal),
-    replacesWhenUnknown: () => true,
     async create(ctx, g) {
         const { name, driver, labels } = readNetwork(new Strict(g.inputs, g.name));
-        const endpoint = ctx.dockerEndpoint(g.provider);
+        const endpoint = ctx.dockerEndpoint();
         const id = await dockerCheck(endpoint, ["network", "create", "--driver", driver, ...labelFlags(labels), name]);
         // The provider reads the network back after create: ipam_config is computed from
         // Docker's IPAM config, each field only when Docker gives it (flattenIpamConfigSpec).
@@ -186,9 +169,10 @@ const network: ProviderImpl = {
         }));
         return { id, outputs: { ipamConfigs } };
     },
+    computed: ["ipamConfigs"],
     update: async (_c, old) => ({ outputs: old.outputs }),
     async delete(ctx, old) {
-        const endpoint = ctx.dockerEndpoint(old.provider);
+        const endpoint = ctx.dockerEndpoint();
         // Any inspect error counts as already removed; active endpoints are waited out for 30 s.
         if ((await docker(endpoint, ["network", "inspect", old.id])).code !== 0) return undefined;
         await retryWhile(endpoint, ["network", "rm", old.id], /has active endpoints/, 30_000, `Error deleting network ${old.inputs.name}`);
@@ -317,15 +301,14 @@ const container: ProviderImpl = {
     diff(_c, old, goal) {
         const d = schemaDiff(old, goal, CONTAINER_IN_PLACE);
         // A refresh that found the container stopped recorded must_run=false: the next update starts it.
-        if (d.kind === "same" && old.drift?.mustRun === false && (goal.inputs.mustRun ?? true)) return { kind: "update", keys: [] };
+        if (d.kind === "same" && old.outputs.mustRun === false && (goal.inputs.mustRun ?? true)) return { kind: "update", keys: [] };
         return d;
     },
-    replacesWhenUnknown: (_old, keys) => keys.some((k) => !CONTAINER_IN_PLACE.has(k)),
-    // pulumi-docker declares DeleteBeforeReplace for docker_container.
-    deleteBeforeReplace: () => true,
+    // pulumi-docker declares DeleteBeforeReplace for docker_container (provider/resources.go).
+    deleteBeforeReplace: true,
     async create(ctx, g) {
         const spec = readContainer(new Strict(g.inputs, `${g.type} ${g.name}`));
-        const endpoint = ctx.dockerEndpoint(g.provider);
+        const endpoint = ctx.dockerEndpoint();
         const id = await dockerCheck(endpoint, ["create", ...spec.argv, spec.image, ...spec.args]);
         const started = await docker(endpoint, ["start", id]);
         if (started.code !== 0) {
@@ -334,16 +317,16 @@ const container: ProviderImpl = {
         return { id, outputs: {} };
     },
     async update(ctx, old, goal) {
-        const endpoint = ctx.dockerEndpoint(goal.provider);
+        const endpoint = ctx.dockerEndpoint();
         const spec = readContainer(new Strict(goal.inputs, `${goal.type} ${goal.name}`));
         // Only the restart policy (and resource limits) reach the running container; tmpfs,
         // health check and the rest are recorded and never applied.
-        if (!same(old.inputs.restart, goal.inputs.restart)) await dockerCheck(endpoint, ["update", "--restart", spec.restart, old.id]);
-        if (old.drift?.mustRun === false && spec.mustRun) await dockerCheck(endpoint, ["start", old.id]);
-        return { outputs: old.outputs };
+        if (changedKeys({ r: old.inputs.restart }, { r: goal.inputs.restart }).length > 0) await dockerCheck(endpoint, ["update", "--restart", spec.restart, old.id]);
+        if (old.outputs.mustRun === false && spec.mustRun) await dockerCheck(endpoint, ["start", old.id]);
+        return { outputs: { ...old.outputs, mustRun: spec.mustRun } };
     },
     async delete(ctx, old) {
-        const endpoint = ctx.dockerEndpoint(old.provider);
+        const endpoint = ctx.dockerEndpoint();
         const grace = readContainer(new Strict(old.inputs, old.name)).destroyGraceSeconds;
         const gone = /No such container|is already in progress/i;
         const stop = await docker(endpoint, ["stop", "-t", String(grace), old.id], { timeoutMs: (grace + 60) * 1000 });
@@ -353,21 +336,27 @@ const container: ProviderImpl = {
         return undefined;
     },
     async read(ctx, old) {
-        const r = await docker(ctx.dockerEndpoint(old.provider), ["container", "inspect", "-f", "{{.State.Running}}", old.id]);
+        const r = await docker(ctx.dockerEndpoint(), ["container", "inspect", "-f", "{{.State.Running}}", old.id]);
         if (r.code !== 0) {
             if (/No such (container|object)/i.test(r.stderr)) return undefined;
             throw new Error(`reading ${old.name}: ${r.stderr.trim()}`);
         }
         // A stopped container with must_run is only marked (must_run=false in state), not deleted (v4.5.0).
-        if (r.stdout.trim() !== "true" && (old.inputs.mustRun ?? true)) return { ...old, drift: { mustRun: false } };
+        if (r.stdout.trim() !== "true" && (old.inputs.mustRun ?? true)) return { ...old, outputs: { ...old.outputs, mustRun: false } };
         return old;
     },
 };
 
-export function provider(type: string): ProviderImpl {
+/** @pulumi/docker 5.2.0. */
+export const dockerStandIn: StandIn = {
+    name: "docker",
+    version: "5.2.0",
+    config: providerConfig,
+    resource,
+};
+
+function resource(type: string): ProviderImpl {
     switch (type) {
-        case "pulumi:providers:docker":
-            return providerResource;
         case "docker:index/image:Image":
             return image;
         case "docker:index/remoteImage:RemoteImage":
@@ -379,6 +368,6 @@ export function provider(type: string): ProviderImpl {
         case "docker:index/container:Container":
             return container;
         default:
-            throw new Error(`harness: resource type ${type} is not translated`);
+            throw new Error(`the docker stand-in does not know the resource type ${type}`);
     }
 }

@@ -1,6 +1,6 @@
 /**
- * The Docker calls of the harness's Docker resources. The provider talks to the engine's API
- * from one long-running process (the Go client); the harness does the same on a local
+ * The Docker calls of the docker stand-in. The provider talks to the engine's API
+ * from one long-running process (the Go client); the stand-in does the same on a local
  * socket for the calls it makes most (volumes, networks, image and container lifecycle), so
  * that it does not pay a CLI process per call, which the provider never pays (about 0.1 s
  * each here, more when several run at once). Errors read as the Go client words them
@@ -8,7 +8,7 @@
  * or `tcp://` endpoint, goes through the docker CLI (`run`).
  */
 import * as http from "http";
-import { run, RunResult } from "./run";
+import { run, RunResult } from "../run";
 
 export function dockerArgv(endpoint: string, ...args: string[]): string[] {
     return ["docker", "-H", endpoint, ...args];
@@ -39,7 +39,7 @@ export async function dockerCheck(endpoint: string, args: string[], opts: { time
 
 const enc = encodeURIComponent;
 
-/** The API request a CLI call stands for, when it is one of the shapes the harness uses. */
+/** The API request a CLI call stands for, when it is one of the shapes the stand-in uses. */
 export function apiCall(args: string[]): ApiCall | undefined {
     const [a, b, ...rest] = args;
     /** Leading `--label k=v` flags as a map, and what follows them. */

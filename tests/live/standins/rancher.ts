@@ -2,22 +2,18 @@
  * @pulumi/rancher2 13.x, imitated without a Rancher server: a ConfigMapV2 becomes one file
  * per key under <rancherDir>/<clusterId>/<namespace>/<name>/ (what a configMap volume
  * projects into a pod), a Namespace a directory, and ClusterSync reads its `nodes` from the
- * harness's fixture (the shape of `ClusterSync.nodes`). As in the provider's schema:
+ * test's fixture (STANDIN_RANCHER_NODES, the shape of `ClusterSync.nodes`). As in the provider's schema:
  * ConfigMapV2's clusterId, name and namespace force a replacement and its data and labels
  * change in place; ClusterSync's clusterId forces one; ClusterSync re-reads its nodes on refresh.
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as util from "util";
-import type { Applied } from "./engine";
-import type { Diff, ProviderContext, ProviderImpl } from "./providers";
+import { changedKeys, Diff, ProviderConfig, ProviderContext, ProviderImpl, Res, StandIn } from "./provider";
 import { Strict } from "./strict";
 
-const same = (a: unknown, b: unknown) => util.isDeepStrictEqual(a, b);
-
 function diffReplacingOn(forceNew: string[]) {
-    return (_c: ProviderContext, old: Applied, goal: Applied): Diff => {
-        const keys = [...new Set([...Object.keys(old.inputs), ...Object.keys(goal.inputs)])].filter((k) => !same(old.inputs[k], goal.inputs[k]));
+    return (_c: ProviderContext, old: Res, goal: Res): Diff => {
+        const keys = changedKeys(old.inputs, goal.inputs);
         if (keys.length === 0) return { kind: "same", keys: [] };
         const replacing = keys.filter((k) => forceNew.includes(k));
         return replacing.length > 0 ? { kind: "replace", keys: replacing } : { kind: "update", keys: [] };
@@ -25,7 +21,7 @@ function diffReplacingOn(forceNew: string[]) {
 }
 
 function dir(ctx: ProviderContext, ...parts: string[]): string {
-    if (!ctx.options.rancherDir) throw new Error("harness: rancher2 resources need a Harness with a rancherDir");
+    if (!ctx.options.rancherDir) throw new Error("the rancher2 stand-in needs STANDIN_RANCHER_DIR (where the cluster's objects are kept)");
     return path.join(ctx.options.rancherDir, ...parts);
 }
 
@@ -35,21 +31,15 @@ function optionalJsonBool(s: Strict, key: string): void {
     if (v !== undefined && v !== "true" && v !== "false") throw new Error(`${s.where}.${key}: expected "true" or "false", got ${JSON.stringify(v)}`);
 }
 
-function readProvider(s: Strict): void {
-    for (const k of ["apiUrl", "tokenKey", "accessKey", "secretKey", "caCerts", "timeout", "version"]) s.optionalString(k);
-    optionalJsonBool(s, "insecure");
-    optionalJsonBool(s, "bootstrap");
-    s.optionalString("retries");
-    s.done();
-}
-
-const providerResource: ProviderImpl = {
-    check: (g) => readProvider(new Strict(g.inputs, `${g.type} ${g.name}`)),
-    diff: (_c, old, goal) => (same(old.inputs, goal.inputs) ? { kind: "same", keys: [] } : { kind: "update", keys: [] }),
-    replacesWhenUnknown: () => false,
-    create: async (_c, g) => ({ id: `${g.name}-provider-id`, outputs: {} }),
-    update: async () => ({ outputs: {} }),
-    delete: async () => undefined,
+const providerConfig: ProviderConfig = {
+    check(config, where) {
+        const s = new Strict(config, where);
+        for (const k of ["apiUrl", "tokenKey", "accessKey", "secretKey", "caCerts", "timeout", "version"]) s.optionalString(k);
+        optionalJsonBool(s, "insecure");
+        optionalJsonBool(s, "bootstrap");
+        s.optionalString("retries");
+        s.done();
+    },
 };
 
 function readNamespace(s: Strict) {
@@ -64,7 +54,6 @@ function readNamespace(s: Strict) {
 const namespace: ProviderImpl = {
     check: (g) => void readNamespace(new Strict(g.inputs, `${g.type} ${g.name}`)),
     diff: diffReplacingOn(["name"]),
-    replacesWhenUnknown: (_o, keys) => keys.includes("name"),
     async create(ctx, g) {
         const ns = readNamespace(new Strict(g.inputs, g.name));
         fs.mkdirSync(dir(ctx, ns.clusterId, ns.name), { recursive: true });
@@ -99,7 +88,6 @@ function writeData(target: string, data: Record<string, string>): void {
 const configMap: ProviderImpl = {
     check: (g) => void readConfigMap(new Strict(g.inputs, `${g.type} ${g.name}`)),
     diff: diffReplacingOn(["clusterId", "name", "namespace"]),
-    replacesWhenUnknown: (_o, keys) => keys.some((k) => ["clusterId", "name", "namespace"].includes(k)),
     async create(ctx, g) {
         const cm = readConfigMap(new Strict(g.inputs, `${g.type} ${g.name}`));
         const target = dir(ctx, cm.clusterId, cm.ns, cm.name);
@@ -128,9 +116,9 @@ function readClusterSync(s: Strict): string {
     return clusterId;
 }
 
-function nodesOf(ctx: ProviderContext, g: Applied): Record<string, any> {
+function nodesOf(ctx: ProviderContext, g: Res): Record<string, any> {
     const nodes = ctx.options.rancherNodes;
-    if (!nodes) throw new Error(`harness: ${g.name}: ClusterSync needs the cluster's nodes (Harness option rancherNodes)`);
+    if (!nodes) throw new Error(`${g.name}: the rancher2 stand-in's ClusterSync needs the cluster's nodes (STANDIN_RANCHER_NODES)`);
     const clusterId = readClusterSync(new Strict(g.inputs, g.name));
     return { nodes: nodes.map((n) => ({ clusterId, ...n })), synced: true, defaultProjectId: `${clusterId}:p-default`, systemProjectId: `${clusterId}:p-system` };
 }
@@ -138,17 +126,22 @@ function nodesOf(ctx: ProviderContext, g: Applied): Record<string, any> {
 const clusterSync: ProviderImpl = {
     check: (g) => void readClusterSync(new Strict(g.inputs, `${g.type} ${g.name}`)),
     diff: diffReplacingOn(["clusterId"]),
-    replacesWhenUnknown: (_o, keys) => keys.includes("clusterId"),
     create: async (ctx, g) => ({ id: readClusterSync(new Strict(g.inputs, g.name)), outputs: nodesOf(ctx, g) }),
     update: async (ctx, _old, g) => ({ outputs: nodesOf(ctx, g) }),
     delete: async () => undefined,
     read: async (ctx, old) => ({ ...old, outputs: nodesOf(ctx, old) }),
 };
 
-export function provider(type: string): ProviderImpl {
+/** @pulumi/rancher2 13.0.0. */
+export const rancherStandIn: StandIn = {
+    name: "rancher2",
+    version: "13.0.0",
+    config: providerConfig,
+    resource,
+};
+
+function resource(type: string): ProviderImpl {
     switch (type) {
-        case "pulumi:providers:rancher2":
-            return providerResource;
         case "rancher2:index/namespace:Namespace":
             return namespace;
         case "rancher2:index/configMapV2:ConfigMapV2":
@@ -156,6 +149,6 @@ export function provider(type: string): ProviderImpl {
         case "rancher2:index/clusterSync:ClusterSync":
             return clusterSync;
         default:
-            throw new Error(`harness: resource type ${type} is not translated`);
+            throw new Error(`the rancher2 stand-in does not know the resource type ${type}`);
     }
 }
