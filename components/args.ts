@@ -56,6 +56,15 @@ export interface GlusterNodeArgs {
     host?: RemoteHostArgs;
     /** Host mode only: this node's data directory, when it differs from the cluster's `dataRoot`. */
     dataRoot?: string;
+    /**
+     * The brick node this new node takes the place of: a lost host's replacement, which moves
+     * the lost node's brick here (README: Replacing a lost host). Nothing else replaces a brick
+     * node: a brick node missing from the list while a new one appears is refused unless the
+     * new one says which node it replaces, so that a misspelt name is never taken for a lost
+     * host. It may stay in the config after the replacement; it matters only while the node it
+     * names is still in the volume.
+     */
+    replaces?: string;
 }
 
 /** The Docker network of container mode. */

@@ -38,7 +38,8 @@ export function declareBootstrap(
     const opts = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent, dependsOn: [...scope.after, ...dependsOn] });
     const finished: pulumi.Output<string>[] = [];
 
-    const probe = (name: string, peers: NodeSpec[], dependsOn: pulumi.Resource[]) => {
+    // The pool step (converge: true) also detaches the peers no node of the program is.
+    const probe = (name: string, peers: NodeSpec[], dependsOn: pulumi.Resource[], converge = false) => {
         const owner = ownerToken(first.host, name);
         const cmd = hostCommand(
             name,
@@ -52,6 +53,7 @@ export function declareBootstrap(
                             peers: peers.map((n, i) => ({ address: n.address, version: versionFromReadyOutput(peerOuts[i]) })),
                             peersSeconds: spec.timeouts.peersSeconds,
                             owner,
+                            ...(converge ? { declared: spec.nodes.map((n) => n.address) } : {}),
                         }),
                     ),
                 ),
@@ -65,7 +67,7 @@ export function declareBootstrap(
     const probeBack = (name: string, from: NodeSpec, dependsOn: pulumi.Resource[]) =>
         hostCommand(name, from.host, { create: inContainer(from.name, probeBackScript({ first: first.address, peersSeconds: spec.timeouts.peersSeconds })) }, opts(dependsOn));
 
-    const pool = probe(`${spec.name}-pool`, brickNodes.slice(1), [...[...nodes.values()].map((n) => n.ready), ...after]);
+    const pool = probe(`${spec.name}-pool`, brickNodes.slice(1), [...[...nodes.values()].map((n) => n.ready), ...after], true);
     const back = probeBack(`${spec.name}-probe-back`, second, [pool]);
 
     const volumeName = `${spec.name}-volume`;
@@ -90,6 +92,7 @@ export function declareBootstrap(
                 healSeconds: spec.timeouts.healSeconds,
                 mayCreate,
                 owner,
+                declared: spec.nodes.map((n) => n.address),
             });
             return `# glusterfs versions: ${glusterfs.join(" ")}\n${inContainer(first.name, text)}`;
         });

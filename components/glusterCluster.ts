@@ -5,12 +5,12 @@ import { GlusterClusterArgs } from "./args";
 import { declareBootstrap } from "./bootstrap";
 import { hostCommand } from "./commands";
 import { clusterLabels, nodeFingerprint, nodeHostDirs, nodeVolumeNames } from "./container";
-import { NEW_CLUSTER, preflightScript } from "./gluster/whole";
+import { preflightScript } from "./gluster/whole";
 import { engineIdFromOutput } from "./engine";
-import { declareEngine, declareFirewallSettle, declareHost, HostResources, Scope } from "./hostResources";
+import { declareEngine, declareFirewall, declareFirewallSettle, declareHost, HostResources, Scope } from "./hostResources";
 import { identityCreateScript, identityUpdateScript } from "./identity";
 import { clientDockerArgs, clientDockerNote, mountInfo } from "./mount";
-import { declareNode, declareStorage, NodeResources } from "./nodeResources";
+import { declareNode, declareStorage, NodeDeps, NodeResources } from "./nodeResources";
 import { declareRancher } from "./rancher";
 import { brickPath, ClusterSpec, resolveSpec } from "./spec";
 import { isIPv4Cidr } from "./validate";
@@ -60,25 +60,27 @@ export class GlusterCluster extends pulumi.ComponentResource {
         const rancher = args.rancher ? declareRancher(this, spec, args.rancher) : undefined;
         const extraClients = rancher?.nodeAddresses ?? pulumi.output([] as string[]);
 
-        const hosts = new Map<string, HostResources>(spec.hosts.map((h) => [h.key, declareHost(scope, h, engines.get(h.key)!, extraClients)]));
+        const hosts = new Map<string, HostResources>(spec.hosts.map((h) => [h.key, declareHost(scope, h, engines.get(h.key)!)]));
         const onFirstHost = hosts.get(spec.nodes[0].host.key)!;
-        // The rolling replacement starts only once every firewall holds the new rules (a new
-        // brick range must be open before a container listens on it).
-        const firewalls = [...hosts.values()].flatMap((h) => (h.firewall ? [h.firewall] : []));
-        const preflight = this.declarePreflight(scope, onFirstHost.image, firewalls);
+        // The checks that can refuse the update come before anything a cluster runs with
+        // changes: the firewalls come after the preflight.
+        const preflight = this.declarePreflight(scope, onFirstHost.image);
+        const firewalls = spec.firewall.enabled ? spec.hosts.map((h) => declareFirewall(scope, h, extraClients, [preflight])) : [];
         // The network first: the containers need it and the storage; declared first, it is
         // created while the volumes are.
         const network =
             spec.networkMode === "container" && !spec.networkExisting
                 ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] })
                 : undefined;
-        // Every node's storage after the preflight check, and before the first container: a
-        // refusal there (in host mode, bricks on a host's root filesystem) comes before any
-        // container is touched.
-        const storage = new Map(spec.nodes.map((n) => [n.name, declareStorage(scope, n, { parent: this, provider: hosts.get(n.host.key)!.provider, dependsOn: [...scope.after, preflight] })]));
+        // Every node's storage after the preflight check and the firewalls (which refuse another
+        // stack's or cluster's hosts), and before the first container: a refusal there (in host
+        // mode, bricks on a host's root filesystem) comes before any container is touched.
+        const storage = new Map(spec.nodes.map((n) => [n.name, declareStorage(scope, n, { parent: this, provider: hosts.get(n.host.key)!.provider, dependsOn: [...scope.after, preflight, ...firewalls] })]));
         const allStorage = [...storage.values()].flat();
 
-        const nodes = declareNodes(scope, hosts, preflight, { storage: allStorage, network, readyAfter: firewalls });
+        // The containers come after every firewall holds the new rules (a new brick range must be
+        // open before a container listens on it).
+        const nodes = declareNodes(scope, hosts, [preflight, ...firewalls], { storage: allStorage, network, readyAfter: firewalls });
         const readies = [...nodes.values()].map((n) => n.ready);
         if (spec.firewall.enabled) spec.hosts.forEach((h) => declareFirewallSettle(scope, h, extraClients, readies));
         const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), !!args.rancher?.allowClusterNodes);
@@ -129,8 +131,8 @@ export class GlusterCluster extends pulumi.ComponentResource {
         );
     }
 
-    /** Before any container is touched: refuses a renamed component, and wants the cluster whole before a rolling replacement starts. */
-    private declarePreflight(scope: Scope, image: pulumi.Output<string>, after: pulumi.Resource[]): command.local.Command | command.remote.Command {
+    /** Before anything a cluster runs with is touched: refuses a renamed component, and wants the cluster whole before a rolling replacement starts. */
+    private declarePreflight(scope: Scope, image: pulumi.Output<string>): command.local.Command | command.remote.Command {
         const { spec } = scope;
         const first = spec.nodes[0];
         const bricks = spec.nodes.filter((n) => n.holdsBrick).map((n) => `${n.address}:${brickPath(spec.volumeName)}`);
@@ -142,38 +144,33 @@ export class GlusterCluster extends pulumi.ComponentResource {
                 volumeName: spec.volumeName,
                 bricks,
                 glusterdSeconds: spec.timeouts.glusterdSeconds,
-                volumeSeconds: spec.timeouts.volumeSeconds,
+                healSeconds: spec.timeouts.healSeconds,
+                declared: spec.nodes.map((n) => n.address),
                 state: spec.networkMode === "host" ? { dir: nodeHostDirs(first).state } : { volume: nodeVolumeNames(spec, first).state },
             }),
         );
-        return hostCommand(`${spec.name}-preflight`, first.host, { create }, { parent: this, dependsOn: [...scope.after, ...after] });
+        return hostCommand(`${spec.name}-preflight`, first.host, { create }, { parent: this, dependsOn: scope.after });
     }
 }
 
 /**
- * The nodes' containers and ready steps. In an existing cluster each node's container comes
- * after the previous node's ready step (the first after the preflight check): whatever
- * replaces the containers (a new image, changed settings) replaces them one at a time, each
- * back in service, its peers and clients reconnected and self-heal caught up, before the
- * next is touched. A new cluster (the preflight found neither container nor state) starts
- * them all at once.
+ * The nodes' containers and ready steps. Each node's container comes after the previous
+ * node's ready step (the first after the preflight check and the firewalls): whatever
+ * replaces the containers (a new image, changed settings, `pulumi up --replace`, a
+ * provider's own decision) replaces them one at a time, each back in service, its peers and
+ * clients reconnected and self-heal caught up, before the next is touched. And each
+ * container goes only once its ready step's delete has found the cluster whole at that
+ * moment (nodeResources.ts). A new cluster's containers start one after another too: what
+ * is new cannot be told apart, for certain, from what was lost.
  */
-function declareNodes(
-    scope: Scope,
-    hosts: Map<string, HostResources>,
-    preflight: command.local.Command | command.remote.Command,
-    shared: { storage: pulumi.Resource[]; network?: docker.Network; readyAfter: pulumi.Resource[] },
-): Map<string, NodeResources> {
-    const fresh = preflight.stdout.apply((out: string | undefined) => (out ?? "").split("\n").includes(NEW_CLUSTER));
+function declareNodes(scope: Scope, hosts: Map<string, HostResources>, first: pulumi.Resource[], shared: Omit<NodeDeps, "provider" | "image" | "after">): Map<string, NodeResources> {
     const nodes = new Map<string, NodeResources>();
-    let previous: pulumi.Resource | undefined;
+    let previous: pulumi.Resource[] = first;
     for (const node of scope.spec.nodes) {
         const host = hosts.get(node.host.key)!;
-        const before = previous;
-        const after = fresh.apply((isNew: boolean): pulumi.Resource[] => [preflight, ...(before && !isNew ? [before] : [])]);
-        const declared = declareNode(scope, node, { provider: host.provider, image: host.image, after, ...shared });
+        const declared = declareNode(scope, node, { provider: host.provider, image: host.image, after: previous, ...shared });
         nodes.set(node.name, declared);
-        previous = declared.ready;
+        previous = [declared.ready];
     }
     return nodes;
 }

@@ -8,7 +8,7 @@ import { hostCommand } from "./commands";
 import { engineScript, platformFromOutput } from "./engine";
 import { firewallApplyScript, firewallRemoveScript } from "./firewall";
 import { imageBuildContext, projectImageName } from "./image";
-import { ownerToken } from "./owner";
+import { clusterClaim, ownerToken } from "./owner";
 import { ClusterSpec, HostSpec, serverSourceAddresses } from "./spec";
 
 /** What the children of a component share: their parent, and what they all come after. */
@@ -23,7 +23,6 @@ export interface HostResources {
     provider: docker.Provider;
     /** The image to run on this host (its name or id). */
     image: pulumi.Output<string>;
-    firewall?: pulumi.Resource;
 }
 
 /** Aliases under the names earlier versions gave a host's children (by SSH host). */
@@ -39,7 +38,8 @@ export function declareEngine(parent: pulumi.ComponentResource, spec: ClusterSpe
     return hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases: legacyAliases(spec, host, "engine") }).stdout;
 }
 
-export function declareHost(scope: Scope, host: HostSpec, engine: pulumi.Output<string>, extraClients: pulumi.Output<string[]>): HostResources {
+/** A host's Docker provider and image. They change nothing a cluster runs with: they may come before the preflight check. */
+export function declareHost(scope: Scope, host: HostSpec, engine: pulumi.Output<string>): HostResources {
     const { parent, spec } = scope;
     const opts = (role: string): pulumi.CustomResourceOptions => ({ parent, dependsOn: scope.after, aliases: legacyAliases(spec, host, role) });
     const provider = new docker.Provider(`${spec.name}-docker-${host.id}`, host.dockerHost ? { host: host.dockerHost } : {}, opts("docker"));
@@ -52,8 +52,7 @@ export function declareHost(scope: Scope, host: HostSpec, engine: pulumi.Output<
         // Built for the target engine's platform, not for the machine running pulumi.
         image = new docker.Image(`${spec.name}-image-${host.id}`, { imageName: projectImageName(), build, skipPush: true }, imageOpts).imageName;
     }
-    const firewall = spec.firewall.enabled ? declareFirewall(scope, host, extraClients, opts("firewall")) : undefined;
-    return { provider, image, firewall };
+    return { provider, image };
 }
 
 /** The firewall rules of a host, as its firewall command applies them. */
@@ -67,14 +66,20 @@ function firewallScript(scope: Scope, host: HostSpec, extraClients: pulumi.Outpu
             clients: spec.firewall.allowAllClients ? ["0.0.0.0/0"] : [...spec.clientCidrs, ...extra.map((ip) => `${ip}/32`)],
             ports: spec.ports,
             owner,
+            claim: clusterClaim(spec.name),
             cluster: spec.name,
         }),
     );
 }
 
-function declareFirewall(scope: Scope, host: HostSpec, extraClients: pulumi.Output<string[]>, opts: pulumi.CustomResourceOptions): pulumi.Resource {
+/**
+ * A host's firewall rules. They come after the checks that can refuse the update (the
+ * identity guard and the preflight, in `after`): a refused update has changed no host's rules.
+ */
+export function declareFirewall(scope: Scope, host: HostSpec, extraClients: pulumi.Output<string[]>, after: pulumi.Resource[]): pulumi.Resource {
     const name = `${scope.spec.name}-firewall-${host.id}`;
     const owner = ownerToken(host, name);
+    const opts = { parent: scope.parent, dependsOn: [...scope.after, ...after], aliases: legacyAliases(scope.spec, host, "firewall") };
     return hostCommand(name, host, { create: firewallScript(scope, host, extraClients, owner), delete: firewallRemoveScript(host.ssh?.host ?? host.id, owner) }, opts);
 }
 

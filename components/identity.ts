@@ -11,7 +11,8 @@
  * child depends on it), saying what would have happened and what to do instead.
  *
  * The one brick-node change allowed is replacing one lost host: one brick node swapped for
- * a node the pool did not hold as a brick before, not in the first position.
+ * a node the pool did not hold as a brick before, not in the first position, which says
+ * which node it replaces (`replaces`): a misspelt name is never taken for a lost host.
  */
 import { shq } from "./shell";
 import { ClusterSpec, NodeSpec } from "./spec";
@@ -28,13 +29,13 @@ export function storageOf(spec: ClusterSpec, node: NodeSpec, engines: EngineIds)
     return `${engine}|${Object.values(nodeVolumeNames(spec, node)).join(",")}`;
 }
 
-/** The identity as lines: `volume NAME`, `mode MODE`, then `brick|node NAME ADDRESS STORAGE` per node. */
+/** The identity as lines: `volume NAME`, `mode MODE`, then `brick|node NAME ADDRESS STORAGE REPLACES` per node ("-": replaces none). */
 export function identityText(spec: ClusterSpec, engines: EngineIds): string {
     return [
         `volume ${spec.volumeName}`,
         `mode ${spec.networkMode}`,
         ...(spec.networkMode === "container" ? [`network ${spec.networkName}`] : []),
-        ...spec.nodes.map((n) => `${n.holdsBrick ? "brick" : "node"} ${n.name} ${n.address} ${storageOf(spec, n, engines)}`),
+        ...spec.nodes.map((n) => `${n.holdsBrick ? "brick" : "node"} ${n.name} ${n.address} ${storageOf(spec, n, engines)} ${n.replaces ?? "-"}`),
     ].join("\n");
 }
 
@@ -75,7 +76,7 @@ $1 == "O" && $2 == "network" { onet = $3 }
 $1 == "N" && $2 == "network" { nnet = $3 }
 $1 == "N" && $2 == "mode" { nmode = $3 }
 $1 == "O" && ($2 == "brick" || $2 == "node") { okind[$3] = $2; oaddr[$3] = $4; ostore[$3] = $5; if ($2 == "brick") obrick[++no] = $3 }
-$1 == "N" && ($2 == "brick" || $2 == "node") { nkind[$3] = $2; naddr[$3] = $4; nstore[$3] = $5; if ($2 == "brick") nbrick[++nn] = $3 }
+$1 == "N" && ($2 == "brick" || $2 == "node") { nkind[$3] = $2; naddr[$3] = $4; nstore[$3] = $5; nrepl[$3] = $6; if ($2 == "brick") nbrick[++nn] = $3 }
 END {
   if (ovol != nvol) refuse("volumeName changed from \\"" ovol "\\" to \\"" nvol "\\": that would create a second, empty volume while the clients keep using \\"" ovol "\\" (GlusterFS cannot rename a volume). Put back volumeName: \\"" ovol "\\"; to move the data to a volume of another name, stand it up as another stack and copy.")
   if (omode != nmode) refuse("networkMode changed from \\"" omode "\\" to \\"" nmode "\\": the nodes would start on the other mode's storage, empty, as a new cluster beside the old one. Put back networkMode: \\"" omode "\\"; to move a cluster between modes, stand up a new stack and copy the data.")
@@ -87,10 +88,11 @@ END {
     if (okind[n] == "brick" && nkind[n] == "node") refuse("node " n " holds a brick and would become pool-only (it moved past the first three nodes). Keep it among the first three.")
   }
   removed = ""; added = ""; nr = 0; na = 0
-  for (i = 1; i <= no; i++) if (nkind[obrick[i]] != "brick") { removed = removed " " obrick[i]; nr++ }
-  for (i = 1; i <= nn; i++) if (okind[nbrick[i]] != "brick") { added = added " " nbrick[i]; na++ }
+  for (i = 1; i <= no; i++) if (nkind[obrick[i]] != "brick") { removed = removed " " obrick[i]; nr++; gone = obrick[i] }
+  for (i = 1; i <= nn; i++) if (okind[nbrick[i]] != "brick") { added = added " " nbrick[i]; na++; came = nbrick[i] }
   if (nr > 1) refuse("brick nodes" removed " would be replaced by" added " in one update: replace one lost host per update, so that two copies of the data stay online while the third is rebuilt.")
   if (nr == 1 && okind[nbrick[1]] != "brick") refuse("the first node is the new brick node " nbrick[1] ": the first node runs the pool and volume steps, so it must already be in the pool. List a surviving brick node first (the order of the first three nodes does not change the volume).")
+  if (nr == 1 && na == 1 && nrepl[came] != gone) refuse("brick node " gone " is no longer in the node list and " came " is new. If " gone " is lost and " came " takes its place, say so: replaces: \\"" gone "\\" on " came " (README: Replacing a lost host). If " came " is a misspelling of " gone ", put back " gone ".")
   if (nr == 1 && !bad) print "replacing brick node" removed " with" added
   exit bad
 }`;

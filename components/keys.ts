@@ -31,7 +31,7 @@ export function argKeys() {
             "clientCidrs", "extraHosts", "firewall", "brickPorts", "mountPoint", "timeouts", "rancher",
             "insecureAllowAnyClient", "allowBricksOnRootFilesystem",
         ] as const),
-        node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot"] as const),
+        node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot", "replaces"] as const),
         host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh"] as const),
         ssh: keysOf<SshConnectionArgs>()(["host", "port", "user", "privateKey", "hostKey"] as const),
         network: keysOf<NetworkArgs>()(["name", "existing"] as const),

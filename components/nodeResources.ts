@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { hostCommand } from "./commands";
 import { clusterLabels, containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
 import { inContainer } from "./gluster/exec";
-import { readyScript } from "./gluster/ready";
+import { readyDeleteScript, readyScript } from "./gluster/ready";
 import { Scope } from "./hostResources";
 import { ownerToken } from "./owner";
 import { shq, shqAll } from "./shell";
@@ -27,10 +27,10 @@ export interface NodeDeps {
     /** Every node's storage (declareStorage): each container comes after all of it. */
     storage: pulumi.Resource[];
     /**
-     * What the node's container comes after besides the preflight check: the previous node's
-     * ready step in an existing cluster, nothing in a new one (see glusterCluster.ts).
+     * What the node's container comes after: the previous node's ready step, or for the
+     * first node the preflight check and the firewalls (see glusterCluster.ts).
      */
-    after: pulumi.Input<pulumi.Resource[]>;
+    after: pulumi.Resource[];
     network?: docker.Network;
     /** What the ready step comes after besides the container (the hosts' firewalls). */
     readyAfter: pulumi.Resource[];
@@ -43,7 +43,7 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
         ...onHost,
         // The container's name is fixed, so the old one must go before its replacement starts.
         deleteBeforeReplace: true,
-        dependsOn: pulumi.output(deps.after).apply((after) => [...scope.after, ...after, ...deps.storage, ...(deps.network ? [deps.network] : [])]),
+        dependsOn: [...scope.after, ...deps.after, ...deps.storage, ...(deps.network ? [deps.network] : [])],
     });
     const params = { name: node.name, address: node.address, others: spec.nodes.filter((n) => n !== node).map((n) => n.address), volumeName: spec.volumeName, ...spec.timeouts };
     const ready = hostCommand(
@@ -54,6 +54,16 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
             create: inContainer(node.name, readyScript({ ...params, mode: "start" })),
             // A change of configuration only checks the node's identity again.
             update: inContainer(node.name, readyScript({ ...params, mode: "recheck" })),
+            // Before the container goes (a replacement deletes this step first; so does the
+            // node leaving the program): the cluster must be able to spare it at that moment.
+            delete: readyDeleteScript({
+                name: node.name,
+                address: node.address,
+                volumeName: spec.volumeName,
+                glusterdSeconds: spec.timeouts.glusterdSeconds,
+                healSeconds: spec.timeouts.healSeconds,
+                declared: spec.nodes.map((n) => n.address),
+            }),
             triggers: [container.id],
         },
         { parent, dependsOn: [...scope.after, container, ...deps.readyAfter] },

@@ -26,6 +26,8 @@ export interface NodeSpec {
     host: HostSpec;
     /** Host mode: where this node's state, bricks and logs live on its host. */
     dataRoot: string;
+    /** The brick node this one takes the place of (a lost host), if the config says so. */
+    replaces?: string;
 }
 
 /** The arguments with every default applied: what the rest of the component reads. */
@@ -102,6 +104,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         holdsBrick: index < 3,
         host: hostFor(node),
         dataRoot: node.dataRoot ?? args.dataRoot ?? argDefaults().dataRoot,
+        ...(node.replaces !== undefined ? { replaces: node.replaces } : {}),
     }));
 
     const fw = args.firewall ?? {};

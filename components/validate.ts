@@ -137,6 +137,7 @@ function problemsOfNodes(args: GlusterClusterArgs, mode: string, add: Add): stri
             seenNames.set(node.name, i);
         }
         problemsOfAddress(node, f, mode, seenAddresses, i, add);
+        problemsOfReplaces(nodes, i, add);
         if (node?.dataRoot !== undefined) {
             if (mode !== "host") {
                 add(`${f}.dataRoot`, `only applies in host mode. Fix: remove it.`);
@@ -146,6 +147,22 @@ function problemsOfNodes(args: GlusterClusterArgs, mode: string, add: Add): stri
         }
         return problemsOfHost(node?.host, f, add);
     });
+}
+
+/** `replaces`: the name of a brick node that is no longer in the list, on a new brick node that is not the first. */
+function problemsOfReplaces(nodes: GlusterClusterArgs["nodes"], i: number, add: Add): void {
+    const r = nodes[i]?.replaces;
+    if (r === undefined) return;
+    const f = `nodes[${i}].replaces`;
+    if (typeof r !== "string" || !dnsLabel().test(r)) {
+        add(f, `must be the name of the brick node this node takes the place of; got ${show(r)}.`);
+    } else if (i >= 3) {
+        add(f, `only a brick node (one of the first three) can replace a lost brick node; this is nodes[${i}]. Fix: list it among the first three, or remove replaces.`);
+    } else if (i === 0) {
+        add(f, `the first node runs the pool and volume steps, so it must already be in the pool; a replacement cannot be first. Fix: list a surviving brick node first.`);
+    } else if (nodes.some((n) => n?.name === r)) {
+        add(f, `${show(r)} is still in the node list; a node replaces one that has left it. Fix: remove ${show(r)} from nodes, or remove replaces.`);
+    }
 }
 
 function problemsOfAddress(node: GlusterClusterArgs["nodes"][number], f: string, mode: string, seen: Map<string, number>, i: number, add: Add): void {
@@ -248,6 +265,10 @@ function problemsOfOptions(args: GlusterClusterArgs, add: Add): void {
             add(`volumeOptions[${show(key)}]`, `is not a GlusterFS option name (lower-case words joined by '.', '-' or '_'). Fix: e.g. "network.ping-timeout".`);
         } else if (key.startsWith("user.glusterfs-cluster")) {
             add(`volumeOptions[${show(key)}]`, `is reserved: the component records what it manages there.`);
+        } else if ((key === "cluster.self-heal-daemon" || key === "self-heal-daemon") && value === "off") {
+            // Every roll and lost-host replacement waits for self-heal to catch up: without the
+            // daemon nothing heals, and each would wait out its deadline and fail.
+            add(`volumeOptions[${show(key)}]`, `"off" would leave nothing to heal a node that comes back, and every rolling replacement waits for self-heal to catch up. Fix: remove it (the daemon is on by default).`);
         }
         if (typeof value !== "string" || value === "" || /[\n\r\0]/.test(value)) {
             add(`volumeOptions[${show(key)}]`, `must be a non-empty one-line string; got ${show(value)}.`);

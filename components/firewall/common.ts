@@ -16,6 +16,8 @@ export interface FirewallParams {
     ports: { base: number; max: number };
     /** The firewall command's ownership token (see owner.ts), recorded with the rules. */
     owner: string;
+    /** Whose rules they are, `project/stack/cluster` (owner.ts, clusterClaim): recorded beside the token. */
+    claim: string;
     /** The cluster's label value: the containers whose brick ports stay open while they run. */
     cluster: string;
 }
@@ -46,6 +48,25 @@ ipv4() {
     *[!0-9./]*) a=$(getent ahostsv4 "$1") || a=""; a=\${a%%[[:space:]]*}; [ -n "$a" ] || die "cannot resolve $1"; echo "$a" ;;
     *) echo "$1" ;;
   esac
+}
+# peer_ipv4 NAME-OR-ADDRESS: as ipv4, but only an apply (GLUSTERFS_CLUSTER_APPLY=1, a pulumi up)
+# fails on a name that does not resolve. At boot or on a reload of the host firewall, DNS may
+# not answer yet: the name takes the address it had at the last apply, or is left out with a
+# warning, so that one name never costs a host all its GlusterFS rules.
+resolved_file="$state_dir/firewall-resolved"
+peer_ipv4() {
+  case $1 in *[!0-9./]*) ;; *) echo "$1"; return ;; esac
+  a=$(getent ahostsv4 "$1") || a=""; a=\${a%%[[:space:]]*}
+  if [ -n "$a" ]; then echo "$a"; return; fi
+  [ "\${GLUSTERFS_CLUSTER_APPLY:-}" != 1 ] || die "cannot resolve $1"
+  last=""
+  [ -f "$resolved_file" ] && while read -r n addr; do [ "$n" = "$1" ] && last=$addr; done < "$resolved_file"
+  if [ -n "$last" ]; then
+    echo "WARNING: $1 does not resolve on $host now: using the address it had at the last apply, $last" >&2
+    echo "$last"
+  else
+    echo "WARNING: $1 does not resolve on $host now and has no address from an earlier apply: left out of the rules" >&2
+  fi
 }`;
 
 
@@ -53,15 +74,22 @@ ipv4() {
 export function lists(p: FirewallParams): string[] {
     return [
         `# The brick ports: the configured range and, while a rolling replacement moves the bricks`,
-        `# to a new range, the range each of the cluster's containers on this host still runs with.`,
+        `# to a new range, the range each of the cluster's containers on this host still has — a`,
+        `# stopped one too: it starts again with that range.`,
         `brick_ranges=${p.ports.base}-${p.ports.max}`,
-        `for c in $(docker ps -q --filter label=io.glusterfs-cluster.cluster=${shq(p.cluster)} 2>/dev/null); do`,
+        `for c in $(docker ps -aq --filter label=io.glusterfs-cluster.cluster=${shq(p.cluster)} 2>/dev/null); do`,
         `  env=$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$c" 2>/dev/null) || continue`,
         `  b=$(printf '%s\n' "$env" | sed -n 's/^GLUSTER_BASE_PORT=//p'); m=$(printf '%s\n' "$env" | sed -n 's/^GLUSTER_MAX_PORT=//p')`,
         `  case "$b$m" in ''|*[!0-9]*) continue ;; esac`,
         `  case " $brick_ranges " in *" $b-$m "*) ;; *) brick_ranges="$brick_ranges $b-$m" ;; esac`,
         `done`,
-        `peers=""; for s in ${shqAll(p.peers)}; do peers="$peers $(ipv4 "$s")"; done`,
+        `peers=""; resolved=""`,
+        `for s in ${shqAll(p.peers)}; do`,
+        `  a=$(peer_ipv4 "$s")`,
+        `  [ -n "$a" ] || continue`,
+        `  peers="$peers $a"`,
+        `  [ "$a" = "$s" ] || resolved="$resolved$s $a\n"`,
+        `done`,
         p.clients.length > 0 ? `clients=""; for s in ${shqAll(p.clients)}; do clients="$clients $(ipv4 "$s")"; done` : `clients=""`,
         ...(p.clients.includes("0.0.0.0/0")
             ? [`echo "WARNING: the GlusterFS client ports are open to ANY source on $host (firewall.allowAllClients)" >&2`]

@@ -43,9 +43,11 @@ export function firewallUnit(stateDir: string): string {
     return [
         `[Unit]`,
         `Description=GlusterFS ports for the glusterfs-cluster component`,
-        `# The kept script resolves peer names: at boot, not before the network is up.`,
+        `# The kept script resolves peer names: at boot, not before the network is up. And before`,
+        `# Docker starts the bricks: the brick ports are reserved from the ephemeral range first.`,
         `Wants=network-online.target`,
         `After=network-online.target ${hostFirewalls} firewalld.service ufw.service`,
+        `Before=docker.service`,
         `PartOf=${hostFirewalls}`,
         `ReloadPropagatedFrom=${hostFirewalls}`,
         ``,
@@ -94,8 +96,9 @@ export function firewallRulesScript(p: FirewallParams): string {
         p.backend === "auto" ? `backend=$(detect)` : `backend=${p.backend}`,
         `echo "firewall backend on $host: $backend"`,
         `# Whatever applied the rules last owns them: a stale delete of an earlier resource leaves them.`,
+        `# Beside the token, whose rules they are: the next apply of another stack or cluster refuses.`,
         `[ -d "$state_dir" ] || mkdir -p "$state_dir"`,
-        `echo ${shq(p.owner)} > "$state_dir/firewall-owner"`,
+        `echo ${shq(`${p.owner} ${p.claim}`)} > "$state_dir/firewall-owner"`,
         `case $backend in`,
         // A fixed backend gets only its own branch; `auto` needs them all.
         ...(Object.entries(backends()) as Array<[string, () => string]>)
@@ -109,6 +112,8 @@ export function firewallRulesScript(p: FirewallParams): string {
         `done`,
         `echo "$backend" > "$state_dir/firewall-backend"`,
         `reserve_brick_ports`,
+        `# What each peer name resolved to, for a boot at which DNS does not answer yet.`,
+        `if [ "\${GLUSTERFS_CLUSTER_APPLY:-}" = 1 ]; then printf "$resolved" > "$resolved_file"; fi`,
         ``,
     ].join("\n");
 }
@@ -152,6 +157,7 @@ function removeUnit(): string {
 export function firewallApplyScript(p: FirewallParams): string {
     return [
         prelude(p.host),
+        ...claimCheck(p.claim),
         `[ -d "$state_dir" ] || mkdir -p "$state_dir"`,
         `case $state_dir in *"'"*|*\\\\*) die "GLUSTERFS_CLUSTER_STATE_DIR must not contain quotes or backslashes" ;; esac`,
         `{`,
@@ -160,11 +166,36 @@ export function firewallApplyScript(p: FirewallParams): string {
         firewallRulesScript(p),
         `GLUSTERFS_FIREWALL_RULES`,
         `} > "$state_dir/firewall.sh.new"`,
+        `# The new rules are proven before they are kept: a failed apply leaves the kept script (what`,
+        `# a boot or a reload of the host firewall runs) as it was, not half-replaced.`,
+        `GLUSTERFS_CLUSTER_APPLY=1 sh "$state_dir/firewall.sh.new" || { rm -f "$state_dir/firewall.sh.new"; exit 1; }`,
         `mv "$state_dir/firewall.sh.new" "$state_dir/firewall.sh"`,
-        `sh "$state_dir/firewall.sh"`,
         persistSteps(),
         ``,
     ].join("\n");
+}
+
+/**
+ * Refuses, before anything on the host changes, rules that another stack or another
+ * GlusterCluster applied: two owners of one host's rules would undo each other (the other's
+ * destroy removes them all). A record without a claim (written by an earlier version) is taken over.
+ */
+function claimCheck(claim: string): string[] {
+    return [
+        `if [ -f "$state_dir/firewall-owner" ]; then`,
+        `  read -r _ claimed < "$state_dir/firewall-owner" || claimed=""`,
+        `  if [ -n "$claimed" ] && [ "$claimed" != ${shq(claim)} ]; then`,
+        `    other=\${claimed%/*}`,
+        `    die "the GlusterFS firewall rules on $host belong to stack \${other##*/} of project \${other%/*} (GlusterCluster \${claimed##*/}), and this is "${shq(describeClaim(claim))}". Two stacks or clusters on one host would undo each other's rules (either's destroy removes them). Use other hosts, or destroy the other one first; if it no longer exists, remove $state_dir/firewall-owner on $host and run pulumi up again. Nothing was changed."`,
+        `  fi`,
+        `fi`,
+    ];
+}
+
+/** "stack S of project P (GlusterCluster C)". */
+function describeClaim(claim: string): string {
+    const [project, stack, ...cluster] = claim.split("/");
+    return `stack ${stack} of project ${project} (GlusterCluster ${cluster.join("/")})`;
 }
 
 /**
@@ -174,9 +205,13 @@ export function firewallApplyScript(p: FirewallParams): string {
 export function firewallRemoveScript(host: string, owner: string): string {
     return [
         prelude(host),
-        `if [ -f "$state_dir/firewall-owner" ] && [ "$(cat "$state_dir/firewall-owner")" != ${shq(owner)} ]; then`,
-        `  echo "the GlusterFS firewall rules on $host now belong to another resource of this stack ($(cat "$state_dir/firewall-owner")); leaving them"`,
-        `  exit 0`,
+        `# The record is "TOKEN CLAIM" (an earlier version wrote the token alone).`,
+        `if [ -f "$state_dir/firewall-owner" ]; then`,
+        `  read -r recorded claimed < "$state_dir/firewall-owner" || recorded=""`,
+        `  if [ "$recorded" != ${shq(owner)} ]; then`,
+        `    echo "the GlusterFS firewall rules on $host now belong to another resource (\${claimed:-$recorded}); leaving them"`,
+        `    exit 0`,
+        `  fi`,
         `fi`,
         ...removers(),
         portsFunctions(),
@@ -187,7 +222,7 @@ export function firewallRemoveScript(host: string, owner: string): string {
         `remove_nftables`,
         `remove_firewalld`,
         `remove_ufw`,
-        `rm -f "$state_dir/firewall-owner" "$state_dir/firewall-backend" "$state_dir/firewall.sh"`,
+        `rm -f "$state_dir/firewall-owner" "$state_dir/firewall-backend" "$state_dir/firewall.sh" "$state_dir/firewall-resolved"`,
         `echo "removed the GlusterFS firewall rules from $host"`,
         ``,
     ].join("\n");

@@ -8,12 +8,15 @@ export function inContainer(container: string, script: string): string {
 /**
  * For delete commands: a container that is already gone has nothing to clean up, so the
  * delete succeeds instead of blocking `pulumi destroy`; a container that exists but is
- * stopped fails the delete with the way out, instead of a cryptic "is not running".
+ * stopped fails the delete with the way out, instead of a cryptic "is not running". Only
+ * "no such container" means gone: any other failure of docker fails the delete, saying
+ * what docker said, rather than "succeeding" without doing anything.
  */
 export function inContainerIfPresent(container: string, script: string): string {
     const c = shq(container);
     return [
-        `if ! state=$(docker container inspect -f '{{.State.Status}}' ${c} 2>/dev/null); then`,
+        ...containerState(container),
+        `if [ "$state" = gone ]; then`,
         `  echo "container "${c}" is gone; nothing to do"`,
         `  exit 0`,
         `fi`,
@@ -23,4 +26,20 @@ export function inContainerIfPresent(container: string, script: string): string 
         `fi`,
         inContainer(container, script),
     ].join("\n");
+}
+
+/**
+ * Sets $state to the container's state ("running", "exited", ...) or "gone"; any other
+ * failure of docker stops the script, saying what docker said.
+ */
+export function containerState(container: string): string[] {
+    const c = shq(container);
+    return [
+        `if ! state=$(docker container inspect -f '{{.State.Status}}' ${c} 2>&1); then`,
+        `  case $state in`,
+        `    *"No such container"*|*"No such object"*) state=gone ;;`,
+        `    *) echo "error: cannot tell whether container "${c}" runs: docker said: $state" >&2; exit 1 ;;`,
+        `  esac`,
+        `fi`,
+    ];
 }

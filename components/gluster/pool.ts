@@ -35,7 +35,7 @@ function versionChecks(from: Peer, peers: Peer[]): string[] {
  * localhost not needed" come back with opRet 0 (opErrno 2 and 1), so they count as
  * success. Records `owner` as the owner of each peer it probed.
  */
-export function probeScript(p: { from: Peer; peers: Peer[]; peersSeconds: number; owner: string }): string {
+export function probeScript(p: { from: Peer; peers: Peer[]; peersSeconds: number; owner: string; declared?: string[] }): string {
     return script(
         ...versionChecks(p.from, p.peers),
         `# A probe waits for the peer's glusterd; an unreachable peer fails at the deadline.`,
@@ -50,7 +50,43 @@ export function probeScript(p: { from: Peer; peers: Peer[]; peersSeconds: number
             ];
         }),
         ...p.peers.map(({ address }) => `wait_for ${shq(`${address} to be in the cluster and connected`)} ${p.peersSeconds} peer_ok ${shq(address)}`),
+        ...(p.declared ? detachStrays(p.declared) : []),
     );
+}
+
+/**
+ * The pool converges to the declared nodes: a peer that no node of the program is (by any of
+ * its names), that this component probed (its record is here) and that holds no brick is
+ * detached — what a failed or reverted lost-host replacement, or a replace-brick whose reply
+ * timed out after glusterd had done it, leaves behind. Such a peer, once gone, blocks every
+ * later detach, rolling replacement and destroy. A peer the component never probed is left
+ * alone, with a warning; one that cannot be detached now (a peer down) too.
+ */
+export function detachStrays(declared: string[]): string[] {
+    return [
+        `# Peers the program does not declare, probed by this component, holding no brick: detached.`,
+        `declared=${shq(declared.join(" "))}`,
+        `out=$(g peer status)`,
+        `strays=""`,
+        `for h in $(xl '//peer/hostname/text()'); do`,
+        `  names=$(xl "//peer[hostname='$h']/hostnames/hostname/text()")`,
+        `  keep=""`,
+        `  for n in $h $names; do case " $declared " in *" $n "*) keep=1 ;; esac; done`,
+        `  [ -n "$keep" ] || strays="$strays $h"`,
+        `done`,
+        `for h in $strays; do`,
+        `  if [ ! -f "${OWNERS_DIR}/peer-$h" ]; then`,
+        `    echo "WARNING: peer $h is not a node of this program and was not probed by it: left in the pool" >&2`,
+        `    continue`,
+        `  fi`,
+        `  if tx peer detach "$h"; then`,
+        `    rm -f "${OWNERS_DIR}/peer-$h"`,
+        `    echo "detached $h: no node of the program, and it holds no brick"`,
+        `  else`,
+        `    echo "WARNING: could not detach $h, which no node of the program is: $(reason)" >&2`,
+        `  fi`,
+        `done`,
+    ];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { shq, shqAll } from "../shell";
+import { containerState, inContainer } from "./exec";
 import { script, xpathLiteral } from "./prelude";
 import { wholeFunctions } from "./whole";
 
@@ -147,4 +148,74 @@ function rejoin(p: ReadyParams): string[] {
         `  fi`,
         `fi`,
     ];
+}
+
+export interface GoParams {
+    /** The node's name: its container. */
+    name: string;
+    /** The node's address, as its brick is named. */
+    address: string;
+    volumeName: string;
+    glusterdSeconds: number;
+    healSeconds: number;
+    /** How long a peer or brick that is down may take to come back before the node's going is refused. Default 15. */
+    settleSeconds?: number;
+    /** Every node's address: a disconnected peer none of them is gets named as a leftover. */
+    declared?: string[];
+}
+
+/**
+ * The ready step's delete, which runs before the node's container goes, whatever makes it
+ * go: the engine deletes a container's dependents that a replacement replaces (the ready
+ * step's trigger is the container's id) before the container itself, and the ready step
+ * when the node leaves the program. A running node may go only while the cluster can spare
+ * it: every peer connected, every other brick online, and — when its own brick serves —
+ * nothing left to heal (it may hold the only good copy). Otherwise the delete fails and the
+ * container stays. A node that serves nothing already (its container stopped or gone, its
+ * glusterd silent) may go: replacing it is how it is repaired.
+ */
+export function readyDeleteScript(p: GoParams): string {
+    const node = shq(p.name);
+    const settle = p.settleSeconds ?? 15;
+    const gate = script(
+        `vol=${shq(p.volumeName)}`,
+        `declared=${shq((p.declared ?? []).join(" "))}`,
+        ...wholeFunctions(),
+        `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
+        `poll ${settle} glusterd_answers || { echo "glusterd in "${node}" does not answer: it serves nothing now, so it may go"; exit 0; }`,
+        `if [ "$(xv 'count(//peerStatus/peer)')" -le 1 ]; then echo ${node}" is in no pool: nothing to keep whole"; exit 0; fi`,
+        `out=$(g volume info "$vol")`,
+        `if [ "$(xv /cliOutput/opRet)" != 0 ] || [ "$(xv //volume/statusStr)" != Started ]; then echo "no started volume $vol: nothing to keep whole"; exit 0; fi`,
+        `bricks=$(xl '//volume/bricks/brick/name/text()')`,
+        `stop="Nothing was changed: "${node}" still runs. If "${node}" is the node that is broken, stop its container (docker stop "${node}") and run pulumi up again: a stopped node may be replaced."`,
+        `poll ${settle} peers_connected || die ${node}" cannot go now: the others must be in service while it is away, and these peers are not connected: $why. $(stray_hint)Start them (or replace a lost one first), then run pulumi up again. $stop"`,
+        `# Every other brick online (a brick of a node that is down is missing from the status,`,
+        `# so each brick of the volume is looked for); this node's own may be down: that is what`,
+        `# is being repaired.`,
+        `others_up() {`,
+        `  out=$(g volume status "$vol")`,
+        `  [ "$(xv /cliOutput/opRet)" = 0 ] || { why="no volume status: $(reason)"; return 1; }`,
+        `  why=""`,
+        `  for b in $bricks; do`,
+        `    [ "\${b%%:*}" = ${shq(p.address)} ] && continue`,
+        `    [ "$(xv "count(//volume/node[hostname='\${b%%:*}' and path='\${b#*:}' and status=1])")" = 1 ] || why="$why \${b%%:*}"`,
+        `  done`,
+        `  [ -z "$why" ]`,
+        `}`,
+        `poll ${settle} others_up || die ${node}" cannot go now: the others must be in service while it is away, and bricks are offline on:$why. $stop"`,
+        `if [ "$(xv "count(//volume/node[starts-with(path,'/') and status=1 and hostname=${xpathLiteral(p.address)}])")" = 0 ]; then echo "the brick of "${node}" is offline: nothing it holds can be read now, so it may go"; exit 0; fi`,
+        `wait_for "self-heal of $vol to catch up before "${node}" goes" ${p.healSeconds} heal_done`,
+        `echo ${node}" may go: every peer connected, every brick online, nothing to heal"`,
+    );
+    return [
+        `set -eu`,
+        ...containerState(p.name),
+        `case $state in`,
+        `  gone) echo "container "${node}" is gone: nothing to keep"; exit 0 ;;`,
+        `  running) ;;`,
+        `  *) echo ${node}" is $state: it serves nothing now, so it may go"; exit 0 ;;`,
+        `esac`,
+        inContainer(p.name, gate),
+        ``,
+    ].join("\n");
 }

@@ -1,4 +1,5 @@
 import { shq, shqAll } from "../shell";
+import { detachStrays } from "./pool";
 import { script } from "./prelude";
 import { wholeFunctions } from "./whole";
 
@@ -24,6 +25,8 @@ export interface VolumeScriptParams {
     owner: string;
     /** How long a brick node that is not connected may take to reconnect before the volume is reported degraded. Default 15. */
     settleSeconds?: number;
+    /** Every node's address: a peer none of them is, holding no brick, is detached (pool.ts, detachStrays). */
+    declared?: string[];
 }
 
 /** The volume option where the component records which options it manages. */
@@ -136,11 +139,39 @@ function replaceBrick(p: VolumeScriptParams): string[] {
         `      [ "$b" = "$gone" ] || [ "\${b%%:*}" != "$new_host" ] || die "the new brick $new would share host $new_host with $b: two copies of the data on one host. Nothing was changed."`,
         `    done`,
         `    poll ${p.peersSeconds} peer_ok "$new_host" || die "the new brick node $new_host is not a connected peer ($why); it must be in the pool before its brick replaces $gone. Nothing was changed."`,
+        ...survivorsServe(p).map((l) => `    ${l}`),
         `    tx volume replace-brick ${vol} "$gone" "$new" commit force || die "volume replace-brick "${vol}" $gone $new: $(reason)"`,
         `    echo "replaced brick $gone with $new; self-heal fills it from the other two"`,
         `    mkdir -p ${REPLACED_DIR}`,
         `    echo "\${gone%%:*}" >> ${REPLACED_DIR}/hosts`,
         `  fi`,
+    ];
+}
+
+/**
+ * Before a brick is dropped for an empty one: the two that stay must be online (they are
+ * what self-heal fills the new one from), and while the brick that goes still serves (its
+ * node alive: a migration), nothing may be left to heal — it may hold the only good copy.
+ */
+function survivorsServe(p: VolumeScriptParams): string[] {
+    return [
+        `vol=${shq(p.volumeName)}`,
+        ...wholeFunctions(),
+        `# A brick of a node that is down is missing from the status: each brick that stays is looked for.`,
+        `survivors_up() {`,
+        `  out=$(g volume status "$vol")`,
+        `  [ "$(xv /cliOutput/opRet)" = 0 ] || { why=" (no volume status: $(reason))"; return 1; }`,
+        `  why=""`,
+        `  for b in $actual; do`,
+        `    [ "$b" = "$gone" ] && continue`,
+        `    [ "$(xv "count(//volume/node[hostname='\${b%%:*}' and path='\${b#*:}' and status=1])")" = 1 ] || why="$why \${b%%:*}"`,
+        `  done`,
+        `  [ -z "$why" ]`,
+        `}`,
+        `poll ${p.settleSeconds ?? 15} survivors_up || die "the bricks that stay must be online before $gone is replaced by an empty brick (self-heal fills it from them); offline on:$why. Start them, then run pulumi up again. Nothing was changed."`,
+        `if [ "$(xv "count(//volume/node[hostname='\${gone%%:*}' and path='\${gone#*:}' and status=1])")" = 1 ]; then`,
+        `  wait_for "self-heal of $vol to catch up before the brick $gone is dropped" ${p.healSeconds} heal_done`,
+        `fi`,
     ];
 }
 
@@ -275,10 +306,12 @@ function startAndVerify(p: VolumeScriptParams): string[] {
         `fi`,
         `bricks_online() {`,
         `  out=$(g volume status ${vol})`,
-        `  # The bricks online, and how many of them listen outside the pinned range.`,
-        `  read -r up stray <<EOF`,
-        `$(xv "concat(count(//volume/node[starts-with(path,'/') and status=1]), ' ', count(//volume/node[starts-with(path,'/') and status=1 and (port < ${p.ports.base} or port > ${p.ports.max})]))")`,
+        `  # The reply's status, the bricks online, and how many of them listen outside the pinned range.`,
+        `  read -r ret up stray <<EOF`,
+        `$(xv "concat(/cliOutput/opRet, ' ', count(//volume/node[starts-with(path,'/') and status=1]), ' ', count(//volume/node[starts-with(path,'/') and status=1 and (port < ${p.ports.base} or port > ${p.ports.max})]))")`,
         `EOF`,
+        `  # No reply (a CLI timeout) tells nothing: poll again.`,
+        `  [ "$ret" = 0 ] || { why="no volume status: $(reason)"; return 1; }`,
         `  [ "$stray" = 0 ] || die "a brick of "${vol}" listens outside the pinned range ${p.ports.base}-${p.ports.max}: $(xl '//volume/node/port/text()' | tr '\\n' ' ')"`,
         `  why="$up of ${p.servers.length} bricks online"`,
         `  [ "$up" = ${p.servers.length} ]`,
@@ -307,6 +340,7 @@ export function volumeScript(p: VolumeScriptParams): string {
         ``,
         `# 5. A replaced brick filled, its old node detached; the op-version as high as every node allows.`,
         ...healAndDetach(p),
+        ...(p.declared ? detachStrays(p.declared) : []),
         ...opVersionSteps(),
         `echo "volume-id: $volume_id"`,
     );

@@ -17,6 +17,17 @@ export function wholeFunctions(): string[] {
         `  why="$bad"`,
         `  [ "$(xv /cliOutput/opRet)" = 0 ] && [ -z "$bad" ]`,
         `}`,
+        `# stray_hint: of the peers in the "peer status" reply in $out that are not connected, those`,
+        `# that no node of the program is ($declared; a leftover of a failed or reverted`,
+        `# replacement): what to do about them. Nothing when $declared is not set.`,
+        `stray_hint() {`,
+        `  [ -n "\${declared:-}" ] || return 0`,
+        `  sh_s=""`,
+        `  for p in $(xl '//peer[not(state=3 and connected=1)]/hostname/text()'); do`,
+        `    case " $declared " in *" $p "*) ;; *) sh_s="$sh_s $p" ;; esac`,
+        `  done`,
+        `  [ -z "$sh_s" ] || printf 'No node of the program is%s (a leftover of a failed or reverted replacement): detach it from a node of the pool (docker exec NODE gluster peer detach NAME), then run pulumi up again. ' "$sh_s"`,
+        `}`,
         `bricks_up() {`,
         `  out=$(g volume status "$vol")`,
         `  [ "$(xv "concat(/cliOutput/opRet, '/', count(//volume/node[starts-with(path,'/') and status!=1]), '/', count(//volume/node[starts-with(path,'/')]) > 0)")" = 0/0/true ] && return 0`,
@@ -62,15 +73,15 @@ export interface PreflightParams {
     /** The brick nodes' bricks (`address:path`), as the program wants them. */
     bricks: string[];
     glusterdSeconds: number;
-    volumeSeconds: number;
+    /** How long pending self-heal may take to catch up before the roll is refused. */
+    healSeconds: number;
     /** How long a peer or brick that is down may take to come back before the roll is refused. Default 15. */
     settleSeconds?: number;
     /** Where the first node's glusterd state is: a Docker volume (container mode) or a host directory (host mode). */
     state: { volume: string } | { dir: string };
+    /** Every node's address: a disconnected peer none of them is gets named as a leftover. */
+    declared?: string[];
 }
-
-/** The line a preflight prints when there is no cluster yet: its containers may start all at once. */
-export const NEW_CLUSTER = "new-cluster: yes";
 
 /** The part that runs in the first node's container: the cluster must be whole. */
 function wholeBeforeRoll(p: PreflightParams): string {
@@ -78,16 +89,17 @@ function wholeBeforeRoll(p: PreflightParams): string {
     const nothing = "Nothing was changed.";
     return script(
         `vol=${vol}`,
+        `declared=${shq((p.declared ?? []).join(" "))}`,
         ...wholeFunctions(),
         `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
         `wait_for "glusterd on "${shq(p.container)}" to answer" ${p.glusterdSeconds} glusterd_answers`,
         `if [ "$(xv 'count(//peerStatus/peer)')" -le 1 ]; then echo "no pool yet: nothing to keep whole"; exit 0; fi`,
-        `poll ${p.settleSeconds ?? 15} peers_connected || die "a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: $why. Start them (or replace a lost one first), then run pulumi up again. ${nothing}"`,
+        `poll ${p.settleSeconds ?? 15} peers_connected || die "a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: $why. $(stray_hint)Start them (or replace a lost one first), then run pulumi up again. ${nothing}"`,
         `out=$(g volume info "$vol")`,
         `if [ "$(xv /cliOutput/opRet)" != 0 ] || [ "$(xv //volume/statusStr)" != Started ]; then echo "no started volume yet: nothing more to check"; exit 0; fi`,
         `[ "$(xl '//volume/bricks/brick/name/text()' | sort)" = "$(printf '%s\\n' ${shqAll(p.bricks)} | sort)" ] || die "the volume's bricks are not the ones the program wants (a lost host being replaced?) while the containers would be replaced too: replace the lost host in one update and change the containers in another. ${nothing}"`,
         `poll ${p.settleSeconds ?? 15} bricks_up || die "a rolling replacement needs every brick online; offline on: $why. ${nothing}"`,
-        `wait_for "self-heal to catch up before the first node is replaced" ${p.volumeSeconds} heal_done`,
+        `wait_for "self-heal to catch up before the first node is replaced" ${p.healSeconds} heal_done`,
     );
 }
 
@@ -99,10 +111,11 @@ function stateAbsent(state: PreflightParams["state"]): string {
 }
 
 /**
- * Runs on the first node's host before any container is touched. A cluster that does not
- * exist yet passes; a container of another GlusterCluster under the first node's name means
- * the component was renamed, and is refused; when the first node's container is to be
- * replaced (a rolling replacement starts), the cluster must be whole.
+ * Runs on the first node's host before anything a cluster runs with is touched (the
+ * firewalls, the storage, the containers). A cluster that does not exist yet passes; a
+ * container of another GlusterCluster under the first node's name means the component was
+ * renamed, and is refused; when the first node's container is to be replaced (a rolling
+ * replacement starts), the cluster must be whole.
  */
 export function preflightScript(p: PreflightParams): string {
     const c = shq(p.container);
@@ -110,12 +123,15 @@ export function preflightScript(p: PreflightParams): string {
     return [
         `set -eu`,
         `# One inspect for the three fields (each docker call costs a round trip, over SSH too).`,
-        `if ! info=$(docker container inspect -f '{{.State.Status}}|${label("io.glusterfs-cluster.cluster")}|${label("io.glusterfs-cluster.spec")}' ${c} 2>/dev/null); then`,
-        `  # No container and no state either: nothing runs yet, so the nodes may start all at once.`,
-        `  # A state left behind (a destroy that kept the data, a container removed by hand) is an`,
-        `  # existing cluster: its nodes start one at a time.`,
-        `  if ${stateAbsent(p.state)}; then echo "no container "${c}" yet and no state: a new cluster"; echo ${shq(NEW_CLUSTER)}; exit 0; fi`,
-        `  echo "no container "${c}", but its state is there: an existing cluster, its nodes start one at a time"`,
+        `# Only "no such container" means there is none: any other failure (the engine, the user's`,
+        `# access to it) stops here, rather than being taken for a cluster that does not exist.`,
+        `if ! info=$(docker container inspect -f '{{.State.Status}}|${label("io.glusterfs-cluster.cluster")}|${label("io.glusterfs-cluster.spec")}' ${c} 2>&1); then`,
+        `  case $info in`,
+        `    *"No such container"*|*"No such object"*) ;;`,
+        `    *) echo "error: cannot tell whether "${c}" runs on this host: docker said: $info. Nothing was changed." >&2; exit 1 ;;`,
+        `  esac`,
+        `  if ${stateAbsent(p.state)}; then echo "no container "${c}" yet and no state: a new cluster"; exit 0; fi`,
+        `  echo "no container "${c}", but its state is there: an existing cluster"`,
         `  exit 0`,
         `fi`,
         `state=\${info%%|*}; labels=\${info#*|}; owner=\${labels%%|*}; spec=\${labels#*|}`,

@@ -186,6 +186,38 @@ describe("live: host mode across three hosts, with firewalls", function () {
             assert.deepStrictEqual(outputs.servers, ["h1.gt.test", "h2.gt.test", "h3.gt.test"]);
         });
 
+        it("1c. a renamed component is refused before any host's firewall is touched; with the name put back, every host keeps its rules", async () => {
+            const before = await rules();
+            const reserved = () => Promise.all(bed.CLUSTER_HOSTS.map((x) => bed.inNs(x, "cat /proc/sys/net/ipv4/ip_local_reserved_ports")));
+            const renamed = () => {
+                const c = new GlusterCluster("hc2", args({ backend: "iptables" }));
+                return { mountCommand: c.mountCommand };
+            };
+            await assert.rejects(h.up(renamed), /belongs to GlusterCluster \\?"hc\\?", and this one is named hc2/);
+            assert.deepStrictEqual(await rules(), before, "the refused run changed a host's rules");
+            // As the refusal says: the name put back. The stray steps of the refused run go; the rules stay.
+            await h.up(program(args({ backend: "iptables" })));
+            assert.deepStrictEqual(await rules(), before, "putting the name back removed rules");
+            assert.deepStrictEqual(await reserved(), ["49152-49161", "49152-49161", "49152-49161"]);
+            await clusterFormed();
+        });
+
+        it("1d. a second stack of the same program on the same hosts is refused before it touches them, and its destroy leaves the first stack's rules", async () => {
+            const before = await rules();
+            const owners = () => Promise.all(bed.CLUSTER_HOSTS.map((x) => bed.inNs(x, `cat ${bed.dataRootOf(x)}/.glusterfs-cluster-owner`)));
+            const ownersBefore = await owners();
+            const other = new LiveStack({ stack: "other" });
+            try {
+                await assert.rejects(other.up(program(args({ backend: "iptables" }))), /belong to stack live of project glusterfs \(GlusterCluster hc\)/);
+                assert.deepStrictEqual(await rules(), before);
+            } finally {
+                await other.destroy().catch(() => undefined);
+            }
+            assert.deepStrictEqual(await rules(), before, "the other stack's destroy removed the first stack's rules");
+            assert.deepStrictEqual(await owners(), ownersBefore, "the other stack took over the first stack's data directories");
+            await clusterFormed();
+        });
+
         it("2. the client host mounts by host name with the mount command and reads back; the outsider cannot connect", async () => {
             const client = dockerOn(bed.CLIENT_HOST.dockerHost);
             await client("run", "-d", "--name", "gt-client", "--network", "host", ...outputs.clientDockerArgs, "--entrypoint", "sleep", IMAGE, "infinity");
@@ -475,6 +507,24 @@ describe("live: host mode across three hosts, with firewalls", function () {
             await restoreFromKeptScript(H2);
             await eventually("the rebooted host back in the cluster", 90_000, () => whole());
             assert.strictEqual(await clientWrites(outputs, "after-reboot", "after-reboot"), "after-reboot");
+        });
+
+        it("10d. a failed apply (a new peer's name that does not resolve) leaves each host's kept script as it was: after a revert and a reload, the rules come back", async () => {
+            const kept = () => Promise.all(bed.CLUSTER_HOSTS.map((x) => bed.inNs(x, `cat ${bed.stateDirOf(x)}/firewall.sh`)));
+            const before = await kept();
+            const grown = args({ hosts: [...bed.CLUSTER_HOSTS, bed.EXTRA_HOSTS[0]] });
+            grown.nodes[3] = { ...grown.nodes[3], address: "h9.gt.test" };
+            await assert.rejects(h.up(program(grown)), /cannot resolve h9\.gt\.test/);
+            assert.deepStrictEqual(await kept(), before, "the failed apply replaced a kept rules script");
+            // The revert changes nothing the engine can see (a failed update records nothing)...
+            await h.up(program(args()));
+            // ...and a reload of the host firewall runs the kept script: the rules come back.
+            for (const x of bed.CLUSTER_HOSTS) {
+                await bed.inNs(x, `nft flush ruleset && ${bed.BASELINE.nftables} && ${bed.KUBE_PROXY_TABLES}`);
+                await restoreFromKeptScript(x);
+            }
+            assert.ok(await canConnect(bed.CLIENT_HOST, H1.ip, 24007), "the kept script did not open the client port again");
+            await clusterFormed();
         });
     });
 

@@ -4,17 +4,22 @@
  * is not rolled; pending self-heal is waited for; a lost host is replaced, dead or alive.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { projectImageName } from "../../components/image";
 import { LiveStack } from "./engine/stack";
-import { run } from "./run";
+import { check, run } from "./run";
 import { docker, eventually, gx, nodeUuid, removeLeftovers, requireEngine } from "./support";
 import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
 
 const V1 = projectImageName();
 const VOL = "rvol";
 const node = (name: string) => ({ name });
-const args = (image: string, names = ["rg-0", "rg-1", "rg-2"]): GlusterClusterArgs => ({ volumeName: VOL, image, nodes: names.map(node) });
+/** A node by name, or `new<old` for a new node that replaces the lost node `old`. */
+const nodeOf = (n: string) => (n.includes("<") ? { name: n.split("<")[0], replaces: n.split("<")[1] } : node(n));
+const args = (image: string, names = ["rg-0", "rg-1", "rg-2"]): GlusterClusterArgs => ({ volumeName: VOL, image, nodes: names.map(nodeOf) });
 const program = (a: GlusterClusterArgs) => () => {
     const c = new GlusterCluster("rg", a);
     return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs };
@@ -132,10 +137,16 @@ describe("live: rolling replacement and lost hosts", function () {
         assert.deepStrictEqual(sums["rg-2"], sums["rg-0"]);
     });
 
+    it("3d. a misspelt brick node name is not a lost host: refused, naming both, before anything is created", async () => {
+        await assert.rejects(h.up(program(args(V1, ["rg-0", "rg-l", "rg-2"]))), /brick node rg-1 is no longer in the node list and rg-l is new\. If rg-1 is lost and rg-l takes its place, say so: replaces: "rg-1" on rg-l[\s\S]*If rg-l is a misspelling of rg-1, put back rg-1\. Nothing was changed\./);
+        assert.strictEqual((await run(["docker", "container", "inspect", "rg-l"])).code, 1, "a container rg-l was created");
+        assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-2:/bricks/${VOL}`]);
+    });
+
     it("4. a lost host: its container and storage destroyed out of band, a new node in its place takes its brick; the files are on it, the old peer is gone", async () => {
         await docker("rm", "-f", "rg-2");
         await docker("volume", "rm", "rg-rg-2-state", "rg-rg-2-bricks", "rg-rg-2-logs");
-        await h.up(program(args(V1, ["rg-0", "rg-1", "rg-3"])));
+        await h.up(program(args(V1, ["rg-0", "rg-1", "rg-3<rg-2"])));
         assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-3:/bricks/${VOL}`]);
         assert.deepStrictEqual((await peers("rg-0")).split("\n").sort(), ["localhost", "rg-1", "rg-3"]);
         const sums = await brickChecksums(() => docker, ["rg-0", "rg-1", "rg-3"], `/bricks/${VOL}`);
@@ -145,7 +156,7 @@ describe("live: rolling replacement and lost hosts", function () {
     });
 
     it("5. the same with the old node still running: its brick moves, then its container goes", async () => {
-        await h.up(program(args(V1, ["rg-0", "rg-4", "rg-3"])));
+        await h.up(program(args(V1, ["rg-0", "rg-4<rg-1", "rg-3"])));
         assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-4:/bricks/${VOL}`, `rg-3:/bricks/${VOL}`]);
         assert.deepStrictEqual((await peers("rg-0")).split("\n").sort(), ["localhost", "rg-3", "rg-4"]);
         assert.strictEqual((await run(["docker", "container", "inspect", "rg-1"])).code, 1, "rg-1's container is still there");
@@ -158,4 +169,91 @@ describe("live: rolling replacement and lost hosts", function () {
         assert.strictEqual((await run(["docker", "container", "inspect", "rg-5"])).code, 1);
         await writer.stopClient();
     });
+});
+
+/**
+ * Every replacement of a brick container is gated on the cluster being whole at that moment,
+ * whichever node it is and whatever triggered it (here `pulumi up --replace`), and goes one
+ * node at a time — on a cluster whose first node was never replaced too.
+ */
+describe("live: every container replacement waits for a whole cluster", function () {
+    this.timeout(900_000);
+    const h = new LiveStack();
+    const NAMES = ["gg-0", "gg-1", "gg-2"];
+    const gated = () => () => {
+        const c = new GlusterCluster("gg", { volumeName: "gvol", image: V1, nodes: NAMES.map(node) });
+        return { mountCommand: c.mountCommand };
+    };
+    const ids = () => Promise.all(NAMES.map((n) => docker("container", "inspect", "-f", "{{.Id}}", n)));
+    const whole = () =>
+        eventually("gvol whole again", 120_000, async () =>
+            (await gx(docker, "gg-0", "volume status gvol", "count(//volume/node[starts-with(path,'/') and status=1])")) === "3" &&
+            (await gx(docker, "gg-0", "volume heal gvol info summary", "sum(//healInfo/bricks/brick/totalNumberOfEntries)")) === "0", 500);
+
+    before(async () => {
+        await requireEngine();
+        await removeLeftovers(docker, "gg");
+        await h.up(gated());
+    });
+    after(async () => {
+        for (const n of NAMES) await run(["docker", "start", n]);
+        await h.destroy().catch(() => undefined);
+        await removeLeftovers(docker, "gg");
+    });
+
+    it("1. on a cluster whose first node was never replaced, two nodes replaced in one update (--replace both) go one at a time: never fewer than two brick containers run", async () => {
+        const before = await ids();
+        h.taint("gg-gg-1");
+        h.taint("gg-gg-2");
+        const sampler = sampleRunning(docker, "gg", NAMES);
+        try {
+            await h.up(gated());
+        } finally {
+            await sampler.stop();
+        }
+        const after = await ids();
+        assert.notStrictEqual(after[1], before[1]);
+        assert.notStrictEqual(after[2], before[2]);
+        assert.ok(sampler.minimum() >= 2, `at one moment only ${sampler.minimum()} of 3 brick containers ran (${sampler.samples()} samples)`);
+        await whole();
+    });
+
+    it("2. with another node stopped, a node's replacement (--replace) is refused before its container goes", async () => {
+        const before = await ids();
+        await docker("stop", "gg-2");
+        try {
+            h.taint("gg-gg-1");
+            await assert.rejects(h.up(gated()), /gg-1 cannot go now: the others must be in service[\s\S]*gg-2/);
+            assert.strictEqual((await ids())[1], before[1], "gg-1's container was replaced while gg-2 was down");
+        } finally {
+            await docker("start", "gg-2");
+        }
+        await whole();
+    });
+
+    it("3. a docker that fails otherwise than 'no such container' (access denied) stops the update before any container goes", async () => {
+        const before = await ids();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "denied-docker-"));
+        const real = (await check(["sh", "-c", "command -v docker"])).trim();
+        fs.writeFileSync(
+            path.join(dir, "docker"),
+            `#!/bin/sh\ncase "$*" in *"container inspect"*) echo "permission denied while trying to connect to the Docker daemon socket" >&2; exit 1 ;; esac\nexec ${real} "$@"\n`,
+            { mode: 0o755 },
+        );
+        const path0 = h.setEnv("PATH", "")!;
+        h.setEnv("PATH", `${dir}:${path0}`);
+        try {
+            const v2 = await upgradedImage(V1, "gated");
+            const moved = () => () => {
+                const c = new GlusterCluster("gg", { volumeName: "gvol", image: v2, nodes: NAMES.map(node) });
+                return { mountCommand: c.mountCommand };
+            };
+            await assert.rejects(h.up(moved()), /cannot tell whether gg-0 runs on this host: docker said: permission denied/);
+            assert.deepStrictEqual(await ids(), before, "a container was replaced although docker could not say what runs");
+        } finally {
+            h.setEnv("PATH", path0);
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
 });

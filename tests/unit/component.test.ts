@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { NEW_CLUSTER } from "../../components/gluster/whole";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { MANAGED_OPTIONS_KEY, OWNER_KEY } from "../../components/gluster/volume";
 import { ownerToken } from "../../components/owner";
@@ -194,15 +193,18 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.strictEqual(img.inputs.build.dockerfile, "docker/glusterfs/Dockerfile");
     });
 
-    it("starts a new cluster's containers at once, after the preflight check, when it found neither container nor state", async () => {
+    it("chains the containers whatever the preflight printed (what is new cannot be told, for certain, from what was lost)", async () => {
         const fresh = await build({ nodes: THREE }, "gluster", {
-            state: (type: string, name: string) => (name === "gluster-preflight" ? { stdout: `no container gluster-0 yet and no state: a new cluster\n${NEW_CLUSTER}` } : {}),
+            state: (type: string, name: string) => (name === "gluster-preflight" ? { stdout: `no container gluster-0 yet and no state: a new cluster\nnew-cluster: yes` } : {}),
         });
-        for (const n of ["gluster-0", "gluster-1", "gluster-2"]) {
-            const deps = fresh.rec.named(`gluster-${n}`).dependsOn;
-            assert.ok(deps.includes("gluster-preflight"), `${n} after the preflight check`);
-            assert.ok(!deps.some((d) => d.startsWith("gluster-ready-")), `${n} waits for ${deps.join(", ")}`);
-        }
+        assert.ok(fresh.rec.named("gluster-gluster-1").dependsOn.includes("gluster-ready-gluster-0"));
+        assert.ok(fresh.rec.named("gluster-gluster-2").dependsOn.includes("gluster-ready-gluster-1"));
+    });
+
+    it("a node's ready step checks, before its container goes, that the cluster can spare it", () => {
+        const del = (rec.named("gluster-ready-gluster-1").inputs.delete as string).replace(/'\\''/g, "'");
+        assert.match(del, /gluster-1"? cannot go now: the others must be in service/);
+        assert.match(del, /wait_for "self-heal of \$vol to catch up before "?gluster-1"? goes" 3600 heal_done/);
     });
 
     it("orders the steps: probes after every node is ready, probe-back after the probes, volume after probe-back", () => {
@@ -343,8 +345,12 @@ describe("GlusterCluster with five nodes", () => {
         // Each extra node probes the first back by name, from its own container.
         assert.match(rec.named("gluster-probe-back-gluster-4").inputs.create, /^docker exec gluster-4 sh -c [\s\S]*tx peer probe gluster-0 \|\|/m);
         const create = innerScript(rec.named("gluster-volume").inputs.create);
-        assert.doesNotMatch(create, /gluster-3|gluster-4/);
-        assert.doesNotMatch(rec.named("gluster-pool").inputs.create, /gluster-3|gluster-4/);
+        // Out of the bricks and the pool step's probes; among the nodes a peer may be (the others are detached).
+        assert.doesNotMatch(create.split("\n").filter((l) => !l.startsWith("declared=")).join("\n"), /gluster-3|gluster-4/);
+        assert.match(create, /^declared='gluster-0 gluster-1 gluster-2 gluster-3 gluster-4'$/m);
+        const pool = innerScript(rec.named("gluster-pool").inputs.create);
+        assert.doesNotMatch(pool.split("\n").filter((l) => !l.startsWith("declared=")).join("\n"), /gluster-3|gluster-4/);
+        assert.match(pool, /^declared='gluster-0 gluster-1 gluster-2 gluster-3 gluster-4'$/m);
         assert.match(rec.named("gluster-probe-gluster-3").inputs.create, /tx peer probe gluster-3 /);
         assert.match(rec.named("gluster-probe-gluster-3").inputs.delete, /tx peer detach gluster-3/);
         assert.deepStrictEqual(outputs.servers, ["gluster-0", "gluster-1", "gluster-2"]);
@@ -451,7 +457,7 @@ describe("GlusterCluster options", () => {
             assert.strictEqual(settle.inputs.create, fw);
             assert.strictEqual(settle.inputs.delete, undefined);
             assert.deepStrictEqual(settle.dependsOn.sort(), ["gluster-identity", "gluster-ready-g1", "gluster-ready-g2", "gluster-ready-g3"]);
-            assert.match(fw, /for s in 10\.10\.0\.1 10\.10\.0\.2 10\.10\.0\.3; do peers=/);
+            assert.match(fw, /for s in 10\.10\.0\.1 10\.10\.0\.2 10\.10\.0\.3; do\n  a=\$\(peer_ipv4 "\$s"\)/);
             assert.doesNotMatch(fw, /49152/);
         }
         assert.deepStrictEqual(rec.named("gluster-g1").inputs.envs, ["GLUSTER_BASE_PORT=50000", "GLUSTER_MAX_PORT=50019"]);
@@ -460,6 +466,15 @@ describe("GlusterCluster options", () => {
         assert.deepStrictEqual(rec.named("gluster-g1").inputs.volumes.map((v: any) => v.hostPath), [
             "/data/glusterfs/glusterd", "/data/glusterfs/bricks", "/data/glusterfs/log",
         ]);
+        // No host's rules change before the checks that can refuse the update: the firewalls come
+        // after the preflight, which waits for no firewall; the first container after both.
+        for (const i of [1, 2, 3]) {
+            assert.deepStrictEqual(rec.named(`gluster-firewall-g${i}`).dependsOn.sort(), ["gluster-identity", "gluster-preflight"]);
+            // ...and the data directories after every firewall: a host another stack holds is refused before its data is touched.
+            assert.ok(["gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3"].every((d) => rec.named(`gluster-data-g${i}`).dependsOn.includes(d)));
+        }
+        assert.deepStrictEqual(rec.named("gluster-preflight").dependsOn, ["gluster-identity"]);
+        assert.ok(["gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3", "gluster-preflight"].every((d) => rec.named("gluster-g1").dependsOn.includes(d)));
         // The probes wait for every host's firewall as well as every node.
         assert.deepStrictEqual(rec.named("gluster-pool").dependsOn.sort(), [
             "gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3", "gluster-identity",

@@ -19,12 +19,13 @@ const PARAMS: FirewallParams = {
     clients: ["10.0.5.0/24"],
     ports: { base: 49152, max: 49161 },
     owner: "fw-owner",
+    claim: "glusterfs/prod/gluster",
     cluster: "gluster",
 };
 
 /** Stand-in commands: each appends its argv (and stdin, for loaders) to calls.log. */
 const SHIMS: Record<string, string> = {
-    getent: `[ "$2" = gfs2.example.net ] && echo "10.9.9.9      STREAM gfs2.example.net"`,
+    getent: `[ -z "$RESOLVE_NONE" ] && [ "$2" = gfs2.example.net ] && echo "10.9.9.9      STREAM gfs2.example.net"`,
     "iptables-restore": `echo "iptables-restore $*" >> "$LOG"; while IFS= read -r l; do printf '%s\\n' "$l"; done >> "$LOG"`,
     iptables: `echo "iptables $*" >> "$LOG"; case "$1" in -C) exit 1 ;; -S) echo "-N GLUSTERFS" ;; -D) exit 1 ;; esac`,
     // nft answers from a ruleset file (NFT_RULESET), as `nft list ...` would print it.
@@ -187,7 +188,7 @@ describe("firewall scripts", () => {
 
     it("keeps open the brick range the cluster's running containers still use (a brickPorts change rolls), and only the configured one otherwise", () => {
         const moving = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), { RUNNING: "1" });
-        assert.ok(moving.log.includes("docker ps -q --filter label=io.glusterfs-cluster.cluster=gluster"));
+        assert.ok(moving.log.includes("docker ps -aq --filter label=io.glusterfs-cluster.cluster=gluster"));
         assert.ok(moving.log.includes("-A GLUSTERFS -s 10.0.0.1 -p tcp -m multiport --dports 24007:24008,49152:49161,50000:50009 -j ACCEPT"));
         assert.ok(moving.log.includes("-A GLUSTERFS -s 10.0.5.0/24 -p tcp -m multiport --dports 24007,49152:49161,50000:50009 -j ACCEPT"));
         const settled = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), {});
@@ -300,6 +301,31 @@ describe("firewall scripts", () => {
             () => runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", peers: ["nowhere.example.net"] })),
             (e: any) => /error on host h1: cannot resolve nowhere.example.net/.test(String(e.stderr)),
         );
+    });
+
+    it("a failed apply leaves the kept script as it was: a boot or a reload of the host firewall then applies the last good rules", () => {
+        const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }));
+        const stateDir = path.join(first.dir, "state");
+        const kept = fs.readFileSync(path.join(stateDir, "firewall.sh"), "utf8");
+        assert.throws(
+            () => runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", peers: [...PARAMS.peers, "nowhere.example.net"] }), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }),
+            (e: any) => /cannot resolve nowhere\.example\.net/.test(String(e.stderr)),
+        );
+        assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall.sh"), "utf8"), kept);
+        assert.ok(!fs.existsSync(path.join(stateDir, "firewall.sh.new")));
+    });
+
+    it("at boot, a peer name that does not resolve yet takes the address it had at the last apply, or is left out; the other rules are applied", () => {
+        const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }));
+        const stateDir = path.join(first.dir, "state");
+        assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-resolved"), "utf8"), "gfs2.example.net 10.9.9.9\n");
+        const restore = (log: string[]) => log.slice(log.indexOf("iptables-restore --noflush"), log.indexOf("COMMIT") + 1).join("\n");
+        const boot = runWithShims(`sh ${stateDir}/firewall.sh`, { GLUSTERFS_CLUSTER_STATE_DIR: "", RESOLVE_NONE: "1" });
+        assert.strictEqual(restore(boot.log), restore(first.log));
+        fs.rmSync(path.join(stateDir, "firewall-resolved"));
+        const unknown = restore(runWithShims(`sh ${stateDir}/firewall.sh`, { GLUSTERFS_CLUSTER_STATE_DIR: "", RESOLVE_NONE: "1" }).log);
+        assert.doesNotMatch(unknown, /10\.9\.9\.9/);
+        assert.match(unknown, /10\.0\.0\.1/);
     });
 
     it("remove: takes out the jump, the chain, our nftables chain and table, recorded firewalld rules and commented ufw rules", () => {
@@ -469,7 +495,7 @@ table inet glusterfs {
             const restore = (log: string[]) => log.slice(log.indexOf("iptables-restore --noflush"), log.indexOf("COMMIT") + 1);
             assert.strictEqual(restore(again.log).length, 15);
             assert.deepStrictEqual(restore(again.log), restore(first.log));
-            assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-owner"), "utf8"), "fw-owner\n");
+            assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-owner"), "utf8"), "fw-owner glusterfs/prod/gluster\n");
         });
 
         it("the systemd unit runs the kept script after the host firewall starts or reloads, and passes systemd-analyze verify", () => {
@@ -480,8 +506,10 @@ table inet glusterfs {
             for (const key of ["After", "PartOf", "ReloadPropagatedFrom", "WantedBy"]) {
                 assert.match(unit, new RegExp(`^${key}=.*\\bnftables\\.service\\b.*\\bnetfilter-persistent\\.service\\b`, "m"));
             }
-            // The kept script resolves peer names: at boot, only once the network is up.
+            // The kept script resolves peer names: at boot, only once the network is up; and it
+            // reserves the brick ports before Docker starts the bricks.
             assert.match(unit, /^Wants=network-online\.target$/m);
+            assert.match(unit, /^Before=docker\.service$/m);
             assert.match(unit, /^After=network-online\.target /m);
             const dir = tempDir("unit-");
             fs.writeFileSync(path.join(dir, FIREWALL_UNIT), unit);
@@ -524,9 +552,33 @@ table inet glusterfs {
             const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", owner: "newer" }));
             const stateDir = path.join(first.dir, "state");
             const { out, log } = runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
-            assert.match(out, /now belong to another resource of this stack \(newer\); leaving them/);
+            assert.match(out, /now belong to another resource \(glusterfs\/prod\/gluster\); leaving them/);
             assert.deepStrictEqual(log, []);
             assert.ok(fs.existsSync(path.join(stateDir, "firewall.sh")));
+            // A record an earlier version wrote (the token alone) is read the same way.
+            fs.writeFileSync(path.join(stateDir, "firewall-owner"), "older\n");
+            assert.match(runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }).out, /another resource \(older\); leaving them/);
+            assert.match(runWithShims(firewallRemoveScript("h1", "older"), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }).out, /removed the GlusterFS firewall rules from h1/);
+        });
+
+        it("apply: refuses, changing nothing, rules another stack or another GlusterCluster applied; takes over a record without a claim", () => {
+            const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }));
+            const stateDir = path.join(first.dir, "state");
+            const kept = fs.readFileSync(path.join(stateDir, "firewall.sh"), "utf8");
+            for (const claim of ["glusterfs/other/gluster", "glusterfs/prod/gluster2", "another/prod/gluster"]) {
+                assert.throws(
+                    () => runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", owner: "x", claim }), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }),
+                    (e: any) => {
+                        assert.match(String(e.stderr), /error on host h1: the GlusterFS firewall rules on h1 belong to stack prod of project glusterfs \(GlusterCluster gluster\), and this is stack \S+ of project \S+ \(GlusterCluster \S+\)\. .*remove \S+\/firewall-owner on h1 and run pulumi up again\. Nothing was changed\./);
+                        return true;
+                    },
+                );
+                assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall.sh"), "utf8"), kept);
+                assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-owner"), "utf8"), "fw-owner glusterfs/prod/gluster\n");
+            }
+            fs.writeFileSync(path.join(stateDir, "firewall-owner"), "older\n");
+            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", owner: "x", claim: "glusterfs/other/gluster" }), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-owner"), "utf8"), "x glusterfs/other/gluster\n");
         });
     });
 });

@@ -10,9 +10,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { detachScript, probeBackScript, probeScript } from "../../components/gluster/pool";
-import { readyScript, ReadyParams } from "../../components/gluster/ready";
+import { readyDeleteScript, readyScript, ReadyParams } from "../../components/gluster/ready";
 import { MANAGED_OPTIONS_KEY, OWNER_KEY, REPLACED_DIR, volumeDeleteScript, volumeScript, VolumeScriptParams } from "../../components/gluster/volume";
-import { NEW_CLUSTER, preflightScript, PreflightParams } from "../../components/gluster/whole";
+import { preflightScript, PreflightParams } from "../../components/gluster/whole";
 import { failed, fixture, OK, Replies, runWithGluster, xml } from "./glusterStandIn";
 
 const U0 = "74ef5fff-07be-433e-8442-c25c2753660c";
@@ -336,6 +336,21 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.ok(!fs.existsSync(`${r.state}${REPLACED_DIR.replace("/var/lib/glusterd", "")}/hosts`));
         });
 
+        it("a lost host: refuses to drop its brick for an empty one while a brick that stays is offline; while the brick that goes still serves, waits for self-heal first", () => {
+            const peers = withPeer(PEERS, "rec-3", U3);
+            const replies = { ...EXISTING, "peer status": peers, "volume heal vol info summary": fixture("heal-summary") };
+            const lost = { ...VOLUME, mayCreate: false, servers: ["rec-0", "rec-1", "rec-3"] };
+            const survivorDown = runWithGluster(volumeScript(lost), { ...replies, "volume status vol": fixture("volume-status").replace(/(<hostname>rec-1<\/hostname>[^]*?<status>)1/, "$10") }, INFO(U0));
+            assert.strictEqual(survivorDown.code, 1);
+            assert.match(survivorDown.stderr, /the bricks that stay must be online before rec-2:\/bricks\/vol is replaced by an empty brick \(self-heal fills it from them\); offline on: rec-1\. Start them, then run pulumi up again\. Nothing was changed\./);
+            assert.deepStrictEqual(writes(survivorDown.calls), []);
+            // rec-2 still serves (a migration, its node alive): something left to heal keeps its brick.
+            const pending = runWithGluster(volumeScript(lost), { ...replies, "volume status vol": fixture("volume-status"), "volume heal vol info summary": fixture("heal-summary").replace(/<totalNumberOfEntries>0</, "<totalNumberOfEntries>4<") }, INFO(U0));
+            assert.strictEqual(pending.code, 1);
+            assert.match(pending.stderr, /self-heal of vol to catch up before the brick rec-2:\/bricks\/vol is dropped/);
+            assert.ok(!writes(pending.calls).some((c) => c.startsWith("volume replace-brick")), pending.calls.join("\n"));
+        });
+
         it("refuses a new brick on a host that already holds one", () => {
             const r = runWithGluster(volumeScript({ ...VOLUME, mayCreate: false, brickPath: "/bricks/vol", servers: ["rec-0", "rec-1", "rec-1"] }), EXISTING, INFO(U0));
             assert.strictEqual(r.code, 1);
@@ -354,6 +369,12 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             const r = runWithGluster(volumeScript({ ...VOLUME, ports: { base: 49152, max: 49155 } }), EXISTING, INFO(U0));
             assert.strictEqual(r.code, 1);
             assert.match(r.stderr, /a brick of vol listens outside the pinned range 49152-49155/);
+        });
+
+        it("polls again after a reply that says nothing (a CLI timeout) instead of reading it as a brick outside the range", () => {
+            const r = runWithGluster(volumeScript({ ...VOLUME, volumeSeconds: 5 }), { ...EXISTING, "volume status vol": ["", fixture("volume-status")] }, INFO(U0));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.doesNotMatch(r.stderr, /outside the pinned range/);
         });
 
         it("waits for every brick to be online, and at the deadline says how many are", () => {
@@ -418,6 +439,28 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.match(r.stdout, /^ok: rec-2 to be in the cluster and connected/m);
         });
 
+        it("the pool step detaches the peers no node of the program is, that it probed, holding no brick; others it leaves, warning", () => {
+            const U9 = "99999999-0000-4000-8000-000000000009";
+            const peers = withPeer(withPeer(PEERS, "rec-3", U3), "rec-9", U9, 0);
+            const replies = { "peer probe rec-1": fixture("peer-probe"), "peer probe rec-2": fixture("peer-probe-again"), "peer status": peers, "peer detach rec-3": fixture("peer-detach-peer-down") };
+            const declared = { ...PROBE, declared: ["rec-0", "rec-1", "rec-2"] };
+            // rec-3: probed by this component (a failed or reverted replacement); rec-9: not.
+            const files = { ...INFO(U0).files, "glusterfs-cluster/owners/peer-rec-3": "pool-1\n" };
+            const r = runWithGluster(probeScript(declared), { ...replies, "peer detach rec-3": OK }, { files });
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(writes(r.calls), ["peer probe rec-1", "peer probe rec-2", "peer detach rec-3"]);
+            assert.match(r.stdout, /detached rec-3: no node of the program, and it holds no brick/);
+            assert.match(r.stderr, /WARNING: peer rec-9 is not a node of this program and was not probed by it: left in the pool/);
+            assert.ok(!fs.existsSync(`${r.state}/glusterfs-cluster/owners/peer-rec-3`));
+            // A detach glusterd refuses now (a peer down) is said, and the step goes on.
+            const refused = runWithGluster(probeScript(declared), replies, { files });
+            assert.strictEqual(refused.code, 0, refused.stderr);
+            assert.match(refused.stderr, /WARNING: could not detach rec-3, which no node of the program is: /);
+            // A node of the program known by another name too is kept.
+            const named = runWithGluster(probeScript({ ...PROBE, declared: ["rec-0", "rec-1", "rec-2", "rec-3"] }), { ...replies, "peer detach rec-3": OK }, { files });
+            assert.ok(!writes(named.calls).includes("peer detach rec-3"));
+        });
+
         it("refuses a peer of another major version, or of a version it cannot tell, before probing", () => {
             const other = runWithGluster(probeScript({ ...PROBE, peers: [{ address: "rec-1", version: "10.3" }] }), {}, INFO(U0));
             assert.strictEqual(other.code, 1);
@@ -465,33 +508,94 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
     });
 
+    describe("a node's going (its ready step's delete, before its container goes)", () => {
+        const GO = { name: "rec-1", address: "rec-1", volumeName: "vol", glusterdSeconds: 0, healSeconds: 0, settleSeconds: 0 };
+        const WHOLE: Replies = { "pool list": fixture("pool-list"), "peer status": PEERS, "volume info vol": fixture("volume-info"), "volume status vol": fixture("volume-status"), "volume heal vol info summary": fixture("heal-summary") };
+        const running = { container: { status: "running", cluster: "gc", spec: "fp" } };
+        const brickDown = (host: string) => fixture("volume-status").replace(new RegExp(`(<hostname>${host}</hostname>[^]*?<status>)1`), "$10");
+
+        it("may go when the cluster can spare it: every peer connected, every brick online, nothing to heal; it changes nothing", () => {
+            const r = runWithGluster(readyDeleteScript(GO), WHOLE, running);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /rec-1 may go: every peer connected, every brick online, nothing to heal/);
+            assert.deepStrictEqual(writes(r.calls), []);
+        });
+
+        it("may not go while another peer is disconnected or another brick offline: it fails, and says how to repair this node itself", () => {
+            const peer = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, running);
+            assert.strictEqual(peer.code, 1);
+            assert.match(peer.stderr, /rec-1 cannot go now: the others must be in service while it is away, and these peers are not connected: rec-2 \(Peer in Cluster, disconnected\)\. .*Nothing was changed: rec-1 still runs\. If rec-1 is the node that is broken, stop its container \(docker stop rec-1\)/);
+            // A peer that no node of the program is (a leftover of a failed or reverted replacement) is named, with what to do.
+            const stray = runWithGluster(readyDeleteScript({ ...GO, declared: ["rec-0", "rec-1", "rec-3"] }), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, running);
+            assert.match(stray.stderr, /No node of the program is rec-2 \(a leftover of a failed or reverted replacement\): detach it from a node of the pool \(docker exec NODE gluster peer detach NAME\)/);
+            assert.doesNotMatch(peer.stderr, /No node of the program is/);
+            const brick = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume status vol": brickDown("rec-2") }, running);
+            assert.strictEqual(brick.code, 1);
+            assert.match(brick.stderr, /bricks are offline on: rec-2\./);
+            // A brick missing from the status altogether (its node down) counts as offline too.
+            const missing = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume status vol": fixture("volume-status-one-down") }, running);
+            assert.strictEqual(missing.code, 1);
+            assert.match(missing.stderr, /bricks are offline on: rec-2\./);
+        });
+
+        it("waits for self-heal while its own brick serves (it may hold the only good copy); with its own brick offline it may go", () => {
+            const pending = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume heal vol info summary": fixture("heal-summary").replace(/<totalNumberOfEntries>0</, "<totalNumberOfEntries>7<") }, running);
+            assert.strictEqual(pending.code, 1);
+            assert.match(pending.stderr, /self-heal of vol to catch up before rec-1 goes/);
+            const ownDown = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume status vol": brickDown("rec-1") }, running);
+            assert.strictEqual(ownDown.code, 0, ownDown.stderr);
+            assert.match(ownDown.stdout, /the brick of rec-1 is offline: nothing it holds can be read now, so it may go/);
+        });
+
+        it("a node that serves nothing may go: container gone or stopped, no pool, no volume; a docker failure stops it", () => {
+            const gone = runWithGluster(readyDeleteScript(GO), WHOLE);
+            assert.strictEqual(gone.code, 0, gone.stderr);
+            assert.match(gone.stdout, /container rec-1 is gone: nothing to keep/);
+            const stopped = runWithGluster(readyDeleteScript(GO), WHOLE, { container: { status: "exited", cluster: "gc", spec: "fp" } });
+            assert.match(stopped.stdout, /rec-1 is exited: it serves nothing now, so it may go/);
+            const alone = runWithGluster(readyDeleteScript(GO), { "pool list": fixture("pool-list-alone") }, running);
+            assert.match(alone.stdout, /rec-1 is in no pool: nothing to keep whole/);
+            const noVolume = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume info vol": fixture("volume-info-absent") }, running);
+            assert.strictEqual(noVolume.code, 0, noVolume.stderr);
+            assert.match(noVolume.stdout, /no started volume vol: nothing to keep whole/);
+            const denied = runWithGluster(readyDeleteScript(GO), WHOLE, { dockerError: "permission denied" });
+            assert.strictEqual(denied.code, 1);
+            assert.match(denied.stderr, /cannot tell whether container rec-1 runs: docker said: permission denied/);
+        });
+    });
+
     describe("preflight (on the first node's host)", () => {
-        const PRE: PreflightParams = { cluster: "gc", container: "gc-0", fingerprint: "fp-2", volumeName: "vol", bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-2:/bricks/vol"], glusterdSeconds: 0, volumeSeconds: 0, settleSeconds: 0, state: { volume: "gc-gc-0-state" } };
+        const PRE: PreflightParams = { cluster: "gc", container: "gc-0", fingerprint: "fp-2", volumeName: "vol", bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-2:/bricks/vol"], glusterdSeconds: 0, healSeconds: 0, settleSeconds: 0, state: { volume: "gc-gc-0-state" } };
         const WHOLE: Replies = { "pool list": fixture("pool-list"), "peer status": PEERS, "volume info vol": fixture("volume-info"), "volume status vol": fixture("volume-status"), "volume heal vol info summary": fixture("heal-summary") };
         const running = (spec = "fp-1", cluster = "gc", status = "running") => ({ container: { status, cluster, spec } });
 
-        it("no container and no state yet: a new cluster, whose nodes may start at once", () => {
+        it("no container and no state yet: a new cluster, nothing to check", () => {
             const r = runWithGluster(preflightScript(PRE), WHOLE);
             assert.strictEqual(r.code, 0, r.stderr);
             assert.match(r.stdout, /no container gc-0 yet and no state: a new cluster/);
-            assert.ok(r.stdout.split("\n").includes(NEW_CLUSTER));
             assert.deepStrictEqual(r.calls, []);
         });
 
-        it("no container but its state is there (a destroy that kept the data): an existing cluster, started one node at a time", () => {
+        it("no container but its state is there (a destroy that kept the data): an existing cluster", () => {
             const volume = runWithGluster(preflightScript(PRE), WHOLE, { volumes: ["gc-gc-0-state"] });
             assert.strictEqual(volume.code, 0, volume.stderr);
             assert.match(volume.stdout, /no container gc-0, but its state is there: an existing cluster/);
-            assert.ok(!volume.stdout.split("\n").includes(NEW_CLUSTER));
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "state-"));
             try {
                 const hostMode = { ...PRE, state: { dir } };
-                assert.ok(runWithGluster(preflightScript(hostMode), WHOLE).stdout.split("\n").includes(NEW_CLUSTER));
+                assert.match(runWithGluster(preflightScript(hostMode), WHOLE).stdout, /a new cluster/);
                 fs.writeFileSync(path.join(dir, "glusterd.info"), `UUID=${U0}\n`);
-                assert.ok(!runWithGluster(preflightScript(hostMode), WHOLE).stdout.split("\n").includes(NEW_CLUSTER));
+                assert.match(runWithGluster(preflightScript(hostMode), WHOLE).stdout, /its state is there: an existing cluster/);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
+        });
+
+        it("a docker failure other than 'no such container' stops it, saying what docker said, rather than passing as a new cluster", () => {
+            const r = runWithGluster(preflightScript(PRE), WHOLE, { dockerError: "permission denied while trying to connect to the Docker daemon socket" });
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /error: cannot tell whether gc-0 runs on this host: docker said: permission denied while trying to connect to the Docker daemon socket\. Nothing was changed\./);
+            assert.doesNotMatch(r.stdout, /a new cluster/);
         });
 
         it("refuses a renamed component: the container belongs to another GlusterCluster", () => {

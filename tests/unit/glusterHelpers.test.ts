@@ -12,8 +12,8 @@ import { volumeDeleteScript, volumeScript } from "../../components/gluster/volum
 import { preflightScript } from "../../components/gluster/whole";
 import { resolveSpec } from "../../components/spec";
 
-/** Runs a delete wrapper with a stand-in docker whose `container inspect` prints `state` (or fails when undefined). */
-function runWrapper(state: string | undefined) {
+/** Runs a delete wrapper with a stand-in docker whose `container inspect` prints `state` (or fails when undefined, or with `error`). */
+function runWrapper(state: string | undefined, error?: string) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "exec-"));
     try {
         const calls = path.join(dir, "calls");
@@ -21,7 +21,7 @@ function runWrapper(state: string | undefined) {
             `#!/bin/sh`,
             `echo "$*" >> ${calls}`,
             `case $1 in`,
-            `  container) ${state === undefined ? `echo "Error: No such container: $5" >&2; exit 1` : `echo ${state}`} ;;`,
+            `  container) ${error ? `echo "${error}" >&2; exit 1` : state === undefined ? `echo "Error: No such container: $5" >&2; exit 1` : `echo ${state}`} ;;`,
             `  exec) shift 4; exec /bin/sh -c "$1" ;;`,
             `esac`,
         ].join("\n");
@@ -39,6 +39,13 @@ describe("a delete run inside a node's container", () => {
         assert.strictEqual(r.status, 0, r.stderr);
         assert.strictEqual(r.stdout, "container gluster-0 is gone; nothing to do\n");
         assert.deepStrictEqual(r.calls, ["container inspect -f {{.State.Status}} gluster-0"]);
+    });
+
+    it("fails, saying what docker said, when docker fails otherwise (it does not pass for a container that is gone)", () => {
+        const r = runWrapper(undefined, "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
+        assert.strictEqual(r.status, 1);
+        assert.strictEqual(r.stdout, "");
+        assert.match(r.stderr, /^error: cannot tell whether container gluster-0 runs: docker said: Cannot connect to the Docker daemon/);
     });
 
     it("fails with the two ways out when the container is stopped, running nothing in it", () => {
@@ -86,7 +93,7 @@ describe("what the gluster steps read back", () => {
 
 describe("the settle deadlines the component leaves at their defaults", () => {
     it("are 15 s for the preflight and the volume step, 30 s for the volume's delete", () => {
-        const pre = preflightScript({ cluster: "gc", container: "gc-0", fingerprint: "fp", volumeName: "vol", bricks: ["a:/bricks/vol", "b:/bricks/vol", "c:/bricks/vol"], glusterdSeconds: 5, volumeSeconds: 5, state: { volume: "gc-gc-0-state" } });
+        const pre = preflightScript({ cluster: "gc", container: "gc-0", fingerprint: "fp", volumeName: "vol", bricks: ["a:/bricks/vol", "b:/bricks/vol", "c:/bricks/vol"], glusterdSeconds: 5, healSeconds: 5, state: { volume: "gc-gc-0-state" } });
         assert.match(pre, /^poll 15 peers_connected \|\| die /m);
         assert.match(pre, /^poll 15 bricks_up \|\| die /m);
         const volume = volumeScript({ volumeName: "vol", servers: ["a", "b", "c"], brickPath: "/bricks/vol", options: {}, globalOptions: {}, ports: { base: 49152, max: 49161 }, peersSeconds: 5, volumeSeconds: 5, healSeconds: 5, mayCreate: true, owner: "o" });

@@ -99,6 +99,7 @@ case "$1" in
   volume) [ "$2" = inspect ] && [ -f "$STANDIN/volumes/$3" ] ;;
   exec) shift; while [ "$1" != sh ]; do shift; done; exec "$@" ;;
   container) [ "$2" = inspect ] || exit 0
+    [ -f "$STANDIN/docker-error" ] && { cat "$STANDIN/docker-error" >&2; exit 1; }
     [ -f "$STANDIN/container" ] || { echo "Error: No such container" >&2; exit 1; }
     # The -f template, with the fields the scripts read filled in (what Go's text/template would print).
     [ "$3" = -f ] || exit 0
@@ -123,6 +124,8 @@ export interface RunOptions {
     volumes?: string[];
     /** Names that do not resolve (`getent hosts` fails). */
     unresolved?: string[];
+    /** docker fails with this message (an engine that does not answer, access denied). */
+    dockerError?: string;
     /** Count the script's xmllint runs (through a wrapper, which costs a fork each). */
     countXmllint?: boolean;
 }
@@ -162,6 +165,7 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
     }
     fs.mkdirSync(path.join(dir, "volumes"));
     for (const v of opts.volumes ?? []) fs.writeFileSync(path.join(dir, "volumes", v), "");
+    if (opts.dockerError) fs.writeFileSync(path.join(dir, "docker-error"), opts.dockerError);
     if (opts.container) {
         const c = opts.container;
         // One line each, in the order the docker stand-in reads them.

@@ -29,7 +29,7 @@ describe("the identity guard", () => {
     it("prints the identity on its first run, and again, unchanged, when nothing that matters changed", () => {
         const first = spawnSync("/bin/sh", ["-c", identityCreateScript(spec({ nodes: THREE }), engines({ nodes: THREE }))], { encoding: "utf8" });
         assert.strictEqual(first.stdout.replace(/\n$/, ""), text({ nodes: THREE }));
-        assert.match(first.stdout, /^volume my_vol\nmode container\nnetwork gluster-net\nbrick gluster-0 gluster-0 ENGINE:local\|gluster-gluster-0-state,gluster-gluster-0-bricks,gluster-gluster-0-logs\n/);
+        assert.match(first.stdout, /^volume my_vol\nmode container\nnetwork gluster-net\nbrick gluster-0 gluster-0 ENGINE:local\|gluster-gluster-0-state,gluster-gluster-0-bricks,gluster-gluster-0-logs -\n/);
         const r = update({ nodes: THREE }, { nodes: THREE, volumeOptions: { "network.ping-timeout": "20" }, clientCidrs: ["10.0.5.0/24"] });
         assert.deepStrictEqual([r.status, r.stdout, r.stderr], [0, text({ nodes: THREE }), ""]);
     });
@@ -70,14 +70,26 @@ describe("the identity guard", () => {
         assert.match(moved.stderr, /node gluster-0's storage changed .*ENGINE:local\|.* -> ENGINE:unix:.*only its Docker engine was reinstalled.*pulumi state delete the identity step/);
     });
 
-    it("allows one brick node replaced by a new one, and adding or removing pool-only nodes", () => {
-        const r = update({ nodes: THREE }, { nodes: [THREE[0], THREE[1], { name: "gluster-5" }] });
+    it("allows one brick node replaced by a new one that says so, and adding or removing pool-only nodes", () => {
+        const r = update({ nodes: THREE }, { nodes: [THREE[0], THREE[1], { name: "gluster-5", replaces: "gluster-2" }] });
         assert.strictEqual(r.status, 0, r.stderr);
         assert.match(r.stderr, /replacing brick node gluster-2 with gluster-5/);
         const extras = update({ nodes: [...THREE, { name: "gluster-3" }] }, { nodes: [...THREE, { name: "gluster-4" }] });
         assert.deepStrictEqual([extras.status, extras.stderr], [0, ""]);
         const reordered = update({ nodes: THREE }, { nodes: [THREE[1], THREE[0], THREE[2]] });
         assert.deepStrictEqual([reordered.status, reordered.stderr], [0, ""]);
+    });
+
+    it("refuses a brick node swapped for a new name that does not say it replaces it (a misspelling is not a lost host), naming both", () => {
+        const typo = update({ nodes: THREE }, { nodes: [THREE[0], { name: "gluster-l" }, THREE[2]] });
+        assert.strictEqual(typo.status, 1);
+        assert.match(typo.stderr, /^error: brick node gluster-1 is no longer in the node list and gluster-l is new\. If gluster-1 is lost and gluster-l takes its place, say so: replaces: "gluster-1" on gluster-l \(README: Replacing a lost host\)\. If gluster-l is a misspelling of gluster-1, put back gluster-1\. Nothing was changed\.$/m);
+        const other = update({ nodes: THREE }, { nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-9" }, THREE[2]] });
+        assert.match(other.stderr, /brick node gluster-1 is no longer in the node list and gluster-5 is new/);
+        // A pool-only node promoted to take a lost brick node's place says so too.
+        const promoted = update({ nodes: [...THREE, { name: "gluster-3" }] }, { nodes: [THREE[0], THREE[1], { name: "gluster-3" }] });
+        assert.match(promoted.stderr, /brick node gluster-2 is no longer in the node list and gluster-3 is new/);
+        assert.strictEqual(update({ nodes: [...THREE, { name: "gluster-3" }] }, { nodes: [THREE[0], THREE[1], { name: "gluster-3", replaces: "gluster-2" }] }).status, 0);
     });
 
     it("refuses two brick nodes replaced at once, a new first node, and a brick node turned pool-only", () => {

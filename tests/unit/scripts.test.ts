@@ -32,10 +32,10 @@ const all = () => ({
     volume: volumeScript(VOLUME),
     volumeUpdate: volumeScript({ ...VOLUME, mayCreate: false }),
     volumeDelete: volumeDeleteScript({ volumeName: "my_vol", owner: "tok" }),
-    firewall: firewallApplyScript({ host: "h1", backend: "auto", peers: ["10.0.0.1", "gfs2.example.net"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 }, owner: "tok", cluster: "gluster" }),
+    firewall: firewallApplyScript({ host: "h1", backend: "auto", peers: ["10.0.0.1", "gfs2.example.net"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 }, owner: "tok", claim: "glusterfs/prod/gluster", cluster: "gluster" }),
     firewallRemove: firewallRemoveScript("h1", "tok"),
     presentOnly: inContainerIfPresent("gluster-0", "echo hi"),
-    preflight: preflightScript({ cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, volumeSeconds: 180, state: { volume: "gluster-gluster-0-state" } }),
+    preflight: preflightScript({ cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, healSeconds: 3600, state: { volume: "gluster-gluster-0-state" } }),
 });
 
 describe("shell quoting", () => {

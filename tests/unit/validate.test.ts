@@ -73,6 +73,11 @@ const CASES: Array<[string, GlusterClusterArgs, string, RegExp]> = [
     ["a host key that is not a key", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "SHA256:abcdef" }) }] }, "nodes[2].host.ssh.hostKey", /one public key as in authorized_keys.*ssh_host_ed25519_key.pub/],
     ["a host key as ssh-keyscan prints it", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "gfs3.example.net ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq" }) }] }, "nodes[2].host.ssh.hostKey", /starts with a host name.*drop "gfs3.example.net"/],
     ["allowBricksOnRootFilesystem in container mode", { nodes: THREE, allowBricksOnRootFilesystem: true }, "allowBricksOnRootFilesystem", /only applies in host mode/],
+    ["replaces on a node that is still listed", { nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-2" }, THREE[2]] }, "nodes[1].replaces", /"gluster-2" is still in the node list.*Fix: remove "gluster-2" from nodes, or remove replaces/],
+    ["replaces on the first node", { nodes: [{ name: "gluster-5", replaces: "gluster-0" }, THREE[1], THREE[2]] }, "nodes[0].replaces", /a replacement cannot be first.*list a surviving brick node first/],
+    ["replaces on a pool-only node", { nodes: [...THREE, { name: "gluster-5", replaces: "gluster-9" }] }, "nodes[3].replaces", /only a brick node \(one of the first three\) can replace a lost brick node/],
+    ["replaces that is not a node name", { nodes: [THREE[0], { name: "gluster-5", replaces: "Gluster 1" }, THREE[2]] }, "nodes[1].replaces", /must be the name of the brick node this node takes the place of; got "Gluster 1"/],
+    ["the self-heal daemon turned off", { nodes: THREE, volumeOptions: { "cluster.self-heal-daemon": "off" } }, 'volumeOptions["cluster.self-heal-daemon"]', /would leave nothing to heal a node that comes back.*Fix: remove it/],
     ["nodes that are not a list", { nodes: "g1,g2,g3" as any }, "nodes", /must be a list of at least 3 nodes; got "g1,g2,g3"/],
     ["two nodes with one address", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "gfs1.example.net" }] }, "nodes[2].address", /also the address of nodes\[0\]/],
     ["an address that is neither a name nor IPv4", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "gfs 3" }] }, "nodes[2].address", /host name or an IPv4 address; got "gfs 3"/],
@@ -155,6 +160,7 @@ describe("argument validation", () => {
         };
         assert.deepStrictEqual(findProblems(everything), []);
         assert.deepStrictEqual(findProblems({ nodes: THREE, network: { name: "gluster.overlay", existing: true }, brickPorts: { base: 24010, max: 34010 } }), []);
+        assert.deepStrictEqual(findProblems({ nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-1" }, THREE[2]] }), []);
         // The declared default (Pulumi.yaml gives every stack `false`) means nothing in container mode, and is accepted.
         assert.deepStrictEqual(findProblems({ nodes: THREE, allowBricksOnRootFilesystem: false }), []);
         // An open volume is accepted when insecureAllowAnyClient says so, in either form.

@@ -145,6 +145,16 @@ export class LiveStack {
         this.tainted.add(this.find(name).urn);
     }
 
+    /** Sets (or, with undefined, removes) a variable of the CLI's and so the providers' environment for the next runs; returns what it was. */
+    setEnv(name: string, value: string | undefined): string | undefined {
+        if (!this.stack) throw new Error("live stack: no environment before the first up");
+        const env = (this.stack.workspace as LocalWorkspace).envVars;
+        const before = env[name];
+        if (value === undefined) delete env[name];
+        else env[name] = value;
+        return before;
+    }
+
     /** The next deletes of these resources wait for `observeDelete` before the provider deletes. */
     holdDeletes(names: string[]): void {
         for (const n of names) this.holds.add(n);
