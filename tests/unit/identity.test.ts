@@ -67,7 +67,7 @@ describe("the identity guard", () => {
         assert.deepStrictEqual([same.status, same.stderr], [0, ""]);
         const moved = update({ nodes: THREE, network: { name: "n", existing: true } }, flipped);
         assert.strictEqual(moved.status, 1);
-        assert.match(moved.stderr, /node gluster-0's storage changed .*ENGINE:local\|.* -> ENGINE:unix:.*only its Docker engine was reinstalled.*pulumi state delete the identity step/);
+        assert.match(moved.stderr, /node gluster-0's storage changed .*ENGINE:local\|.* -> ENGINE:unix:.*only its Docker engine was reinstalled.*accept the new identity once: pulumi up --replace with the URN of the identity step/);
     });
 
     it("allows one brick node replaced by a new one that says so, and adding or removing pool-only nodes", () => {
