@@ -89,9 +89,11 @@ describe("live: changes to a running cluster", function () {
             // The same resources (aliased across command types), updated in place: no stale delete ran.
             assert.deepStrictEqual(ops.filter((e) => e.script === "delete"), [], JSON.stringify(ops.filter((e) => e.op !== "same")));
             // The node's Docker provider is another resource now, but the engine asks its DiffConfig
-            // (step_generator.go, providerChanged), which asks for no replacement: nothing the
-            // provider manages is replaced.
-            assert.deepStrictEqual(ops.filter((e) => e.type.startsWith("docker:index/") && e.op !== "same").map((e) => `${e.op} ${e.name}`), []);
+            // (step_generator.go, providerChanged), which asks for no replacement: the node's
+            // container and volumes stay as they are (only the host's image step is new).
+            const kept = (type: string) => ops.filter((e) => e.type === type && e.op !== "same").map((e) => `${e.op} ${e.name}`);
+            assert.deepStrictEqual(kept("docker:index/container:Container"), []);
+            assert.deepStrictEqual(kept("docker:index/volume:Volume"), []);
             for (const step of ["cg-pool", "cg-volume"]) assert.deepStrictEqual(ops.filter((e) => e.name === step).map((e) => e.op), ["update"]);
             assert.strictEqual(await volumeId(), id);
             for (const n of NODES) assert.strictEqual(await connectedPeers(n.name), "2", n.name);
