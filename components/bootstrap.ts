@@ -7,7 +7,7 @@
  * a `probe-back-<node>` of its own.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { hostCommand } from "./commands";
+import { hostCommand, stdoutOf } from "./commands";
 import { inContainer, inContainerIfPresent } from "./gluster/exec";
 import { detachScript, probeBackScript, probeScript } from "./gluster/pool";
 import { versionFromReadyOutput } from "./gluster/ready";
@@ -61,7 +61,7 @@ export function declareBootstrap(
             },
             opts(dependsOn),
         );
-        finished.push(cmd.stdout);
+        finished.push(stdoutOf(cmd));
         return cmd;
     };
     const probeBack = (name: string, from: NodeSpec, dependsOn: pulumi.Resource[]) =>
@@ -107,7 +107,7 @@ export function declareBootstrap(
         },
         opts([back]),
     );
-    finished.push(volume.stdout);
+    finished.push(stdoutOf(volume));
 
     // Nodes beyond the first three join the pool, not the volume, one after another; each
     // probes the first node back by name, so that every peer knows it by its address.
@@ -116,7 +116,7 @@ export function declareBootstrap(
     for (const node of spec.nodes.filter((n) => !n.holdsBrick)) {
         const joined = probe(`${spec.name}-probe-${node.name}`, [node], [previous]);
         const knowsFirst = probeBack(`${spec.name}-probe-back-${node.name}`, node, [joined]);
-        finished.push(knowsFirst.stdout);
+        finished.push(stdoutOf(knowsFirst));
         last.push(joined, knowsFirst);
         previous = knowsFirst;
     }

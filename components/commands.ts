@@ -1,5 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+// The SDK's marker of a value not known yet: what a preview holds for a command's output.
+import { unknown } from "@pulumi/pulumi/output";
 import { shq } from "./shell";
 import { HostSpec } from "./spec";
 
@@ -75,4 +77,13 @@ export function hostCommand(
         },
         opts,
     );
+}
+
+/**
+ * A command's stdout as the rest of the component reads it. A stdout that is not there (a
+ * consumer's unit tests with mocks that echo the inputs) is "not known yet", as in a
+ * preview: nothing downstream reads it, and nothing crashes.
+ */
+export function stdoutOf(cmd: command.local.Command | command.remote.Command): pulumi.Output<string> {
+    return cmd.stdout.apply((s: string | undefined) => (s === undefined || s === null ? (unknown as unknown as string) : s));
 }

@@ -39,3 +39,13 @@ export function engineIdFromOutput(stdout: string): string {
     if (!m) throw new Error(`GlusterCluster: cannot read the Docker engine's ID from ${JSON.stringify(stdout)}`);
     return m[1];
 }
+
+/** What a healthy engine's script prints: the answer of the package's test mocks (testing.ts). */
+export function engineOutputForTests(host: string, platform = "linux/amd64"): string {
+    return `platform: ${platform}\nengine: mock-engine-${host}`;
+}
+
+/** Whether `script` is an engine script (the test mocks answer it). */
+export function isEngineScript(script: string): boolean {
+    return script.includes(`echo "engine: $id"`);
+}

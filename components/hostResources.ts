@@ -4,7 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hostCommand } from "./commands";
+import { hostCommand, stdoutOf } from "./commands";
 import { engineScript, platformFromOutput } from "./engine";
 import { firewallApplyScript, firewallRemoveScript } from "./firewall";
 import { imageBuildContext, projectImageName } from "./image";
@@ -35,7 +35,7 @@ function legacyAliases(spec: ClusterSpec, host: HostSpec, role: string): pulumi.
  * engine's ID); it only reads.
  */
 export function declareEngine(parent: pulumi.ComponentResource, spec: ClusterSpec, host: HostSpec): pulumi.Output<string> {
-    return hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases: legacyAliases(spec, host, "engine") }).stdout;
+    return stdoutOf(hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases: legacyAliases(spec, host, "engine") }));
 }
 
 /** A host's Docker provider and image. They change nothing a cluster runs with: they may come before the preflight check. */

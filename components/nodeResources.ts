@@ -4,7 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hostCommand } from "./commands";
+import { hostCommand, stdoutOf } from "./commands";
 import { clusterLabels, containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
 import { inContainer } from "./gluster/exec";
 import { readyDeleteScript, readyScript } from "./gluster/ready";
@@ -68,7 +68,7 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
         },
         { parent, dependsOn: [...scope.after, container, ...deps.readyAfter] },
     );
-    return { container, ready, readyStdout: ready.stdout };
+    return { container, ready, readyStdout: stdoutOf(ready) };
 }
 
 /**

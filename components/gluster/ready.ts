@@ -29,6 +29,16 @@ export function versionFromReadyOutput(stdout: string): string {
     return m ? m[1] : "";
 }
 
+/** What a ready script prints on a healthy node: the answer of the package's test mocks (testing.ts). */
+export function readyOutputForTests(version = "11.1"): string {
+    return `ok: glusterd answers (0.20 s)\nglusterfs-version: ${version}`;
+}
+
+/** Whether `script` is a ready script (the test mocks answer it). */
+export function isReadyScript(script: string): boolean {
+    return script.includes(`echo "glusterfs-version: $(gluster --version`);
+}
+
 /**
  * Waits until the node's glusterd answers and prints its version; refuses a node that came
  * back with another identity than its peers know it by; and a node that already belongs to
