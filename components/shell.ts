@@ -24,3 +24,13 @@ export function shq(value: string | number): string {
 export function shqAll(values: ReadonlyArray<string | number>): string {
     return values.map(shq).join(" ");
 }
+
+/**
+ * `value` as text inside a double-quoted shell word (a message, a description): `"`, `$`,
+ * `` ` `` and `\` are escaped, so it is taken literally there. A message is then one word,
+ * `"glusterd on gluster-0 to answer"`, rather than three words run together
+ * (`"glusterd on "gluster-0" to answer"`, which ShellCheck questions: SC2140).
+ */
+export function dq(value: string | number): string {
+    return String(value).replace(/[\\"$`]/g, (c) => `\\${c}`);
+}

@@ -8,8 +8,9 @@ need xmllint libxml2-utils
 need systemd-analyze systemd
 need bash bash
 need getent libc-bin
+need shellcheck shellcheck
 if [ -n "$missing" ]; then
   echo "npm test: the unit tests need these tools on this machine, missing here:$missing." >&2
-  echo "Install them (Debian/Ubuntu: sudo apt-get install -y libxml2-utils systemd), or run sudo bash scripts/setup.sh, which installs them with everything the live tests need." >&2
+  echo "Install them (Debian/Ubuntu: sudo apt-get install -y libxml2-utils systemd shellcheck), or run sudo bash scripts/setup.sh, which installs them with everything the live tests need." >&2
   exit 1
 fi

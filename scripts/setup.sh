@@ -37,6 +37,8 @@ install_packages() {
   # The unit tests run the gluster scripts, which read gluster's XML with xmllint, against a
   # stand-in gluster on this machine (the image has its own xmllint).
   command -v xmllint >/dev/null || missing+=(libxml2-utils)
+  # ...and check every generated script with ShellCheck.
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq

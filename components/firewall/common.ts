@@ -39,8 +39,6 @@ export const prelude = (host: string) => `set -eu
 host=${shq(host)}
 die() { echo "error on host $host: $*" >&2; exit 1; }
 state_dir=\${GLUSTERFS_CLUSTER_STATE_DIR:-${RECORD_DIR}}
-# GLUSTERFS_CLUSTER_SYSTEMD_ROOT stands in for / under systemd's directories (the unit tests use it).
-systemd_root=\${GLUSTERFS_CLUSTER_SYSTEMD_ROOT:-}
 # ipv4 NAME-OR-ADDRESS-OR-CIDR: prints it as an IPv4 address or CIDR, resolving names.
 ipv4() {
   case $1 in
@@ -84,13 +82,15 @@ export function lists(p: FirewallParams): string[] {
         `  case " $brick_ranges " in *" $b-$m "*) ;; *) brick_ranges="$brick_ranges $b-$m" ;; esac`,
         `done`,
         `peers=""; resolved=""`,
-        `for s in ${shqAll(p.peers)}; do`,
+        `# The lists are plain words: split on blanks (a one-item list in a loop's own words is a ShellCheck warning).`,
+        `peer_list=${shq(p.peers.join(" "))}`,
+        `for s in $peer_list; do`,
         `  a=$(peer_ipv4 "$s")`,
         `  [ -n "$a" ] || continue`,
         `  peers="$peers $a"`,
         `  [ "$a" = "$s" ] || resolved="$resolved$s $a\n"`,
         `done`,
-        p.clients.length > 0 ? `clients=""; for s in ${shqAll(p.clients)}; do clients="$clients $(ipv4 "$s")"; done` : `clients=""`,
+        p.clients.length > 0 ? `clients=""; client_list=${shq(p.clients.join(" "))}; for s in $client_list; do clients="$clients $(ipv4 "$s")"; done` : `clients=""`,
         ...(p.clients.includes("0.0.0.0/0")
             ? [`echo "WARNING: the GlusterFS client ports are open to ANY source on $host (firewall.allowAllClients)" >&2`]
             : []),

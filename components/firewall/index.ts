@@ -19,7 +19,7 @@
  * nftables service starts or reloads (either wipes the runtime rules). firewalld and ufw
  * keep their own rules; the unit still restores the brick ports' reservation at boot.
  */
-import { shq } from "../shell";
+import { dq, shq } from "../shell";
 import { firewalldRemove, iptablesRemove, ufwRemove, firewalldApply, iptablesApply, ufwApply } from "./backends";
 import { FirewallParams, lists, prelude } from "./common";
 import { nftInputChains, nftRemove, nftApply } from "./nft";
@@ -124,6 +124,7 @@ export function firewallRulesScript(p: FirewallParams): string {
  */
 function persistSteps(): string {
     return [
+        systemdRoot(),
         `if [ ! -d "$systemd_root/run/systemd/system" ]; then`,
         `  echo "WARNING: $host does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh $state_dir/firewall.sh" >&2`,
         `  exit 0`,
@@ -141,8 +142,14 @@ function persistSteps(): string {
     ].join("\n");
 }
 
+/** GLUSTERFS_CLUSTER_SYSTEMD_ROOT stands in for / under systemd's directories (the unit tests use it). */
+function systemdRoot(): string {
+    return `systemd_root=\${GLUSTERFS_CLUSTER_SYSTEMD_ROOT:-}`;
+}
+
 function removeUnit(): string {
-    return `remove_unit() {
+    return `${systemdRoot()}
+remove_unit() {
   [ -f ${unitPath()} ] || return 0
   systemctl disable ${FIREWALL_UNIT} >/dev/null 2>&1 || true
   rm -f ${unitPath()}
@@ -186,7 +193,7 @@ function claimCheck(claim: string): string[] {
         `  read -r _ claimed < "$state_dir/firewall-owner" || claimed=""`,
         `  if [ -n "$claimed" ] && [ "$claimed" != ${shq(claim)} ]; then`,
         `    other=\${claimed%/*}`,
-        `    die "the GlusterFS firewall rules on $host belong to stack \${other##*/} of project \${other%/*} (GlusterCluster \${claimed##*/}), and this is "${shq(describeClaim(claim))}". Two stacks or clusters on one host would undo each other's rules (either's destroy removes them). Use other hosts, or destroy the other one first; if it no longer exists, remove $state_dir/firewall-owner on $host and run pulumi up again. Nothing was changed."`,
+        `    die "the GlusterFS firewall rules on $host belong to stack \${other##*/} of project \${other%/*} (GlusterCluster \${claimed##*/}), and this is ${dq(describeClaim(claim))}. Two stacks or clusters on one host would undo each other's rules (either's destroy removes them). Use other hosts, or destroy the other one first; if it no longer exists, remove $state_dir/firewall-owner on $host and run pulumi up again. Nothing was changed."`,
         `  fi`,
         `fi`,
     ];
@@ -214,6 +221,7 @@ export function firewallRemoveScript(host: string, owner: string): string {
         `  fi`,
         `fi`,
         ...removers(),
+        `brick_ranges=""`,
         portsFunctions(),
         removeUnit(),
         `remove_unit`,

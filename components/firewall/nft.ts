@@ -124,7 +124,7 @@ export function nftRemove(): string {
     nft delete rule "$fam" "$tab" "$ch" handle "$handle"
   done
   # "table FAMILY NAME" per line.
-  nft list tables 2>/dev/null | while read -r kw fam tab rest; do
+  nft list tables 2>/dev/null | while read -r _ fam tab _; do
     case $keep in *" $fam/$tab "*) continue ;; esac
     if nft list chain "$fam" "$tab" ${NFT_CHAIN} >/dev/null 2>&1; then
       nft delete chain "$fam" "$tab" ${NFT_CHAIN}

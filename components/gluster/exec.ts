@@ -1,4 +1,4 @@
-import { shq } from "../shell";
+import { dq, shq } from "../shell";
 
 /** Runs `script` inside `container` on the Docker host the command runs on. */
 export function inContainer(container: string, script: string): string {
@@ -17,11 +17,11 @@ export function inContainerIfPresent(container: string, script: string): string 
     return [
         ...containerState(container),
         `if [ "$state" = gone ]; then`,
-        `  echo "container "${c}" is gone; nothing to do"`,
+        `  echo "container ${dq(container)} is gone; nothing to do"`,
         `  exit 0`,
         `fi`,
         `if [ "$state" != running ]; then`,
-        `  echo "error: container "${c}" is $state, so its glusterd cannot be asked to clean up. Start it (docker start "${c}") and run this again; or, to leave the volume definition and peers as they are, remove the container (docker rm "${c}") and run this again." >&2`,
+        `  echo "error: container ${dq(container)} is $state, so its glusterd cannot be asked to clean up. Start it (docker start ${dq(container)}) and run this again; or, to leave the volume definition and peers as they are, remove the container (docker rm ${dq(container)}) and run this again." >&2`,
         `  exit 1`,
         `fi`,
         inContainer(container, script),
@@ -38,7 +38,7 @@ export function containerState(container: string): string[] {
         `if ! state=$(docker container inspect -f '{{.State.Status}}' ${c} 2>&1); then`,
         `  case $state in`,
         `    *"No such container"*|*"No such object"*) state=gone ;;`,
-        `    *) echo "error: cannot tell whether container "${c}" runs: docker said: $state" >&2; exit 1 ;;`,
+        `    *) echo "error: cannot tell whether container ${dq(container)} runs: docker said: $state" >&2; exit 1 ;;`,
         `  esac`,
         `fi`,
     ];

@@ -1,4 +1,4 @@
-import { shq } from "../shell";
+import { dq, shq } from "../shell";
 import { script } from "./prelude";
 
 /**
@@ -19,11 +19,11 @@ export interface Peer {
 function versionChecks(from: Peer, peers: Peer[]): string[] {
     const lines = [`major() { case $1 in ''|*[!0-9.]*|.*) return 1 ;; esac; echo "\${1%%.*}"; }`];
     for (const n of [from, ...peers]) {
-        lines.push(`major ${shq(n.version)} >/dev/null || die "cannot tell which GlusterFS version "${shq(n.address)}" runs (its ready step printed: "${shq(n.version || "nothing")}"). Check that its image follows the image contract (README)."`);
+        lines.push(`major ${shq(n.version)} >/dev/null || die "cannot tell which GlusterFS version ${dq(n.address)} runs (its ready step printed: ${dq(n.version || "nothing")}). Check that its image follows the image contract (README)."`);
     }
     for (const n of peers) {
         lines.push(
-            `[ "$(major ${shq(from.version)})" = "$(major ${shq(n.version)})" ] || die "all nodes must run the same GlusterFS major version: "${shq(from.address)}" runs "${shq(from.version)}", "${shq(n.address)}" runs "${shq(n.version)}". Run one image on every host."`,
+            `[ "$(major ${shq(from.version)})" = "$(major ${shq(n.version)})" ] || die "all nodes must run the same GlusterFS major version: ${dq(from.address)} runs ${dq(from.version)}, ${dq(n.address)} runs ${dq(n.version)}. Run one image on every host."`,
         );
     }
     return lines;
@@ -44,8 +44,8 @@ export function probeScript(p: { from: Peer; peers: Peer[]; peersSeconds: number
         ...p.peers.flatMap(({ address }) => {
             const peer = shq(address);
             return [
-                `tx peer probe ${peer} || die "peer probe "${peer}": $(reason). Check that "${peer}" resolves here and that its port 24007 is reachable from this node (DNS, firewall)."`,
-                `echo "probed "${peer}": $(xv /cliOutput/output)"`,
+                `tx peer probe ${peer} || die "peer probe ${dq(address)}: $(reason). Check that ${dq(address)} resolves here and that its port 24007 is reachable from this node (DNS, firewall)."`,
+                `echo "probed ${dq(address)}: $(xv /cliOutput/output)"`,
                 `echo ${shq(p.owner)} > ${OWNERS_DIR}/peer-${address}`,
             ];
         }),
@@ -100,7 +100,7 @@ export function detachScript(p: { peers: string[]; owner: string }): string {
             const record = `${OWNERS_DIR}/peer-${address}`;
             return [
                 `out=$(g peer status)`,
-                `if [ "$(xv "count(//peer[hostnames/hostname='"${peer}"'])")" = 0 ]; then`,
+                `if [ "$(xv "count(//peer[hostnames/hostname='${dq(address)}'])")" = 0 ]; then`,
                 `  echo ${shq(`${address} is not in the pool; nothing to detach`)}`,
                 `elif [ -f ${record} ] && [ "$(cat ${record})" != ${shq(p.owner)} ]; then`,
                 `  echo ${peer}" now belongs to another resource of this stack ($(cat ${record})); leaving it"`,
@@ -108,9 +108,9 @@ export function detachScript(p: { peers: string[]; owner: string }): string {
                 `  down=$(peers_not_ok)`,
                 `  if ! tx peer detach ${peer}; then`,
                 `    case $(xv /cliOutput/opErrno) in`,
-                `      4) die "peer detach "${peer}": every other peer must be connected, and these are not: $down. Start them (or replace a lost one), then run this again." ;;`,
-                `      3) die "peer detach "${peer}": it still holds bricks of a volume: $(reason)" ;;`,
-                `      *) die "peer detach "${peer}": $(reason)" ;;`,
+                `      4) die "peer detach ${dq(address)}: every other peer must be connected, and these are not: $down. Start them (or replace a lost one), then run this again." ;;`,
+                `      3) die "peer detach ${dq(address)}: it still holds bricks of a volume: $(reason)" ;;`,
+                `      *) die "peer detach ${dq(address)}: $(reason)" ;;`,
                 `    esac`,
                 `  fi`,
                 `  rm -f ${record}`,
@@ -130,8 +130,8 @@ export function probeBackScript(p: { first: string; peersSeconds: number }): str
     const first = shq(p.first);
     return script(
         `cli_timeout=${p.peersSeconds}`,
-        `tx peer probe ${first} || die "peer probe "${first}": $(reason). Check that "${first}" resolves here and that its port 24007 is reachable from this node (DNS, firewall)."`,
-        `echo "probed "${first}" back by name: $(xv /cliOutput/output)"`,
+        `tx peer probe ${first} || die "peer probe ${dq(p.first)}: $(reason). Check that ${dq(p.first)} resolves here and that its port 24007 is reachable from this node (DNS, firewall)."`,
+        `echo "probed ${dq(p.first)} back by name: $(xv /cliOutput/output)"`,
         `wait_for ${shq(`${p.first} to be in the cluster and connected`)} ${p.peersSeconds} peer_ok ${first}`,
     );
 }

@@ -33,15 +33,9 @@ $out
 XML
 }
 die() { echo "error: $*" >&2; exit 1; }
-# my_uuid: sets $uuid to this node's glusterd UUID ("" if glusterd has none yet).
-my_uuid() {
-  uuid=""
-  [ -f /var/lib/glusterd/glusterd.info ] || return 0
-  while IFS= read -r l; do case $l in UUID=*) uuid=\${l#UUID=} ;; esac; done < /var/lib/glusterd/glusterd.info
-}
 # ms: milliseconds on the kernel's monotonic clock (/proc/uptime, in steps of 10 ms), read
 # by the shell itself: no process per call, and no jump when the wall clock is set.
-ms() { read -r ms_up ms_idle < /proc/uptime; echo $(( \${ms_up%.*} * 1000 + 1\${ms_up#*.} * 10 - 1000 )); }
+ms() { read -r ms_up _ < /proc/uptime; echo $(( \${ms_up%.*} * 1000 + 1\${ms_up#*.} * 10 - 1000 )); }
 since() { t=$(( $(ms) - $1 )); printf '%d.%02d' $((t / 1000)) $((t % 1000 / 10)); }
 # poll SECONDS CHECK...: run CHECK every 0.1 s until it succeeds (returns 0) or SECONDS
 # have passed (returns 1). A CHECK may set $why to say what it saw last.
@@ -113,7 +107,18 @@ export function xpathLiteral(value: string): string {
     return `'${value}'`;
 }
 
-/** A whole script: the prelude, then `parts`, one line each. */
+/** Sets $uuid: only the scripts that read it have it (an unused variable is a ShellCheck warning). */
+function myUuid(): string {
+    return `# my_uuid: sets $uuid to this node's glusterd UUID ("" if glusterd has none yet).
+my_uuid() {
+  uuid=""
+  [ -f /var/lib/glusterd/glusterd.info ] || return 0
+  while IFS= read -r l; do case $l in UUID=*) uuid=\${l#UUID=} ;; esac; done < /var/lib/glusterd/glusterd.info
+}`;
+}
+
+/** A whole script: the prelude (with my_uuid when the script calls it), then `parts`, one line each. */
 export function script(...parts: string[]): string {
-    return [prelude(), ...parts].join("\n") + "\n";
+    const body = parts.join("\n");
+    return [prelude(), ...(/\bmy_uuid\b/.test(body) ? [myUuid()] : []), body].join("\n") + "\n";
 }

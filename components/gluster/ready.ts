@@ -1,4 +1,4 @@
-import { shq, shqAll } from "../shell";
+import { dq, shq, shqAll } from "../shell";
 import { containerState, inContainer } from "./exec";
 import { script, xpathLiteral } from "./prelude";
 import { wholeFunctions } from "./whole";
@@ -53,11 +53,11 @@ export function readyScript(p: ReadyParams): string {
     return script(
         `command -v xmllint >/dev/null || die "xmllint is missing from the image (Debian package libxml2-utils)"`,
         `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
-        `wait_for "glusterd on "${node}" to answer" ${p.glusterdSeconds} glusterd_answers`,
+        `wait_for "glusterd on ${dq(p.name)} to answer" ${p.glusterdSeconds} glusterd_answers`,
         `pool=$out`,
         `echo "glusterfs-version: $(gluster --version | sed -n '1s/^glusterfs \\([0-9][0-9.]*\\).*/\\1/p')"`,
         `my_uuid`,
-        `[ -n "$uuid" ] || die "glusterd on "${node}" has no UUID in /var/lib/glusterd/glusterd.info"`,
+        `[ -n "$uuid" ] || die "glusterd on ${dq(p.name)} has no UUID in /var/lib/glusterd/glusterd.info"`,
         ``,
         `# A node whose state was wiped, or left behind on another host, comes back with a new`,
         `# UUID: its peers still know its address as the old one, and its brick is lost to the`,
@@ -65,7 +65,7 @@ export function readyScript(p: ReadyParams): string {
         `# node's address under another UUID; otherwise it stops there.`,
         `same_identity() {`,
         `  known=$(xv "//peer[hostnames/hostname=${xpathLiteral(p.address)}]/uuid")`,
-        `  [ -z "$known" ] || [ "$known" = "$uuid" ] || die ${node}" came back with a new identity: it is UUID $uuid, but $1 knows "${shq(p.address)}" as UUID $known. Its state (/var/lib/glusterd) was lost or is on another host, and its brick is no longer part of the volume. Nothing was changed. Replace it as a lost host: put a node with a new name in its place in the config and run pulumi up (README: Replacing a lost host)."`,
+        `  [ -z "$known" ] || [ "$known" = "$uuid" ] || die ${node}" came back with a new identity: it is UUID $uuid, but $1 knows ${dq(p.address)} as UUID $known. Its state (/var/lib/glusterd) was lost or is on another host, and its brick is no longer part of the volume. Nothing was changed. Replace it as a lost host: put a node with a new name in its place in the config and run pulumi up (README: Replacing a lost host)."`,
         `}`,
         `out=$pool`,
         `peer_count=$(xv 'count(//peerStatus/peer)')`,
@@ -109,7 +109,7 @@ function rejoin(p: ReadyParams): string[] {
         `if [ "$peer_count" -gt 1 ]; then`,
         `  vol=${vol}`,
         ...wholeFunctions().map((l) => `  ${l}`),
-        `  wait_for "peers known to "${node}" to be connected" ${p.peersSeconds} peers_connected`,
+        `  wait_for "peers known to ${dq(p.name)} to be connected" ${p.peersSeconds} peers_connected`,
         `  # ...and each of them must see this node (by its UUID: a peer may know it under another`,
         `  # name) connected again: a peer reconnects on its own timer. One that knows its address`,
         `  # under another UUID refuses it.`,
@@ -121,11 +121,11 @@ function rejoin(p: ReadyParams): string[] {
         `      same_identity "$peer"`,
         `      st=$(xv "//peer[uuid='$uuid']/stateStr")`,
         `      cn=$(xv "//peer[uuid='$uuid']/connected")`,
-        `      why="$peer sees "${node}" as \${st:-not a peer}\${cn:+, $([ "$cn" = 1 ] && echo connected || echo disconnected)}"`,
+        `      why="$peer sees ${dq(p.name)} as \${st:-not a peer}\${cn:+, $([ "$cn" = 1 ] && echo connected || echo disconnected)}"`,
         `      return 1`,
         `    done`,
         `  }`,
-        `  wait_for "the peers of "${node}" to see it connected" ${p.peersSeconds} peers_see_me`,
+        `  wait_for "the peers of ${dq(p.name)} to see it connected" ${p.peersSeconds} peers_see_me`,
         `  out=$(g volume info ${vol})`,
         `  if [ "$(xv /cliOutput/opRet)" = 0 ] && [ "$(xv //volume/statusStr)" = Started ]; then`,
         `    # Online means listening: a brick that glusterd counts as running but that never`,
@@ -136,7 +136,7 @@ function rejoin(p: ReadyParams): string[] {
         `      why="\${down#*/} local brick(s) offline or without a port; if it stays so, restart the container"`,
         `      [ "$down" = 0/0 ]`,
         `    }`,
-        `    wait_for "bricks of "${vol}" on "${node}" to be online" ${p.volumeSeconds} local_bricks_online`,
+        `    wait_for "bricks of ${dq(p.volumeName)} on ${dq(p.name)} to be online" ${p.volumeSeconds} local_bricks_online`,
         `    # A client reconnects to a restarted brick on its own timer (a few seconds): until it`,
         `    # has, it counts this replica as down, and losing another one would cost it quorum.`,
         `    # A pool-only node holds no brick: no client connects to it.`,
@@ -151,10 +151,10 @@ function rejoin(p: ReadyParams): string[] {
         `      why="clients not yet reconnected:$missing"`,
         `      [ -z "$missing" ]`,
         `    }`,
-        `    wait_for "the clients of "${vol}" to reconnect to "${node} ${p.volumeSeconds} clients_back`,
+        `    wait_for "the clients of ${dq(p.volumeName)} to reconnect to "${node} ${p.volumeSeconds} clients_back`,
         `    # What was written while it was away must be copied to it before another node may go`,
         `    # (self-heal starts by itself when the brick comes back).`,
-        `    wait_for "self-heal of "${vol}" to catch up after "${node}" came back" ${p.healSeconds} heal_done`,
+        `    wait_for "self-heal of ${dq(p.volumeName)} to catch up after ${dq(p.name)} came back" ${p.healSeconds} heal_done`,
         `  fi`,
         `fi`,
     ];
@@ -185,19 +185,34 @@ export interface GoParams {
  * glusterd silent) may go: replacing it is how it is repaired.
  */
 export function readyDeleteScript(p: GoParams): string {
+    return [
+        `set -eu`,
+        ...containerState(p.name),
+        `case $state in`,
+        `  gone) echo "container ${dq(p.name)} is gone: nothing to keep"; exit 0 ;;`,
+        `  running) ;;`,
+        `  *) echo "${dq(p.name)} is $state: it serves nothing now, so it may go"; exit 0 ;;`,
+        `esac`,
+        inContainer(p.name, goGateScript(p)),
+        ``,
+    ].join("\n");
+}
+
+/** The part of readyDeleteScript that runs in the node's container: may it go now? */
+export function goGateScript(p: GoParams): string {
     const node = shq(p.name);
     const settle = p.settleSeconds ?? 15;
-    const gate = script(
+    return script(
         `vol=${shq(p.volumeName)}`,
         `declared=${shq((p.declared ?? []).join(" "))}`,
         ...wholeFunctions(),
         `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
-        `poll ${settle} glusterd_answers || { echo "glusterd in "${node}" does not answer: it serves nothing now, so it may go"; exit 0; }`,
+        `poll ${settle} glusterd_answers || { echo "glusterd in ${dq(p.name)} does not answer: it serves nothing now, so it may go"; exit 0; }`,
         `if [ "$(xv 'count(//peerStatus/peer)')" -le 1 ]; then echo ${node}" is in no pool: nothing to keep whole"; exit 0; fi`,
         `out=$(g volume info "$vol")`,
         `if [ "$(xv /cliOutput/opRet)" != 0 ] || [ "$(xv //volume/statusStr)" != Started ]; then echo "no started volume $vol: nothing to keep whole"; exit 0; fi`,
         `bricks=$(xl '//volume/bricks/brick/name/text()')`,
-        `stop="Nothing was changed: "${node}" still runs. If "${node}" is the node that is broken, stop its container (docker stop "${node}") and run pulumi up again: a stopped node may be replaced."`,
+        `stop="Nothing was changed: ${dq(p.name)} still runs. If ${dq(p.name)} is the node that is broken, stop its container (docker stop ${dq(p.name)}) and run pulumi up again: a stopped node may be replaced."`,
         `poll ${settle} peers_connected || die ${node}" cannot go now: the others must be in service while it is away, and these peers are not connected: $why. $(stray_hint)Start them (or replace a lost one first), then run pulumi up again. $stop"`,
         `# Every other brick online (a brick of a node that is down is missing from the status,`,
         `# so each brick of the volume is looked for); this node's own may be down: that is what`,
@@ -213,19 +228,8 @@ export function readyDeleteScript(p: GoParams): string {
         `  [ -z "$why" ]`,
         `}`,
         `poll ${settle} others_up || die ${node}" cannot go now: the others must be in service while it is away, and bricks are offline on:$why. $stop"`,
-        `if [ "$(xv "count(//volume/node[starts-with(path,'/') and status=1 and hostname=${xpathLiteral(p.address)}])")" = 0 ]; then echo "the brick of "${node}" is offline: nothing it holds can be read now, so it may go"; exit 0; fi`,
-        `wait_for "self-heal of $vol to catch up before "${node}" goes" ${p.healSeconds} heal_done`,
+        `if [ "$(xv "count(//volume/node[starts-with(path,'/') and status=1 and hostname=${xpathLiteral(p.address)}])")" = 0 ]; then echo "the brick of ${dq(p.name)} is offline: nothing it holds can be read now, so it may go"; exit 0; fi`,
+        `wait_for "self-heal of $vol to catch up before ${dq(p.name)} goes" ${p.healSeconds} heal_done`,
         `echo ${node}" may go: every peer connected, every brick online, nothing to heal"`,
     );
-    return [
-        `set -eu`,
-        ...containerState(p.name),
-        `case $state in`,
-        `  gone) echo "container "${node}" is gone: nothing to keep"; exit 0 ;;`,
-        `  running) ;;`,
-        `  *) echo ${node}" is $state: it serves nothing now, so it may go"; exit 0 ;;`,
-        `esac`,
-        inContainer(p.name, gate),
-        ``,
-    ].join("\n");
 }

@@ -1,4 +1,4 @@
-import { shq, shqAll } from "../shell";
+import { dq, shq, shqAll } from "../shell";
 import { detachStrays } from "./pool";
 import { script } from "./prelude";
 import { wholeFunctions } from "./whole";
@@ -84,13 +84,13 @@ function createOrCheck(p: VolumeScriptParams): string[] {
         ? [
               ...meshWait(p).map((l) => `  ${l}`),
               `  # Never "force": a brick on the root filesystem or reused from another volume must stop us.`,
-              `  tx volume create ${vol} replica 3 ${shqAll(bricks)} || die "volume create "${vol}": $(reason)"`,
-              `  echo "created volume "${vol}" (replica 3)"`,
+              `  tx volume create ${vol} replica 3 ${shqAll(bricks)} || die "volume create ${dq(p.volumeName)}: $(reason)"`,
+              `  echo "created volume ${dq(p.volumeName)} (replica 3)"`,
               `  created=1`,
               `  out=$(g volume info ${vol}); info`,
           ]
         : [
-              `  die "volume "${vol}" was created by this stack and no longer exists. Refusing to create a new, empty volume in its place: clients would write to it, and the bricks may still hold the old one's data. Nothing was changed. Find out what deleted it (cmd_history.log in each node's log directory). To start over on purpose: pulumi state delete the ${p.volumeName} volume step (pulumi stack --show-urns) and run pulumi up."`,
+              `  die "volume ${dq(p.volumeName)} was created by this stack and no longer exists. Refusing to create a new, empty volume in its place: clients would write to it, and the bricks may still hold the old one's data. Nothing was changed. Find out what deleted it (cmd_history.log in each node's log directory). To start over on purpose: pulumi state delete the ${p.volumeName} volume step (pulumi stack --show-urns) and run pulumi up."`,
           ];
     return [
         `# info: what this step reads of the "volume info" reply in $out, with one xmllint.`,
@@ -106,7 +106,7 @@ function createOrCheck(p: VolumeScriptParams): string[] {
         `created=""`,
         `out=$(g volume info ${vol}); info`,
         `if [ "$ret" != 0 ]; then`,
-        `  [ "$errno" = 30806 ] || die "volume info "${vol}": $(reason)"`,
+        `  [ "$errno" = 30806 ] || die "volume info ${dq(p.volumeName)}: $(reason)"`,
         ...create,
         `else`,
         `  actual=$(xl '//volume/bricks/brick/name/text()')`,
@@ -114,10 +114,10 @@ function createOrCheck(p: VolumeScriptParams): string[] {
         `  gone=""; for b in $actual; do in_set "$b" "$expected" || gone="\${gone:+$gone }$b"; done`,
         `  new=""; for b in $expected; do in_set "$b" "$actual" || new="\${new:+$new }$b"; done`,
         `  if [ "$replica" != 3 ] || { [ -n "$gone$new" ] && ${p.mayCreate ? "true" : `{ [ "$(echo $gone | wc -w)" != 1 ] || [ "$(echo $new | wc -w)" != 1 ]; }`}; }; then`,
-        `    die "volume "${vol}" has replica $replica on $(echo $actual); this program wants replica 3 on $(echo $expected). Nothing was changed.${p.mayCreate ? " If it is not this stack's volume, choose another volumeName." : " Only one brick can be replaced per update (README: Replacing a lost host)."}"`,
+        `    die "volume ${dq(p.volumeName)} has replica $replica on $(echo $actual); this program wants replica 3 on $(echo $expected). Nothing was changed.${p.mayCreate ? " If it is not this stack's volume, choose another volumeName." : " Only one brick can be replaced per update (README: Replacing a lost host)."}"`,
         `  fi`,
         ...(p.mayCreate ? [] : replaceBrick(p)),
-        `  echo "volume "${vol}" holds the expected bricks"`,
+        `  echo "volume ${dq(p.volumeName)} holds the expected bricks"`,
         `fi`,
     ];
 }
@@ -140,7 +140,7 @@ function replaceBrick(p: VolumeScriptParams): string[] {
         `    done`,
         `    poll ${p.peersSeconds} peer_ok "$new_host" || die "the new brick node $new_host is not a connected peer ($why); it must be in the pool before its brick replaces $gone. Nothing was changed."`,
         ...survivorsServe(p).map((l) => `    ${l}`),
-        `    tx volume replace-brick ${vol} "$gone" "$new" commit force || die "volume replace-brick "${vol}" $gone $new: $(reason)"`,
+        `    tx volume replace-brick ${vol} "$gone" "$new" commit force || die "volume replace-brick ${dq(p.volumeName)} $gone $new: $(reason)"`,
         `    echo "replaced brick $gone with $new; self-heal fills it from the other two"`,
         `    mkdir -p ${REPLACED_DIR}`,
         `    echo "\${gone%%:*}" >> ${REPLACED_DIR}/hosts`,
@@ -231,7 +231,7 @@ function options(p: VolumeScriptParams): string[] {
     // glusterd applies only the first pair of a "volume set all" (glusterd_op_set_all_volume_options
     // reads key1/value1) and still reports success: one transaction per cluster-wide option.
     const setAll = ([k, v]: [string, string]) =>
-        `[ "$(value_in "$current" ${shq(k)})" = ${shq(v)} ] || { tx volume set all ${shq(k)} ${shq(v)} || die "volume set all "${shq(k)}": $(reason)"; echo "set on all volumes: "${shq(`${k} ${v}`)}; }`;
+        `[ "$(value_in "$current" ${shq(k)})" = ${shq(v)} ] || { tx volume set all ${shq(k)} ${shq(v)} || die "volume set all ${dq(k)}: $(reason)"; echo "set on all volumes: "${shq(`${k} ${v}`)}; }`;
     const globalLines = Object.entries(p.globalOptions).map(setAll);
     // Options cannot be set to an empty value, so an empty record is written as "none".
     const managed = Object.keys(p.options).join(",") || "none";
@@ -247,9 +247,10 @@ function options(p: VolumeScriptParams): string[] {
         `  out=$(g volume get ${vol} ${shq(OWNER_KEY)})`,
         `  owner_before=$(xv "//volGetopts/Opt[Option='${OWNER_KEY}']/Value")`,
         `fi`,
+        `managed=${shq(managed)}`,
         `for key in $(IFS=,; echo $managed_before); do`,
-        `  case ",${managed}," in *",$key,"*) continue ;; esac`,
-        `  tx volume reset ${vol} "$key" || die "volume reset "${vol}" $key: $(reason)"`,
+        `  case ",$managed," in *",$key,"*) continue ;; esac`,
+        `  tx volume reset ${vol} "$key" || die "volume reset ${dq(p.volumeName)} $key: $(reason)"`,
         `  echo "reset $key on "${vol}`,
         `done`,
         ...(globalLines.length > 0
@@ -264,8 +265,8 @@ function options(p: VolumeScriptParams): string[] {
         `[ "$managed_before" = ${shq(managed)} ] || set -- "$@" ${shq(MANAGED_OPTIONS_KEY)} ${shq(managed)}`,
         `[ "$owner_before" = ${shq(p.owner)} ] || set -- "$@" ${shq(OWNER_KEY)} ${shq(p.owner)}`,
         `if [ $# -gt 0 ]; then`,
-        `  tx volume set ${vol} "$@" || die "volume set "${vol}" $*: $(reason)"`,
-        `  echo "set on "${vol}": $*"`,
+        `  tx volume set ${vol} "$@" || die "volume set ${dq(p.volumeName)} $*: $(reason)"`,
+        `  echo "set on ${dq(p.volumeName)}: $*"`,
         `fi`,
     ];
 }
@@ -275,7 +276,7 @@ function startAndVerify(p: VolumeScriptParams): string[] {
     const vol = shq(p.volumeName);
     return [
         `if [ "$status" != Started ]; then`,
-        `  tx volume start ${vol} || die "volume start "${vol}": $(reason)"`,
+        `  tx volume start ${vol} || die "volume start ${dq(p.volumeName)}: $(reason)"`,
         `  echo "started volume "${vol}`,
         `fi`,
         `my_uuid; me=$uuid`,
@@ -302,7 +303,7 @@ function startAndVerify(p: VolumeScriptParams): string[] {
         `}`,
         `# A brick node that stays disconnected is reported at once, not after the brick deadline.`,
         `if ! poll ${p.settleSeconds ?? 15} brick_nodes_connected; then`,
-        `  die "the volume "${vol}" is degraded: these brick nodes are not connected peers:$why. What this step changed above was applied. Start them (docker start), or replace a lost one (README: Replacing a lost host), and run pulumi up again."`,
+        `  die "the volume ${dq(p.volumeName)} is degraded: these brick nodes are not connected peers:$why. What this step changed above was applied. Start them (docker start), or replace a lost one (README: Replacing a lost host), and run pulumi up again."`,
         `fi`,
         `bricks_online() {`,
         `  out=$(g volume status ${vol})`,
@@ -312,7 +313,7 @@ function startAndVerify(p: VolumeScriptParams): string[] {
         `EOF`,
         `  # No reply (a CLI timeout) tells nothing: poll again.`,
         `  [ "$ret" = 0 ] || { why="no volume status: $(reason)"; return 1; }`,
-        `  [ "$stray" = 0 ] || die "a brick of "${vol}" listens outside the pinned range ${p.ports.base}-${p.ports.max}: $(xl '//volume/node/port/text()' | tr '\\n' ' ')"`,
+        `  [ "$stray" = 0 ] || die "a brick of ${dq(p.volumeName)} listens outside the pinned range ${p.ports.base}-${p.ports.max}: $(xl '//volume/node/port/text()' | tr '\\n' ' ')"`,
         `  why="$up of ${p.servers.length} bricks online"`,
         `  [ "$up" = ${p.servers.length} ]`,
         `}`,
@@ -353,14 +354,14 @@ export function volumeDeleteScript(p: { volumeName: string; owner: string; settl
     return script(
         `out=$(g volume info ${vol})`,
         `if [ "$(xv /cliOutput/opRet)" != 0 ] && [ "$(xv /cliOutput/opErrno)" = 30806 ]; then`,
-        `  echo "volume "${vol}" does not exist; nothing to delete"`,
+        `  echo "volume ${dq(p.volumeName)} does not exist; nothing to delete"`,
         `  exit 0`,
         `fi`,
         `status=$(xv //volume/statusStr)`,
         `out=$(g volume get ${vol} ${shq(OWNER_KEY)})`,
         `owner=$(xv "//volGetopts/Opt[Option='${OWNER_KEY}']/Value")`,
         `if [ -n "$owner" ] && [ "$owner" != ${shq(p.owner)} ]; then`,
-        `  echo "volume "${vol}" now belongs to another resource of this stack ($owner); leaving it"`,
+        `  echo "volume ${dq(p.volumeName)} now belongs to another resource of this stack ($owner); leaving it"`,
         `  exit 0`,
         `fi`,
         `# "volume stop" succeeds with a peer down, "volume delete" does not: check first (every`,
@@ -374,11 +375,11 @@ export function volumeDeleteScript(p: { volumeName: string; owner: string; settl
         `    [ -z "$d" ] || { down="$d, as $p sees them"; return 1; }`,
         `  done`,
         `}`,
-        `poll ${p.settleSeconds ?? 30} mesh_ok || die "volume "${vol}" cannot be deleted now: ${needsPeers}. The volume was left as it is."`,
+        `poll ${p.settleSeconds ?? 30} mesh_ok || die "volume ${dq(p.volumeName)} cannot be deleted now: ${needsPeers}. The volume was left as it is."`,
         `if [ "$status" = Started ]; then`,
-        `  tx volume stop ${vol} || die "volume stop "${vol}": $(reason)"`,
+        `  tx volume stop ${vol} || die "volume stop ${dq(p.volumeName)}: $(reason)"`,
         `fi`,
-        `tx volume delete ${vol} || die "volume delete "${vol}": $(reason)"`,
-        `echo "deleted volume "${vol}" (the bricks' data stays on disk)"`,
+        `tx volume delete ${vol} || die "volume delete ${dq(p.volumeName)}: $(reason)"`,
+        `echo "deleted volume ${dq(p.volumeName)} (the bricks' data stays on disk)"`,
     );
 }

@@ -1,4 +1,4 @@
-import { shq, shqAll } from "../shell";
+import { dq, shq, shqAll } from "../shell";
 import { inContainer } from "./exec";
 import { script } from "./prelude";
 
@@ -84,7 +84,7 @@ export interface PreflightParams {
 }
 
 /** The part that runs in the first node's container: the cluster must be whole. */
-function wholeBeforeRoll(p: PreflightParams): string {
+export function wholeBeforeRoll(p: PreflightParams): string {
     const vol = shq(p.volumeName);
     const nothing = "Nothing was changed.";
     return script(
@@ -92,7 +92,7 @@ function wholeBeforeRoll(p: PreflightParams): string {
         `declared=${shq((p.declared ?? []).join(" "))}`,
         ...wholeFunctions(),
         `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
-        `wait_for "glusterd on "${shq(p.container)}" to answer" ${p.glusterdSeconds} glusterd_answers`,
+        `wait_for "glusterd on ${dq(p.container)} to answer" ${p.glusterdSeconds} glusterd_answers`,
         `if [ "$(xv 'count(//peerStatus/peer)')" -le 1 ]; then echo "no pool yet: nothing to keep whole"; exit 0; fi`,
         `poll ${p.settleSeconds ?? 15} peers_connected || die "a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: $why. $(stray_hint)Start them (or replace a lost one first), then run pulumi up again. ${nothing}"`,
         `out=$(g volume info "$vol")`,
@@ -128,20 +128,20 @@ export function preflightScript(p: PreflightParams): string {
         `if ! info=$(docker container inspect -f '{{.State.Status}}|${label("io.glusterfs-cluster.cluster")}|${label("io.glusterfs-cluster.spec")}' ${c} 2>&1); then`,
         `  case $info in`,
         `    *"No such container"*|*"No such object"*) ;;`,
-        `    *) echo "error: cannot tell whether "${c}" runs on this host: docker said: $info. Nothing was changed." >&2; exit 1 ;;`,
+        `    *) echo "error: cannot tell whether ${dq(p.container)} runs on this host: docker said: $info. Nothing was changed." >&2; exit 1 ;;`,
         `  esac`,
-        `  if ${stateAbsent(p.state)}; then echo "no container "${c}" yet and no state: a new cluster"; exit 0; fi`,
-        `  echo "no container "${c}", but its state is there: an existing cluster"`,
+        `  if ${stateAbsent(p.state)}; then echo "no container ${dq(p.container)} yet and no state: a new cluster"; exit 0; fi`,
+        `  echo "no container ${dq(p.container)}, but its state is there: an existing cluster"`,
         `  exit 0`,
         `fi`,
         `state=\${info%%|*}; labels=\${info#*|}; owner=\${labels%%|*}; spec=\${labels#*|}`,
         `if [ "$owner" != ${shq(p.cluster)} ]; then`,
-        `  echo "error: the container "${c}" on this host belongs to GlusterCluster \\"$owner\\", and this one is named "${shq(p.cluster)}". A GlusterCluster's name names its storage and resources: renamed, it would build a new, empty cluster beside the old one. Put back the name \\"$owner\\". Nothing was changed." >&2`,
+        `  echo "error: the container ${dq(p.container)} on this host belongs to GlusterCluster \\"$owner\\", and this one is named ${dq(p.cluster)}. A GlusterCluster's name names its storage and resources: renamed, it would build a new, empty cluster beside the old one. Put back the name \\"$owner\\". Nothing was changed." >&2`,
         `  exit 1`,
         `fi`,
         `if [ "$spec" = ${shq(p.fingerprint)} ]; then echo ${c}" already runs with these settings: no rolling replacement starts"; exit 0; fi`,
         `if [ "$state" != running ]; then`,
-        `  echo "error: "${c}" is $state; a rolling replacement starts with it and needs the whole cluster in service. Start it (docker start "${c}"), then run pulumi up again. Nothing was changed." >&2`,
+        `  echo "error: ${dq(p.container)} is $state; a rolling replacement starts with it and needs the whole cluster in service. Start it (docker start ${dq(p.container)}), then run pulumi up again. Nothing was changed." >&2`,
         `  exit 1`,
         `fi`,
         inContainer(p.container, wholeBeforeRoll(p)),

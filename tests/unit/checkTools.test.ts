@@ -19,15 +19,15 @@ function checkWith(tools: string[]) {
 
 describe("npm test's check of the host tools", () => {
     it("passes with every tool the unit tests run", () => {
-        const r = checkWith(["xmllint", "systemd-analyze", "bash", "getent"]);
+        const r = checkWith(["xmllint", "systemd-analyze", "bash", "getent", "shellcheck"]);
         assert.strictEqual(r.status, 0, r.stderr);
     });
 
     it("stops with one message naming each missing tool, its package and the command that installs them, never the image", () => {
-        const r = checkWith(["bash", "getent"]);
+        const r = checkWith(["bash", "getent", "shellcheck"]);
         assert.strictEqual(r.status, 1);
         assert.match(r.stderr, /^npm test: the unit tests need these tools on this machine, missing here: xmllint \(libxml2-utils\) systemd-analyze \(systemd\)\.\n/);
-        assert.match(r.stderr, /sudo apt-get install -y libxml2-utils systemd/);
+        assert.match(r.stderr, /sudo apt-get install -y libxml2-utils systemd shellcheck/);
         assert.doesNotMatch(r.stderr, /image/);
     });
 });

@@ -127,7 +127,7 @@ describe("Rancher: the published mount contract", () => {
         const volume = inner(rec.named("gluster-volume").inputs.create);
         assert.ok(volume.includes(`auth.allow)" = 10.10.0.1,10.10.0.2,10.10.0.3,10.30.0.0/24,10.20.0.10,10.20.0.11,10.20.0.12 ]`), "auth.allow lacks the nodes");
         const fw = rec.named("gluster-firewall-g1").inputs.create as string;
-        assert.match(fw, /for s in 10\.30\.0\.0\/24 10\.20\.0\.10\/32 10\.20\.0\.11\/32 10\.20\.0\.12\/32; do clients=/);
+        assert.match(fw.replace(/'\\''/g, "'"), /client_list='10\.30\.0\.0\/24 10\.20\.0\.10\/32 10\.20\.0\.11\/32 10\.20\.0\.12\/32'; for s in \$client_list; do clients=/);
     });
 
     it("uses the external addresses when asked", async () => {

@@ -1,12 +1,14 @@
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import { inContainer, inContainerIfPresent } from "../../components/gluster/exec";
 import { detachScript, probeBackScript, probeScript } from "../../components/gluster/pool";
-import { readyScript, versionFromReadyOutput } from "../../components/gluster/ready";
+import { goGateScript, readyDeleteScript, readyScript, versionFromReadyOutput } from "../../components/gluster/ready";
 import { volumeDeleteScript, volumeScript } from "../../components/gluster/volume";
-import { preflightScript } from "../../components/gluster/whole";
+import { preflightScript, wholeBeforeRoll } from "../../components/gluster/whole";
 import { identityCreateScript, identityUpdateScript } from "../../components/identity";
-import { firewallApplyScript, firewallRemoveScript } from "../../components/firewall";
+import { firewallApplyScript, firewallRemoveScript, firewallRulesScript } from "../../components/firewall";
+import { engineScript } from "../../components/engine";
+import { dataCreateScript, dataDeleteScript } from "../../components/nodeResources";
 import { shq } from "../../components/shell";
 
 const VOLUME = {
@@ -23,6 +25,10 @@ const VOLUME = {
     owner: "0123456789abcdef",
 };
 
+const PREFLIGHT = { cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, healSeconds: 3600, state: { volume: "gluster-gluster-0-state" }, declared: ["gluster-0", "gluster-1", "gluster-2"] };
+const GO = { name: "gluster-1", address: "gluster-1", volumeName: "my_vol", glusterdSeconds: 120, healSeconds: 3600, declared: ["gluster-0", "gluster-1", "gluster-2"] };
+const FIREWALL = { host: "h1", backend: "auto" as const, peers: ["10.0.0.1"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 }, owner: "tok", claim: "glusterfs/prod/gluster", cluster: "gluster" };
+
 /** Every generated script, built inside the test that reads it (not while the file loads). */
 const all = () => ({
     ready: readyScript({ name: "gluster-0", address: "gluster-0", others: ["gluster-1", "gluster-2"], volumeName: "my_vol", glusterdSeconds: 120, peersSeconds: 120, volumeSeconds: 180, healSeconds: 3600 }),
@@ -32,10 +38,17 @@ const all = () => ({
     volume: volumeScript(VOLUME),
     volumeUpdate: volumeScript({ ...VOLUME, mayCreate: false }),
     volumeDelete: volumeDeleteScript({ volumeName: "my_vol", owner: "tok" }),
-    firewall: firewallApplyScript({ host: "h1", backend: "auto", peers: ["10.0.0.1", "gfs2.example.net"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 }, owner: "tok", claim: "glusterfs/prod/gluster", cluster: "gluster" }),
+    firewall: firewallApplyScript(FIREWALL),
     firewallRemove: firewallRemoveScript("h1", "tok"),
     presentOnly: inContainerIfPresent("gluster-0", "echo hi"),
-    preflight: preflightScript({ cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, healSeconds: 3600, state: { volume: "gluster-gluster-0-state" } }),
+    preflight: preflightScript(PREFLIGHT),
+    preflightWhole: wholeBeforeRoll(PREFLIGHT),
+    readyDelete: readyDeleteScript(GO),
+    goGate: goGateScript(GO),
+    firewallRules: firewallRulesScript(FIREWALL),
+    engine: engineScript("gfs1.example.net"),
+    dataCreate: dataCreateScript("/data/glusterfs", ["/data/glusterfs/glusterd", "/data/glusterfs/bricks"], "tok", "/data/glusterfs/bricks", "g1 (gfs1)"),
+    dataDelete: dataDeleteScript("/data/glusterfs", ["/data/glusterfs/glusterd"], "tok"),
 });
 
 describe("shell quoting", () => {
@@ -61,11 +74,20 @@ describe("shell quoting", () => {
 });
 
 describe("generated scripts", () => {
-    const names = ["ready", "probe", "detach", "probeBack", "volume", "volumeUpdate", "volumeDelete", "firewall", "firewallRemove", "presentOnly", "preflight"] as const;
+    const names = [
+        "ready", "probe", "detach", "probeBack", "volume", "volumeUpdate", "volumeDelete", "firewall", "firewallRemove", "presentOnly", "preflight",
+        "preflightWhole", "readyDelete", "goGate", "firewallRules", "engine", "dataCreate", "dataDelete",
+    ] as const;
     it("covers every generated script", () => assert.deepStrictEqual([...names].sort(), Object.keys(all()).sort()));
     for (const name of names) {
         it(`${name}: is valid POSIX sh (sh -n)`, () => {
             execFileSync("/bin/sh", ["-n"], { input: all()[name] });
+        });
+        it(`${name}: passes ShellCheck at warning level, as POSIX sh`, () => {
+            const r = spawnSync("shellcheck", ["--shell=sh", "--severity=warning", "--format=gcc", "-"], { input: all()[name], encoding: "utf8" });
+            assert.ok(!r.error, `shellcheck did not run (${r.error?.message}); npm test checks that it is installed`);
+            assert.strictEqual(r.stdout, "", `ShellCheck on ${name}:\n${r.stdout}`);
+            assert.strictEqual(r.status, 0);
         });
         it(`${name}: has no fixed sleep longer than a poll or backoff step`, () => {
             for (const m of all()[name].matchAll(/\bsleep\s+(\S+)/g)) {
@@ -90,7 +112,7 @@ describe("generated scripts", () => {
     });
 
     it("wait on conditions with a deadline", () => {
-        assert.match(all().ready, /wait_for "glusterd on "gluster-0" to answer" 120 glusterd_answers/);
+        assert.match(all().ready, /wait_for "glusterd on gluster-0 to answer" 120 glusterd_answers/);
         assert.match(all().probe, /wait_for 'gluster-1 to be in the cluster and connected' 120 peer_ok gluster-1/);
         assert.match(all().volume, /wait_for "every brick node to see every other in the cluster" 120 mesh_ok/);
         assert.match(all().volume, /wait_for "my_vol bricks to be online" 180 bricks_online/);
@@ -144,7 +166,7 @@ describe("generated scripts", () => {
     });
 
     it("reset options that an earlier run managed and this one does not", () => {
-        assert.match(all().volume, /case ",auth.allow,cluster.quorum-type," in/);
+        assert.match(all().volume, /managed=auth\.allow,cluster\.quorum-type\n[\s\S]*case ",\$managed," in/);
         assert.match(all().volume, /tx volume reset my_vol "\$key"/);
     });
 });
