@@ -65,7 +65,12 @@ export function declareBootstrap(
         return cmd;
     };
     const probeBack = (name: string, from: NodeSpec, dependsOn: pulumi.Resource[]) =>
-        hostCommand(name, from.host, { create: inContainer(from.name, probeBackScript({ first: first.address, peersSeconds: spec.timeouts.peersSeconds })) }, opts(dependsOn));
+        hostCommand(
+            name,
+            from.host,
+            { create: inContainer(from.name, probeBackScript({ first: first.address, peersSeconds: spec.timeouts.peersSeconds })) },
+            opts(dependsOn),
+        );
 
     const pool = probe(`${spec.name}-pool`, brickNodes.slice(1), [...[...nodes.values()].map((n) => n.ready), ...after], true);
     const back = probeBack(`${spec.name}-probe-back`, second, [pool]);
@@ -128,7 +133,11 @@ export function declareBootstrap(
  * networks or Rancher's nodes, `auth.allow` lists the servers too: without them
  * self-heal and glusterd's own mounts break.
  */
-export function volumeOptions(spec: ClusterSpec, extraClients: string[], restrict: boolean): { perVolume: Record<string, string>; global: Record<string, string> } {
+export function volumeOptions(
+    spec: ClusterSpec,
+    extraClients: string[],
+    restrict: boolean,
+): { perVolume: Record<string, string>; global: Record<string, string> } {
     const all: Record<string, string> = { ...spec.volumeOptions };
     if ((spec.clientCidrs.length > 0 || restrict) && all["auth.allow"] === undefined) {
         all["auth.allow"] = [...serverSourceAddresses(spec), ...spec.clientCidrs, ...extraClients].join(",");

@@ -15,7 +15,7 @@ export interface HostCommandArgs {
      */
     update?: pulumi.Input<string>;
     delete?: pulumi.Input<string>;
-    triggers?: pulumi.Input<any[]>;
+    triggers?: pulumi.Input<unknown[]>;
 }
 
 /**

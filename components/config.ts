@@ -49,8 +49,14 @@ function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[
             const field = `${prefix}nodes[${i}].host.ssh.${key}`;
             problems.push(
                 key === "privateKey"
-                    ? { field, message: `never holds a key in stack config (it would be stored in clear text). Fix: pulumi config set --secret sshPrivateKey < KEY, and name another key with privateKeySecret if hosts differ.` }
-                    : { field, message: `is not a known key here, and would be ignored. Fix: ${nearest(key, sshConfigKeys()) ? `did you mean \`${nearest(key, sshConfigKeys())}\`?` : `the keys are ${sshConfigKeys().join(", ")}.`}` },
+                    ? {
+                          field,
+                          message: `never holds a key in stack config (it would be stored in clear text). Fix: pulumi config set --secret sshPrivateKey < KEY, and name another key with privateKeySecret if hosts differ.`,
+                      }
+                    : {
+                          field,
+                          message: `is not a known key here, and would be ignored. Fix: ${nearest(key, sshConfigKeys()) ? `did you mean \`${nearest(key, sshConfigKeys())}\`?` : `the keys are ${sshConfigKeys().join(", ")}.`}`,
+                      },
             );
         }
     });
@@ -87,7 +93,7 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
     if (problems.length > 0) throw new GlusterClusterArgsError(problems);
     return {
         volumeName: config.get("volumeName"),
-        networkMode: config.get("networkMode") as GlusterClusterArgs["networkMode"],
+        networkMode: config.get<NonNullable<GlusterClusterArgs["networkMode"]>>("networkMode"),
         network: config.getObject("network"),
         // Anything but a list goes to the argument checks as it is, which name it.
         nodes: Array.isArray(nodes) ? nodes.map((node) => nodeArgs(config, node)) : nodes,

@@ -56,9 +56,17 @@ export function specFingerprint(settings: object): string {
         Array.isArray(v)
             ? v.map(stable)
             : v && typeof v === "object"
-              ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, stable(x)]))
+              ? Object.fromEntries(
+                    Object.entries(v)
+                        .sort(([a], [b]) => (a < b ? -1 : 1))
+                        .map(([k, x]) => [k, stable(x)]),
+                )
               : v;
-    return crypto.createHash("sha256").update(JSON.stringify(stable(settings))).digest("hex").slice(0, 16);
+    return crypto
+        .createHash("sha256")
+        .update(JSON.stringify(stable(settings)))
+        .digest("hex")
+        .slice(0, 16);
 }
 
 /**
@@ -83,9 +91,7 @@ export function containerSettings(spec: ClusterSpec, node: NodeSpec) {
         tmpfs: { "/run": "rw,nosuid,nodev,mode=0755" },
         volumes: [mount(paths.state, STATE_DIR), mount(paths.bricks, BRICKS_MOUNT), mount(paths.logs, LOG_DIR)],
         ...(extraHosts.length > 0 ? { hosts: extraHosts } : {}),
-        ...(hostMode
-            ? { networkMode: "host" }
-            : { hostname: node.name, networksAdvanced: [{ name: spec.networkName, aliases: [node.name] }] }),
+        ...(hostMode ? { networkMode: "host" } : { hostname: node.name, networksAdvanced: [{ name: spec.networkName, aliases: [node.name] }] }),
         healthcheck: {
             tests: ["CMD-SHELL", healthcheckCommand()],
             interval: "30s",

@@ -50,7 +50,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
         // Validated before anything is registered: bad input creates nothing.
         const spec = resolveSpec(name, args);
         super(GLUSTER_CLUSTER_TYPE, name, {}, opts);
-        for (const warning of configWarnings(spec)) pulumi.log.warn(`GlusterCluster ${name}: ${warning}`, this);
+        for (const warning of configWarnings(spec)) void pulumi.log.warn(`GlusterCluster ${name}: ${warning}`, this);
         // Every child comes after the identity guard (which reads the engines' IDs): a change
         // that would build a new, empty cluster or volume is refused before anything is touched.
         const engines = new Map(spec.hosts.map((h) => [h.key, declareEngine(this, spec, h)]));
@@ -70,12 +70,21 @@ export class GlusterCluster extends pulumi.ComponentResource {
         // created while the volumes are.
         const network =
             spec.networkMode === "container" && !spec.networkExisting
-                ? new docker.Network(`${name}-net`, { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) }, { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] })
+                ? new docker.Network(
+                      `${name}-net`,
+                      { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) },
+                      { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] },
+                  )
                 : undefined;
         // Every node's storage after the preflight check and the firewalls (which refuse another
         // stack's or cluster's hosts), and before the first container: a refusal there (in host
         // mode, bricks on a host's root filesystem) comes before any container is touched.
-        const storage = new Map(spec.nodes.map((n) => [n.name, declareStorage(scope, n, { parent: this, provider: hosts.get(n.host.key)!.provider, dependsOn: [...scope.after, preflight, ...firewalls] })]));
+        const storage = new Map(
+            spec.nodes.map((n) => [
+                n.name,
+                declareStorage(scope, n, { parent: this, provider: hosts.get(n.host.key)!.provider, dependsOn: [...scope.after, preflight, ...firewalls] }),
+            ]),
+        );
         const allStorage = [...storage.values()].flat();
 
         // The containers come after every firewall holds the new rules (a new brick range must be
@@ -163,7 +172,12 @@ export class GlusterCluster extends pulumi.ComponentResource {
  * moment (nodeResources.ts). A new cluster's containers start one after another too: what
  * is new cannot be told apart, for certain, from what was lost.
  */
-function declareNodes(scope: Scope, hosts: Map<string, HostResources>, first: pulumi.Resource[], shared: Omit<NodeDeps, "provider" | "image" | "after">): Map<string, NodeResources> {
+function declareNodes(
+    scope: Scope,
+    hosts: Map<string, HostResources>,
+    first: pulumi.Resource[],
+    shared: Omit<NodeDeps, "provider" | "image" | "after">,
+): Map<string, NodeResources> {
     const nodes = new Map<string, NodeResources>();
     let previous: pulumi.Resource[] = first;
     for (const node of scope.spec.nodes) {
@@ -182,8 +196,5 @@ function declareNodes(scope: Scope, hosts: Map<string, HostResources>, first: pu
  */
 function authClients(network: docker.Network | undefined, extraClients: pulumi.Output<string[]>): pulumi.Output<string[]> {
     if (!network) return extraClients;
-    return pulumi.all([network.ipamConfigs, extraClients]).apply(([ipam, extra]) => [
-        ...(ipam ?? []).map((c) => c.subnet ?? "").filter(isIPv4Cidr),
-        ...extra,
-    ]);
+    return pulumi.all([network.ipamConfigs, extraClients]).apply(([ipam, extra]) => [...(ipam ?? []).map((c) => c.subnet ?? "").filter(isIPv4Cidr), ...extra]);
 }

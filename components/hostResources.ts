@@ -35,7 +35,9 @@ function legacyAliases(spec: ClusterSpec, host: HostSpec, role: string): pulumi.
  * engine's ID); it only reads.
  */
 export function declareEngine(parent: pulumi.ComponentResource, spec: ClusterSpec, host: HostSpec): pulumi.Output<string> {
-    return stdoutOf(hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases: legacyAliases(spec, host, "engine") }));
+    return stdoutOf(
+        hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases: legacyAliases(spec, host, "engine") }),
+    );
 }
 
 /** A host's Docker provider and image. They change nothing a cluster runs with: they may come before the preflight check. */
@@ -80,7 +82,12 @@ export function declareFirewall(scope: Scope, host: HostSpec, extraClients: pulu
     const name = `${scope.spec.name}-firewall-${host.id}`;
     const owner = ownerToken(host, name);
     const opts = { parent: scope.parent, dependsOn: [...scope.after, ...after], aliases: legacyAliases(scope.spec, host, "firewall") };
-    return hostCommand(name, host, { create: firewallScript(scope, host, extraClients, owner), delete: firewallRemoveScript(host.ssh?.host ?? host.id, owner) }, opts);
+    return hostCommand(
+        name,
+        host,
+        { create: firewallScript(scope, host, extraClients, owner), delete: firewallRemoveScript(host.ssh?.host ?? host.id, owner) },
+        opts,
+    );
 }
 
 /**
@@ -91,5 +98,10 @@ export function declareFirewall(scope: Scope, host: HostSpec, extraClients: pulu
  */
 export function declareFirewallSettle(scope: Scope, host: HostSpec, extraClients: pulumi.Output<string[]>, after: pulumi.Resource[]): pulumi.Resource {
     const owner = ownerToken(host, `${scope.spec.name}-firewall-${host.id}`);
-    return hostCommand(`${scope.spec.name}-firewall-settle-${host.id}`, host, { create: firewallScript(scope, host, extraClients, owner) }, { parent: scope.parent, dependsOn: [...scope.after, ...after] });
+    return hostCommand(
+        `${scope.spec.name}-firewall-settle-${host.id}`,
+        host,
+        { create: firewallScript(scope, host, extraClients, owner) },
+        { parent: scope.parent, dependsOn: [...scope.after, ...after] },
+    );
 }

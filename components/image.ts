@@ -32,7 +32,10 @@ export function imageContextDir(from: string = __dirname): string {
 export function projectImageName(dir: string = imageContextDir()): string {
     const hash = crypto.createHash("sha256");
     for (const file of imageFiles()) {
-        hash.update(file).update("\0").update(fs.readFileSync(path.join(dir, file))).update("\0");
+        hash.update(file)
+            .update("\0")
+            .update(fs.readFileSync(path.join(dir, file)))
+            .update("\0");
     }
     return `glusterfs-cluster/glusterfs:11-${hash.digest("hex").slice(0, 12)}`;
 }

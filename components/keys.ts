@@ -22,14 +22,31 @@ type Exactly<T, K extends readonly PropertyKey[]> = [Exclude<keyof T, K[number]>
         ? K
         : never
     : never;
-const keysOf = <T>() => <K extends readonly (keyof T)[]>(k: Exactly<T, K>): readonly string[] => k as readonly string[];
+const keysOf =
+    <T>() =>
+    <K extends readonly (keyof T)[]>(k: Exactly<T, K>): readonly string[] =>
+        k as readonly string[];
 
 export function argKeys() {
     return {
         "": keysOf<GlusterClusterArgs>()([
-            "volumeName", "networkMode", "network", "nodes", "image", "dataRoot", "deleteDataOnDestroy", "volumeOptions",
-            "clientCidrs", "extraHosts", "firewall", "brickPorts", "mountPoint", "timeouts", "rancher",
-            "insecureAllowAnyClient", "allowBricksOnRootFilesystem",
+            "volumeName",
+            "networkMode",
+            "network",
+            "nodes",
+            "image",
+            "dataRoot",
+            "deleteDataOnDestroy",
+            "volumeOptions",
+            "clientCidrs",
+            "extraHosts",
+            "firewall",
+            "brickPorts",
+            "mountPoint",
+            "timeouts",
+            "rancher",
+            "insecureAllowAnyClient",
+            "allowBricksOnRootFilesystem",
         ] as const),
         node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot", "replaces"] as const),
         host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh"] as const),
@@ -38,9 +55,16 @@ export function argKeys() {
         firewall: keysOf<FirewallArgs>()(["enabled", "backend", "allowAllClients"] as const),
         brickPorts: keysOf<BrickPortsArgs>()(["base", "max"] as const),
         timeouts: keysOf<TimeoutsArgs>()(["glusterdSeconds", "peersSeconds", "volumeSeconds", "healSeconds"] as const),
-        rancher: keysOf<RancherArgs>()(
-            ["clusterId", "namespace", "createNamespace", "projectId", "configMapName", "allowClusterNodes", "nodeAddress", "provider"] as const,
-        ),
+        rancher: keysOf<RancherArgs>()([
+            "clusterId",
+            "namespace",
+            "createNamespace",
+            "projectId",
+            "configMapName",
+            "allowClusterNodes",
+            "nodeAddress",
+            "provider",
+        ] as const),
     };
 }
 
@@ -49,7 +73,7 @@ export type ArgLevel = keyof ReturnType<typeof argKeys>;
 
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0][j] = j;
     for (let i = 1; i <= a.length; i++) {
         for (let j = 1; j <= b.length; j++) {
@@ -77,12 +101,7 @@ function validElsewhere(key: string, here: ArgLevel): string | undefined {
  * Reports every key of `value` that `level` does not know, with the nearest valid key or
  * the level where the key belongs.
  */
-export function unknownKeys(
-    value: unknown,
-    level: ArgLevel,
-    field: string,
-    add: (field: string, message: string) => void,
-): void {
+export function unknownKeys(value: unknown, level: ArgLevel, field: string, add: (field: string, message: string) => void): void {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return;
     const valid = argKeys()[level];
     for (const key of Object.keys(value)) {

@@ -45,7 +45,13 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
         deleteBeforeReplace: true,
         dependsOn: [...scope.after, ...deps.after, ...deps.storage, ...(deps.network ? [deps.network] : [])],
     });
-    const params = { name: node.name, address: node.address, others: spec.nodes.filter((n) => n !== node).map((n) => n.address), volumeName: spec.volumeName, ...spec.timeouts };
+    const params = {
+        name: node.name,
+        address: node.address,
+        others: spec.nodes.filter((n) => n !== node).map((n) => n.address),
+        volumeName: spec.volumeName,
+        ...spec.timeouts,
+    };
     const ready = hostCommand(
         `${spec.name}-ready-${node.name}`,
         node.host,
@@ -81,10 +87,14 @@ export function declareStorage(scope: Scope, node: NodeSpec, opts: pulumi.Custom
     if (spec.networkMode === "container") {
         return Object.entries(nodeVolumeNames(spec, node)).map(
             ([role, volumeName]) =>
-                new docker.Volume(`${spec.name}-${node.name}-${role}`, { name: volumeName, labels: clusterLabels(spec) }, {
-                    ...opts,
-                    retainOnDelete: !spec.deleteDataOnDestroy,
-                }),
+                new docker.Volume(
+                    `${spec.name}-${node.name}-${role}`,
+                    { name: volumeName, labels: clusterLabels(spec) },
+                    {
+                        ...opts,
+                        retainOnDelete: !spec.deleteDataOnDestroy,
+                    },
+                ),
         );
     }
     const name = `${spec.name}-data-${node.name}`;
@@ -95,7 +105,13 @@ export function declareStorage(scope: Scope, node: NodeSpec, opts: pulumi.Custom
             name,
             node.host,
             {
-                create: dataCreateScript(node.dataRoot, dirs, owner, node.holdsBrick && !spec.allowBricksOnRootFilesystem ? nodeHostDirs(node).bricks : undefined, `${node.name} (${node.address})`),
+                create: dataCreateScript(
+                    node.dataRoot,
+                    dirs,
+                    owner,
+                    node.holdsBrick && !spec.allowBricksOnRootFilesystem ? nodeHostDirs(node).bricks : undefined,
+                    `${node.name} (${node.address})`,
+                ),
                 ...(spec.deleteDataOnDestroy ? { delete: dataDeleteScript(node.dataRoot, dirs, owner) } : {}),
             },
             { ...opts, provider: undefined },

@@ -15,8 +15,21 @@ export const MOUNT_CONTRACT_SCHEMA_VERSION = "1";
 /** The contract's keys (the README's table says what each holds). */
 export function mountContractKeys(): string[] {
     return [
-        "schemaVersion", "volume", "servers", "mountSource", "backupVolfileServers", "mountOptions", "mountPoint",
-        "mountCommand", "fstab", "managementPorts", "brickPorts", "clientDevice", "clientCapability", "clientDockerArgs", "hosts",
+        "schemaVersion",
+        "volume",
+        "servers",
+        "mountSource",
+        "backupVolfileServers",
+        "mountOptions",
+        "mountPoint",
+        "mountCommand",
+        "fstab",
+        "managementPorts",
+        "brickPorts",
+        "clientDevice",
+        "clientCapability",
+        "clientDockerArgs",
+        "hosts",
     ];
 }
 
@@ -42,7 +55,9 @@ export function mountContractData(spec: ClusterSpec): Record<string, string> {
         clientDevice: "/dev/fuse",
         clientCapability: "SYS_ADMIN",
         clientDockerArgs: clientDockerArgs(spec).join(" "),
-        hosts: Object.entries(spec.extraHosts).map(([name, ip]) => `${ip} ${name}`).join("\n"),
+        hosts: Object.entries(spec.extraHosts)
+            .map(([name, ip]) => `${ip} ${name}`)
+            .join("\n"),
     };
     return sortedRecord(data);
 }

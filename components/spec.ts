@@ -144,5 +144,5 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
  * an IPv4 address where the node's address is one or `extraHosts` maps it, else the name.
  */
 export function serverSourceAddresses(spec: ClusterSpec): string[] {
-    return spec.nodes.map((n) => (isIPv4(n.address) ? n.address : spec.extraHosts[n.address] ?? n.address));
+    return spec.nodes.map((n) => (isIPv4(n.address) ? n.address : (spec.extraHosts[n.address] ?? n.address)));
 }

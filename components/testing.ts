@@ -30,8 +30,8 @@ const COMMAND_TYPES = ["command:local:Command", "command:remote:Command"];
 /** Pulumi's standard mocks: each resource's state is its inputs; each call returns its arguments. */
 function echo(): pulumi.runtime.Mocks {
     return {
-        newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-        call: (args) => args.inputs,
+        newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Record<string, unknown> }),
+        call: (args) => args.inputs as Record<string, unknown>,
     };
 }
 
@@ -47,9 +47,10 @@ export function glusterMocks(inner: pulumi.runtime.Mocks = echo(), options: Glus
         async newResource(args) {
             const answer = await inner.newResource(args);
             if (!COMMAND_TYPES.includes(args.type)) return answer;
-            const state = { ...(answer.state ?? {}) };
+            const state: Record<string, unknown> = { ...((answer.state as Record<string, unknown> | undefined) ?? {}) };
             if (state.stdout === undefined) {
-                const script = String(args.inputs.create ?? "");
+                const create = (args.inputs as Record<string, unknown>).create;
+                const script = typeof create === "string" ? create : "";
                 state.stdout = isEngineScript(script)
                     ? engineOutputForTests(args.name, options.platform)
                     : isReadyScript(script)

@@ -12,10 +12,7 @@ export interface ArgProblem {
 /** Thrown by the constructor before any child is declared; lists every problem at once. */
 export class GlusterClusterArgsError extends Error {
     constructor(public readonly problems: ArgProblem[]) {
-        super(
-            `GlusterCluster: invalid arguments (nothing was created):\n` +
-                problems.map((p) => `  - \`${p.field}\`: ${p.message}`).join("\n"),
-        );
+        super(`GlusterCluster: invalid arguments (nothing was created):\n` + problems.map((p) => `  - \`${p.field}\`: ${p.message}`).join("\n"));
         this.name = "GlusterClusterArgsError";
     }
 }
@@ -32,8 +29,18 @@ function volumeNamePattern(): RegExp {
 /** Words the gluster CLI refuses as volume names (cli-cmd-parser.c, cli_validate_volname). */
 function reservedVolumeNames(): string[] {
     return [
-        "volume", "type", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring",
-        "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete",
+        "volume",
+        "type",
+        "subvolumes",
+        "option",
+        "end-volume",
+        "all",
+        "volume_not_in_ring",
+        "description",
+        "force",
+        "snap-max-hard-limit",
+        "snap-max-soft-limit",
+        "auto-delete",
         "activate-on-create",
     ];
 }
@@ -48,7 +55,7 @@ function userPattern(): RegExp {
 }
 /** One public key in authorized_keys form: its type, its base64 body, an optional comment. */
 function hostKeyPattern(): RegExp {
-    return /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+\/]+={0,2}( [^\n\r]*)?$/;
+    return /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}( [^\n\r]*)?$/;
 }
 function networkNamePattern(): RegExp {
     return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -109,8 +116,7 @@ function problemsOfVolumeName(args: GlusterClusterArgs, add: Add): void {
     if (typeof volumeName !== "string" || !volumeNamePattern().test(volumeName)) {
         add(
             "volumeName",
-            `must be 1-64 letters, digits, '-' or '_', not starting with '-' (GlusterFS's rule); got ${show(volumeName)}. ` +
-                `Fix: e.g. "my_vol".`,
+            `must be 1-64 letters, digits, '-' or '_', not starting with '-' (GlusterFS's rule); got ${show(volumeName)}. ` + `Fix: e.g. "my_vol".`,
         );
     } else if (reservedVolumeNames().includes(volumeName)) {
         add("volumeName", `${show(volumeName)} is a word the gluster CLI reserves. Fix: choose another name, e.g. "${volumeName}_vol".`);
@@ -121,7 +127,10 @@ function problemsOfVolumeName(args: GlusterClusterArgs, add: Add): void {
 function problemsOfNodes(args: GlusterClusterArgs, mode: string, add: Add): string[] {
     const nodes = Array.isArray(args.nodes) ? args.nodes : [];
     if (!Array.isArray(args.nodes)) {
-        add("nodes", `must be a list of at least 3 nodes; got ${show(args.nodes)}. Fix: e.g. [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }].`);
+        add(
+            "nodes",
+            `must be a list of at least 3 nodes; got ${show(args.nodes)}. Fix: e.g. [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }].`,
+        );
     } else if (nodes.length < 3) {
         add("nodes", `needs at least 3 nodes for a replica-3 volume; got ${nodes.length}. Fix: add ${3 - nodes.length} more node(s).`);
     }
@@ -142,7 +151,10 @@ function problemsOfNodes(args: GlusterClusterArgs, mode: string, add: Add): stri
             if (mode !== "host") {
                 add(`${f}.dataRoot`, `only applies in host mode. Fix: remove it.`);
             } else if (!isSafeDir(node.dataRoot)) {
-                add(`${f}.dataRoot`, `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/" and without ".."; got ${show(node.dataRoot)}.`);
+                add(
+                    `${f}.dataRoot`,
+                    `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/" and without ".."; got ${show(node.dataRoot)}.`,
+                );
             }
         }
         return problemsOfHost(node?.host, f, add);
@@ -157,9 +169,15 @@ function problemsOfReplaces(nodes: GlusterClusterArgs["nodes"], i: number, add: 
     if (typeof r !== "string" || !dnsLabel().test(r)) {
         add(f, `must be the name of the brick node this node takes the place of; got ${show(r)}.`);
     } else if (i >= 3) {
-        add(f, `only a brick node (one of the first three) can replace a lost brick node; this is nodes[${i}]. Fix: list it among the first three, or remove replaces.`);
+        add(
+            f,
+            `only a brick node (one of the first three) can replace a lost brick node; this is nodes[${i}]. Fix: list it among the first three, or remove replaces.`,
+        );
     } else if (i === 0) {
-        add(f, `the first node runs the pool and volume steps, so it must already be in the pool; a replacement cannot be first. Fix: list a surviving brick node first.`);
+        add(
+            f,
+            `the first node runs the pool and volume steps, so it must already be in the pool; a replacement cannot be first. Fix: list a surviving brick node first.`,
+        );
     } else if (nodes.some((n) => n?.name === r)) {
         add(f, `${show(r)} is still in the node list; a node replaces one that has left it. Fix: remove ${show(r)} from nodes, or remove replaces.`);
     }
@@ -174,7 +192,10 @@ function problemsOfAddress(node: GlusterClusterArgs["nodes"][number], f: string,
     }
     if (mode !== "host") return;
     if (node?.address === undefined) {
-        add(`${f}.address`, `is required in host mode: the host name or IPv4 address peers and clients use for this node. Fix: e.g. "gfs${i + 1}.example.net".`);
+        add(
+            `${f}.address`,
+            `is required in host mode: the host name or IPv4 address peers and clients use for this node. Fix: e.g. "gfs${i + 1}.example.net".`,
+        );
     } else if (typeof node.address !== "string" || !(isIPv4(node.address) || isHostname(node.address))) {
         add(`${f}.address`, `must be a host name or an IPv4 address; got ${show(node.address)}.`);
     } else if (node.address === "localhost" || node.address.startsWith("127.")) {
@@ -195,10 +216,16 @@ function problemsOfHostLayout(args: GlusterClusterArgs, mode: string, hostOfNode
         if (!h || typeof h.dockerHost !== "string" || typeof h.ssh?.host !== "string") return;
         const ssh = `${h.ssh.host}:${h.ssh.port ?? argDefaults().sshPort}`;
         if (dockerToSsh.has(h.dockerHost) && dockerToSsh.get(h.dockerHost) !== ssh) {
-            add(`nodes[${i}].host.ssh`, `Docker host ${show(h.dockerHost)} is reached over SSH as ${show(dockerToSsh.get(h.dockerHost))} by another node, and as ${show(ssh)} here. Fix: use the same SSH connection for nodes on one host.`);
+            add(
+                `nodes[${i}].host.ssh`,
+                `Docker host ${show(h.dockerHost)} is reached over SSH as ${show(dockerToSsh.get(h.dockerHost))} by another node, and as ${show(ssh)} here. Fix: use the same SSH connection for nodes on one host.`,
+            );
         }
         if (sshToDocker.has(ssh) && sshToDocker.get(ssh) !== h.dockerHost) {
-            add(`nodes[${i}].host.dockerHost`, `SSH host ${show(ssh)} is given Docker host ${show(sshToDocker.get(ssh))} by another node, and ${show(h.dockerHost)} here. Fix: use one Docker endpoint per host.`);
+            add(
+                `nodes[${i}].host.dockerHost`,
+                `SSH host ${show(ssh)} is given Docker host ${show(sshToDocker.get(ssh))} by another node, and ${show(h.dockerHost)} here. Fix: use one Docker endpoint per host.`,
+            );
         }
         dockerToSsh.set(h.dockerHost, ssh);
         sshToDocker.set(ssh, h.dockerHost);
@@ -239,7 +266,7 @@ function problemsOfNetwork(args: GlusterClusterArgs, mode: string, hostOfNode: s
 }
 
 function problemsOfPaths(args: GlusterClusterArgs, mode: string, add: Add): void {
-    if (args.image !== undefined && (typeof args.image !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.\/:@-]*$/.test(args.image))) {
+    if (args.image !== undefined && (typeof args.image !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_./:@-]*$/.test(args.image))) {
         add("image", `must be a Docker image reference such as "registry.example.net/glusterfs:11"; got ${show(args.image)}.`);
     }
     if (args.dataRoot !== undefined) {
@@ -252,23 +279,35 @@ function problemsOfPaths(args: GlusterClusterArgs, mode: string, add: Add): void
     // `false` is the default (Pulumi.yaml declares it, so every stack's config holds it): only
     // asking for it where it means nothing is refused.
     if (args.allowBricksOnRootFilesystem === true && mode !== "host") {
-        add("allowBricksOnRootFilesystem", `only applies in host mode (container mode keeps bricks in named Docker volumes, under Docker's data root). Fix: remove it.`);
+        add(
+            "allowBricksOnRootFilesystem",
+            `only applies in host mode (container mode keeps bricks in named Docker volumes, under Docker's data root). Fix: remove it.`,
+        );
     }
     if (args.mountPoint !== undefined && (!safePath().test(args.mountPoint) || args.mountPoint === "/" || args.mountPoint.includes(".."))) {
-        add("mountPoint", `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/"; got ${show(args.mountPoint)}. Fix: e.g. "/mnt/gluster".`);
+        add(
+            "mountPoint",
+            `must be an absolute path of letters, digits, '_', '.', '-' and '/', not "/"; got ${show(args.mountPoint)}. Fix: e.g. "/mnt/gluster".`,
+        );
     }
 }
 
 function problemsOfOptions(args: GlusterClusterArgs, add: Add): void {
     for (const [key, value] of Object.entries(args.volumeOptions ?? {})) {
         if (!optionKeyPattern().test(key)) {
-            add(`volumeOptions[${show(key)}]`, `is not a GlusterFS option name (lower-case words joined by '.', '-' or '_'). Fix: e.g. "network.ping-timeout".`);
+            add(
+                `volumeOptions[${show(key)}]`,
+                `is not a GlusterFS option name (lower-case words joined by '.', '-' or '_'). Fix: e.g. "network.ping-timeout".`,
+            );
         } else if (key.startsWith("user.glusterfs-cluster")) {
             add(`volumeOptions[${show(key)}]`, `is reserved: the component records what it manages there.`);
         } else if ((key === "cluster.self-heal-daemon" || key === "self-heal-daemon") && value === "off") {
             // Every roll and lost-host replacement waits for self-heal to catch up: without the
             // daemon nothing heals, and each would wait out its deadline and fail.
-            add(`volumeOptions[${show(key)}]`, `"off" would leave nothing to heal a node that comes back, and every rolling replacement waits for self-heal to catch up. Fix: remove it (the daemon is on by default).`);
+            add(
+                `volumeOptions[${show(key)}]`,
+                `"off" would leave nothing to heal a node that comes back, and every rolling replacement waits for self-heal to catch up. Fix: remove it (the daemon is on by default).`,
+            );
         }
         if (typeof value !== "string" || value === "" || /[\n\r\0]/.test(value)) {
             add(`volumeOptions[${show(key)}]`, `must be a non-empty one-line string; got ${show(value)}.`);
@@ -396,16 +435,25 @@ function k8sName(): RegExp {
 
 function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: Add): void {
     if (typeof r.clusterId !== "string" || !rancherClusterId().test(r.clusterId)) {
-        add("rancher.clusterId", `must be a Rancher v1 cluster id ("local", "c-xxxxx" or "c-m-xxxxxxxx"); got ${show(r.clusterId)}. Fix: take it from the Rancher UI (Cluster Management) or ClusterV2.clusterV1Id.`);
+        add(
+            "rancher.clusterId",
+            `must be a Rancher v1 cluster id ("local", "c-xxxxx" or "c-m-xxxxxxxx"); got ${show(r.clusterId)}. Fix: take it from the Rancher UI (Cluster Management) or ClusterV2.clusterV1Id.`,
+        );
     }
     if (r.namespace !== undefined && !k8sLabel().test(r.namespace)) {
-        add("rancher.namespace", `must be a Kubernetes namespace name (lower-case letters, digits and '-', at most 63); got ${show(r.namespace)}. Fix: e.g. "glusterfs".`);
+        add(
+            "rancher.namespace",
+            `must be a Kubernetes namespace name (lower-case letters, digits and '-', at most 63); got ${show(r.namespace)}. Fix: e.g. "glusterfs".`,
+        );
     }
     if (r.configMapName !== undefined && !k8sName().test(r.configMapName)) {
         add("rancher.configMapName", `must be a Kubernetes object name (lower-case letters, digits, '-' and '.'); got ${show(r.configMapName)}.`);
     }
     if (r.createNamespace && r.projectId === undefined) {
-        add("rancher.projectId", `is required with createNamespace: a Rancher namespace belongs to a project. Fix: projectId: "<clusterId>:p-xxxxx" (Rancher UI: Cluster → Projects/Namespaces).`);
+        add(
+            "rancher.projectId",
+            `is required with createNamespace: a Rancher namespace belongs to a project. Fix: projectId: "<clusterId>:p-xxxxx" (Rancher UI: Cluster → Projects/Namespaces).`,
+        );
     }
     if (r.projectId !== undefined) {
         const m = /^([^:]+):p-[a-z0-9]+$/.exec(r.projectId);
@@ -423,12 +471,15 @@ function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: A
 /** Checks one node's `host` and returns its host key ("local" or the Docker endpoint). */
 function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: string, add: Add): string {
     if (host === undefined) return "local";
-    if (typeof host.dockerHost !== "string" || !/^(ssh|tcp|unix):\/\/[A-Za-z0-9_.@:\/\[\]-]+$/.test(host.dockerHost)) {
+    if (typeof host.dockerHost !== "string" || !/^(ssh|tcp|unix):\/\/[A-Za-z0-9_.@:/[\]-]+$/.test(host.dockerHost)) {
         add(`${f}.host.dockerHost`, `must be a Docker endpoint "ssh://user@host", "tcp://host:port" or "unix:///path"; got ${show(host.dockerHost)}.`);
     }
     const ssh = host.ssh;
     if (ssh === undefined || ssh === null) {
-        add(`${f}.host.ssh`, `a remote host needs an SSH connection for its commands. Fix: add ssh: { host: "...", user: "root", privateKey: config.requireSecret("sshKey") }.`);
+        add(
+            `${f}.host.ssh`,
+            `a remote host needs an SSH connection for its commands. Fix: add ssh: { host: "...", user: "root", privateKey: config.requireSecret("sshKey") }.`,
+        );
         return String(host.dockerHost);
     }
     if (typeof ssh.host !== "string" || !(isIPv4(ssh.host) || isHostname(ssh.host))) {
@@ -441,8 +492,14 @@ function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: st
         add(`${f}.host.ssh.user`, `must be a Unix user name; got ${show(ssh.user)}.`);
     }
     if (ssh.hostKey !== undefined && (typeof ssh.hostKey !== "string" || !hostKeyPattern().test(ssh.hostKey.trim()))) {
-        const hint = typeof ssh.hostKey === "string" && hostKeyPattern().test(ssh.hostKey.trim().replace(/^\S+\s+/, "")) ? ` It starts with a host name, as ssh-keyscan prints it: drop "${ssh.hostKey.trim().split(/\s+/)[0]}".` : "";
-        add(`${f}.host.ssh.hostKey`, `must be one public key as in authorized_keys, "ssh-ed25519 AAAAC3Nz...".${hint} Fix: the content of the host's /etc/ssh/ssh_host_ed25519_key.pub.`);
+        const hint =
+            typeof ssh.hostKey === "string" && hostKeyPattern().test(ssh.hostKey.trim().replace(/^\S+\s+/, ""))
+                ? ` It starts with a host name, as ssh-keyscan prints it: drop "${ssh.hostKey.trim().split(/\s+/)[0]}".`
+                : "";
+        add(
+            `${f}.host.ssh.hostKey`,
+            `must be one public key as in authorized_keys, "ssh-ed25519 AAAAC3Nz...".${hint} Fix: the content of the host's /etc/ssh/ssh_host_ed25519_key.pub.`,
+        );
     }
     if (ssh.privateKey === undefined || ssh.privateKey === null || ssh.privateKey === "") {
         // The key itself is never shown.

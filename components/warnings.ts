@@ -23,7 +23,10 @@ export function openDoorWarning(spec: ClusterSpec): string | undefined {
 export function hostKeyWarnings(spec: ClusterSpec): string[] {
     return spec.hosts
         .filter((h) => h.ssh !== undefined && h.ssh.hostKey === undefined)
-        .map((h) => `the SSH host key of ${h.ssh!.host} is not pinned: commands run there as ${h.ssh!.user} on whatever answers. Set nodes[].host.ssh.hostKey (README: SSH host keys).`);
+        .map(
+            (h) =>
+                `the SSH host key of ${h.ssh!.host} is not pinned: commands run there as ${h.ssh!.user} on whatever answers. Set nodes[].host.ssh.hostKey (README: SSH host keys).`,
+        );
 }
 
 /**

@@ -31,7 +31,7 @@ export interface MockBehaviour {
 }
 
 /** What the mocks give back for the types the component declares. */
-export function defaultState(type: string, name: string, inputs: any): Record<string, unknown> {
+export function defaultState(type: string, name: string, _inputs: any): Record<string, unknown> {
     switch (type) {
         case "command:local:Command":
         case "command:remote:Command":
@@ -48,21 +48,28 @@ export function defaultState(type: string, name: string, inputs: any): Record<st
 
 export class Recorder {
     readonly records: Recorded[] = [];
-    private readonly opts = new Map<string, { parent?: string; dependsOn: string[]; deleteBeforeReplace?: boolean; retainOnDelete?: boolean; aliases: unknown[] }>();
+    private readonly opts = new Map<
+        string,
+        { parent?: string; dependsOn: string[]; deleteBeforeReplace?: boolean; retainOnDelete?: boolean; aliases: unknown[] }
+    >();
     private readonly names = new WeakMap<object, string>();
     private seq = 0;
 
     constructor(private readonly behaviour: MockBehaviour = {}) {}
 
     install(project = "glusterfs", stack = "test"): void {
-        pulumi.runtime.setMocks(
+        void pulumi.runtime.setMocks(
             {
                 newResource: async (args: pulumi.runtime.MockResourceArgs) => {
                     const wait = this.behaviour.delay?.(args.type, args.name) ?? 0;
                     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
                     const o = this.opts.get(`${args.type}::${args.name}`) ?? { dependsOn: [], aliases: [] };
                     this.records.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, ...o, seq: this.seq++ });
-                    const state = { ...args.inputs, ...defaultState(args.type, args.name, args.inputs), ...(this.behaviour.state?.(args.type, args.name, args.inputs) ?? {}) };
+                    const state = {
+                        ...args.inputs,
+                        ...defaultState(args.type, args.name, args.inputs),
+                        ...(this.behaviour.state?.(args.type, args.name, args.inputs) ?? {}),
+                    };
                     return { id: (state.id as string) ?? `${args.name}-id`, state };
                 },
                 call: (args: pulumi.runtime.MockCallArgs) => this.behaviour.call?.(args.token, args.inputs) ?? args.inputs,
@@ -81,7 +88,7 @@ export class Recorder {
         const given = args.opts.dependsOn as any;
         const names = (list: any) => ([] as any[]).concat(list ?? []).map((r) => this.names.get(r) ?? "?");
         const o = {
-            parent: args.opts.parent ? this.names.get(args.opts.parent) ?? "?" : undefined,
+            parent: args.opts.parent ? (this.names.get(args.opts.parent) ?? "?") : undefined,
             dependsOn: pulumi.Output.isInstance(given) ? [] : names(given),
             deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
             retainOnDelete: args.opts.retainOnDelete,
@@ -114,7 +121,12 @@ export class Recorder {
 
 /** Resolves an output's value. */
 export function value<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        output.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 /**

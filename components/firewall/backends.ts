@@ -145,4 +145,3 @@ export function ufwRemove(): string {
   [ ! -f "$state_dir/ufw-rules" ] || rm -f "$state_dir/ufw-rules"
 }`;
 }
-

@@ -3,7 +3,7 @@
  * resolves the peers, clients and brick port ranges.
  */
 import { FirewallBackend } from "../args";
-import { shq, shqAll } from "../shell";
+import { shq } from "../shell";
 
 export interface FirewallParams {
     /** Names the host in messages. */
@@ -67,7 +67,6 @@ peer_ipv4() {
   fi
 }`;
 
-
 /** The sources and ports every backend opens, as shell variables: $peers, $clients, $brick_ranges. */
 export function lists(p: FirewallParams): string[] {
     return [
@@ -90,10 +89,11 @@ export function lists(p: FirewallParams): string[] {
         `  peers="$peers $a"`,
         `  [ "$a" = "$s" ] || resolved="$resolved$s $a\n"`,
         `done`,
-        p.clients.length > 0 ? `clients=""; client_list=${shq(p.clients.join(" "))}; for s in $client_list; do clients="$clients $(ipv4 "$s")"; done` : `clients=""`,
+        p.clients.length > 0
+            ? `clients=""; client_list=${shq(p.clients.join(" "))}; for s in $client_list; do clients="$clients $(ipv4 "$s")"; done`
+            : `clients=""`,
         ...(p.clients.includes("0.0.0.0/0")
             ? [`echo "WARNING: the GlusterFS client ports are open to ANY source on $host (firewall.allowAllClients)" >&2`]
             : []),
     ];
 }
-

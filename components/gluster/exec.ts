@@ -13,7 +13,6 @@ export function inContainer(container: string, script: string): string {
  * what docker said, rather than "succeeding" without doing anything.
  */
 export function inContainerIfPresent(container: string, script: string): string {
-    const c = shq(container);
     return [
         ...containerState(container),
         `if [ "$state" = gone ]; then`,

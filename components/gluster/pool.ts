@@ -19,7 +19,9 @@ export interface Peer {
 function versionChecks(from: Peer, peers: Peer[]): string[] {
     const lines = [`major() { case $1 in ''|*[!0-9.]*|.*) return 1 ;; esac; echo "\${1%%.*}"; }`];
     for (const n of [from, ...peers]) {
-        lines.push(`major ${shq(n.version)} >/dev/null || die "cannot tell which GlusterFS version ${dq(n.address)} runs (its ready step printed: ${dq(n.version || "nothing")}). Check that its image follows the image contract (README)."`);
+        lines.push(
+            `major ${shq(n.version)} >/dev/null || die "cannot tell which GlusterFS version ${dq(n.address)} runs (its ready step printed: ${dq(n.version || "nothing")}). Check that its image follows the image contract (README)."`,
+        );
     }
     for (const n of peers) {
         lines.push(

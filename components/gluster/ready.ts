@@ -49,7 +49,6 @@ export function isReadyScript(script: string): boolean {
  */
 export function readyScript(p: ReadyParams): string {
     const node = shq(p.name);
-    const vol = shq(p.volumeName);
     return script(
         `command -v xmllint >/dev/null || die "xmllint is missing from the image (Debian package libxml2-utils)"`,
         `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,

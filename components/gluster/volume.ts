@@ -193,7 +193,7 @@ function healAndDetach(p: VolumeScriptParams): string[] {
         `  for old in $(sort -u ${REPLACED_DIR}/hosts); do`,
         `    out=$(g peer status)`,
         `    if [ "$(xv "count(//peer[hostnames/hostname='$old'])")" != 0 ]; then`,
-        `      down=$(peers_not_ok | sed "s/$old ([^)]*)\(, \)\{0,1\}//")`,
+        `      down=$(peers_not_ok | sed "s/$old ([^)]*)\\(, \\)\\{0,1\\}//")`,
         `      tx peer detach "$old" || die "peer detach $old (whose brick was replaced): $(reason)\${down:+; these peers must be connected first: $down}"`,
         `      echo "detached $old, whose brick was replaced"`,
         `    fi`,
@@ -253,12 +253,7 @@ function options(p: VolumeScriptParams): string[] {
         `  tx volume reset ${vol} "$key" || die "volume reset ${dq(p.volumeName)} $key: $(reason)"`,
         `  echo "reset $key on "${vol}`,
         `done`,
-        ...(globalLines.length > 0
-            ? [
-                  `current=""; [ -n "$created" ] || current=$(g volume get all all)`,
-                  ...globalLines,
-              ]
-            : []),
+        ...(globalLines.length > 0 ? [`current=""; [ -n "$created" ] || current=$(g volume get all all)`, ...globalLines] : []),
         `current=""; [ -n "$created" ] || current=$(g volume get ${vol} all)`,
         `set --`,
         ...Object.entries(p.options).map(want),

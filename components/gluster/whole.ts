@@ -105,9 +105,7 @@ export function wholeBeforeRoll(p: PreflightParams): string {
 
 /** A shell test: the first node's glusterd state does not exist (it has never started). */
 function stateAbsent(state: PreflightParams["state"]): string {
-    return "volume" in state
-        ? `! docker volume inspect ${shq(state.volume)} >/dev/null 2>&1`
-        : `[ ! -e ${shq(`${state.dir}/glusterd.info`)} ]`;
+    return "volume" in state ? `! docker volume inspect ${shq(state.volume)} >/dev/null 2>&1` : `[ ! -e ${shq(`${state.dir}/glusterd.info`)} ]`;
 }
 
 /**

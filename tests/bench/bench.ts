@@ -108,7 +108,12 @@ async function componentRolling(to: string): Promise<number> {
     await removeLeftovers(docker, "bench");
     const h = new LiveStack({ stack: "bench" });
     const program = (image: string) => () => {
-        const c = new GlusterCluster("bench", { nodes: [{ name: "bench-0" }, { name: "bench-1" }, { name: "bench-2" }], volumeName: "benchvol", image, deleteDataOnDestroy: true });
+        const c = new GlusterCluster("bench", {
+            nodes: [{ name: "bench-0" }, { name: "bench-1" }, { name: "bench-2" }],
+            volumeName: "benchvol",
+            image,
+            deleteDataOnDestroy: true,
+        });
         return { mountCommand: c.mountCommand };
     };
     try {
@@ -117,7 +122,10 @@ async function componentRolling(to: string): Promise<number> {
         const started = Date.now();
         await h.up(program(to));
         const ms = Date.now() - started;
-        rollingSteps = h.since(mark).filter((e) => e.ms > 0).map((e) => `${e.op} ${e.name.replace(/^bench-/, "")}=${e.ms}`);
+        rollingSteps = h
+            .since(mark)
+            .filter((e) => e.ms > 0)
+            .map((e) => `${e.op} ${e.name.replace(/^bench-/, "")}=${e.ms}`);
         return ms;
     } finally {
         await h.destroy();

@@ -14,10 +14,12 @@ const NODES = [{ name: "cg-0" }, { name: "cg-1" }, { name: "cg-2" }];
 const BASE: GlusterClusterArgs = { volumeName: "cvol", nodes: NODES, network: { name: NET, existing: true } };
 const SSH_PORT = 2222;
 
-const program = (args: GlusterClusterArgs, name = "cg") => () => {
-    const c = new GlusterCluster(name, args);
-    return { mountEndpoint: c.mountEndpoint, mountCommand: c.mountCommand };
-};
+const program =
+    (args: GlusterClusterArgs, name = "cg") =>
+    () => {
+        const c = new GlusterCluster(name, args);
+        return { mountEndpoint: c.mountEndpoint, mountCommand: c.mountCommand };
+    };
 
 const volumeId = () => gx(docker, "cg-0", "volume info cvol", "string(//volume/id)");
 const option = (node: string, key: string) => gx(docker, node, "volume info cvol", `string(//volume/options/option[name='${key}']/value)`);
@@ -58,43 +60,75 @@ describe("live: changes to a running cluster", function () {
     it("1. a changed volumeName is refused, saying what would happen, and nothing changes", async () => {
         const mark = h.log.length;
         const before = await engineHolds(docker, "cg");
-        await assert.rejects(h.up(program({ ...BASE, volumeName: "other" })), /volumeName changed from "cvol" to "other": that would create a second, empty volume[\s\S]*Nothing was changed/);
+        await assert.rejects(
+            h.up(program({ ...BASE, volumeName: "other" })),
+            /volumeName changed from "cvol" to "other": that would create a second, empty volume[\s\S]*Nothing was changed/,
+        );
         // The identity guard's update is the step that refused; nothing else ran.
-        assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}${e.failed ? " failed" : ""}`), ["update cg-identity failed"]);
+        assert.deepStrictEqual(
+            h
+                .since(mark)
+                .filter((e) => e.op !== "same")
+                .map((e) => `${e.op} ${e.name}${e.failed ? " failed" : ""}`),
+            ["update cg-identity failed"],
+        );
         assert.deepStrictEqual(await engineHolds(docker, "cg"), before);
         assert.strictEqual(await gx(docker, "cg-0", "volume list", "count(//volList/volume)"), "1");
     });
 
     it("2. a renamed component is refused before anything is touched", async () => {
         const before = await engineHolds(docker, "cg");
-        await assert.rejects(h.up(program(BASE, "cg2")), /the container cg-0 on this host belongs to GlusterCluster "cg", and this one is named cg2[\s\S]*Put back the name "cg"/);
+        await assert.rejects(
+            h.up(program(BASE, "cg2")),
+            /the container cg-0 on this host belongs to GlusterCluster "cg", and this one is named cg2[\s\S]*Put back the name "cg"/,
+        );
         assert.deepStrictEqual(await engineHolds(docker, "cg2"), { containers: [], volumes: [], networks: [] });
         assert.deepStrictEqual(await engineHolds(docker, "cg"), before);
         // Back under its name, the stray steps of the refused run are dropped and nothing else moves.
         const mark = h.log.length;
         await h.up(program(BASE));
-        assert.deepStrictEqual(h.since(mark).filter((e) => !["same", "delete"].includes(e.op)), []);
-        assert.ok(h.since(mark).filter((e) => e.op === "delete").every((e) => e.name.startsWith("cg2-")));
+        assert.deepStrictEqual(
+            h.since(mark).filter((e) => !["same", "delete"].includes(e.op)),
+            [],
+        );
+        assert.ok(
+            h
+                .since(mark)
+                .filter((e) => e.op === "delete")
+                .every((e) => e.name.startsWith("cg2-")),
+        );
     });
 
     it("3. node 0 moved from the local engine to an SSH host that is the same machine, and back, keeps the volume and the pool", async () => {
         const asRemote = {
             ...BASE,
-            nodes: [{ ...NODES[0], host: { dockerHost: "unix:///var/run/docker.sock", ssh: { host: "127.0.0.1", port: SSH_PORT, privateKey: sshd.privateKey } } }, NODES[1], NODES[2]],
+            nodes: [
+                { ...NODES[0], host: { dockerHost: "unix:///var/run/docker.sock", ssh: { host: "127.0.0.1", port: SSH_PORT, privateKey: sshd.privateKey } } },
+                NODES[1],
+                NODES[2],
+            ],
         };
         for (const args of [asRemote, BASE]) {
             const mark = h.log.length;
             await h.up(program(args));
             const ops = h.since(mark);
             // The same resources (aliased across command types), updated in place: no stale delete ran.
-            assert.deepStrictEqual(ops.filter((e) => e.script === "delete"), [], JSON.stringify(ops.filter((e) => e.op !== "same")));
+            assert.deepStrictEqual(
+                ops.filter((e) => e.script === "delete"),
+                [],
+                JSON.stringify(ops.filter((e) => e.op !== "same")),
+            );
             // The node's Docker provider is another resource now, but the engine asks its DiffConfig
             // (step_generator.go, providerChanged), which asks for no replacement: the node's
             // container and volumes stay as they are (only the host's image step is new).
             const kept = (type: string) => ops.filter((e) => e.type === type && e.op !== "same").map((e) => `${e.op} ${e.name}`);
             assert.deepStrictEqual(kept("docker:index/container:Container"), []);
             assert.deepStrictEqual(kept("docker:index/volume:Volume"), []);
-            for (const step of ["cg-pool", "cg-volume"]) assert.deepStrictEqual(ops.filter((e) => e.name === step).map((e) => e.op), ["update"]);
+            for (const step of ["cg-pool", "cg-volume"])
+                assert.deepStrictEqual(
+                    ops.filter((e) => e.name === step).map((e) => e.op),
+                    ["update"],
+                );
             assert.strictEqual(await volumeId(), id);
             for (const n of NODES) assert.strictEqual(await connectedPeers(n.name), "2", n.name);
             assert.strictEqual(await bricksOnline(), "3");
@@ -105,7 +139,10 @@ describe("live: changes to a running cluster", function () {
         await docker("stop", "cg-1");
         try {
             const changed = { ...BASE, volumeOptions: { "network.ping-timeout": "20" } };
-            await assert.rejects(h.up(program(changed)), /the volume cvol is degraded: these brick nodes are not connected peers: cg-1 \(Peer in Cluster, disconnected\)\. What this step changed above was applied/);
+            await assert.rejects(
+                h.up(program(changed)),
+                /the volume cvol is degraded: these brick nodes are not connected peers: cg-1 \(Peer in Cluster, disconnected\)\. What this step changed above was applied/,
+            );
             assert.strictEqual(await option("cg-0", "network.ping-timeout"), "20");
             await docker("start", "cg-1");
             await waitWhole();
@@ -147,7 +184,12 @@ describe("live: changes to a running cluster", function () {
         await docker("start", "cg-2");
         try {
             h.taint("cg-cg-2");
-            await assert.rejects(h.up(program(args)), new RegExp(`cg-2 came back with a new identity: it is UUID [0-9a-f-]+, but cg-[01] knows cg-2 as UUID ${uuids["cg-2"]}[\\s\\S]*Replace it as a lost host`));
+            await assert.rejects(
+                h.up(program(args)),
+                new RegExp(
+                    `cg-2 came back with a new identity: it is UUID [0-9a-f-]+, but cg-[01] knows cg-2 as UUID ${uuids["cg-2"]}[\\s\\S]*Replace it as a lost host`,
+                ),
+            );
         } finally {
             await docker("stop", "cg-2");
             await inState("find /s -mindepth 1 -delete && cp -a /b/. /s/");
@@ -158,7 +200,9 @@ describe("live: changes to a running cluster", function () {
         // no port (the ready step refuses to count it as online). Restart until it listens.
         const brickPort = () => gx(docker, "cg-0", "volume status cvol", "string(//volume/node[hostname='cg-2' and starts-with(path,'/')]/port)");
         for (let i = 0; i < 3 && !/^\d+$/.test(await brickPort().catch(() => "")); i++) {
-            await eventually("cg-2's brick to have a port", 20_000, async () => /^\d+$/.test(await brickPort())).catch(() => docker("restart", "-t", "30", "cg-2"));
+            await eventually("cg-2's brick to have a port", 20_000, async () => /^\d+$/.test(await brickPort())).catch(() =>
+                docker("restart", "-t", "30", "cg-2"),
+            );
         }
         await h.up(program(args));
         assert.strictEqual(await nodeUuid(docker, "cg-2"), uuids["cg-2"]);
@@ -167,7 +211,10 @@ describe("live: changes to a running cluster", function () {
 
     it("8. destroy with a peer down, or the first node stopped, fails saying what to do; then completes", async () => {
         await docker("stop", "cg-1");
-        await assert.rejects(h.destroy(), /volume cvol cannot be deleted now: every peer must be connected, and these are not: cg-1 \(Peer in Cluster, disconnected\)\. Start them[\s\S]*The volume was left as it is/);
+        await assert.rejects(
+            h.destroy(),
+            /volume cvol cannot be deleted now: every peer must be connected, and these are not: cg-1 \(Peer in Cluster, disconnected\)\. Start them[\s\S]*The volume was left as it is/,
+        );
         // ...and it was: still started.
         assert.strictEqual(await gx(docker, "cg-0", "volume info cvol", "string(//volume/statusStr)"), "Started");
         await docker("start", "cg-1");

@@ -100,7 +100,10 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.strictEqual(await gx(docker, "gluster-1", "volume info my_vol", "string(//volume/statusStr)"), "Started");
         assert.strictEqual(await gx(docker, "gluster-1", "volume info my_vol", "string(//volume/replicaCount)"), "3");
         const bricks = await gx(docker, "gluster-0", "volume info my_vol", "//volume/bricks/brick/name/text()");
-        assert.deepStrictEqual(bricks.split("\n"), NODES.map((n) => `${n}:/bricks/my_vol`));
+        assert.deepStrictEqual(
+            bricks.split("\n"),
+            NODES.map((n) => `${n}:/bricks/my_vol`),
+        );
         const ports = (await gx(docker, "gluster-0", "volume status my_vol", "//volume/node[starts-with(path,'/')]/port/text()")).split("\n").map(Number);
         assert.strictEqual(ports.length, 3);
         for (const p of ports) assert.ok(p >= 49152 && p <= 49161, `brick port ${p} outside 49152-49161`);
@@ -127,8 +130,13 @@ describe("live: the dev stack on the local Docker engine", function () {
         await docker("run", "-d", "--name", CONTRACT_CLIENT, ...args, "-v", `${dir}:/etc/glusterfs-mount:ro`, "--entrypoint", "sleep", image, "infinity");
         try {
             const c = "/etc/glusterfs-mount";
-            await docker("exec", CONTRACT_CLIENT, "sh", "-c",
-                `mkdir -p "$(cat ${c}/mountPoint)" && mount -t glusterfs -o "$(cat ${c}/mountOptions)" "$(cat ${c}/mountSource)" "$(cat ${c}/mountPoint)"`);
+            await docker(
+                "exec",
+                CONTRACT_CLIENT,
+                "sh",
+                "-c",
+                `mkdir -p "$(cat ${c}/mountPoint)" && mount -t glusterfs -o "$(cat ${c}/mountOptions)" "$(cat ${c}/mountSource)" "$(cat ${c}/mountPoint)"`,
+            );
             await docker("exec", CONTRACT_CLIENT, "sh", "-c", `echo from-the-contract > "$(cat ${c}/mountPoint)/contract.txt" && sync`);
             assert.strictEqual(await docker("exec", CONTRACT_CLIENT, "sh", "-c", `cat "$(cat ${c}/mountPoint)/hello.txt"`), "hello");
             assert.strictEqual(await clientSh("cat /mnt/my_vol/contract.txt"), "from-the-contract");
@@ -144,7 +152,11 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.deepStrictEqual(again, outputs);
         const ops = h.since(mark);
         assert.ok(ops.length > 20);
-        assert.deepStrictEqual(ops.filter((e) => e.op !== "same"), [], "a second apply over unchanged inputs must not touch anything");
+        assert.deepStrictEqual(
+            ops.filter((e) => e.op !== "same"),
+            [],
+            "a second apply over unchanged inputs must not touch anything",
+        );
 
         // Every command's create script, run again on the converged cluster.
         for (const cmd of h.ofType("command:local:Command")) {
@@ -165,11 +177,23 @@ describe("live: the dev stack on the local Docker engine", function () {
         const id = await volumeId();
         let mark = h.log.length;
         await h.up(stackProgram, { ...DEV, "glusterfs:volumeOptions": { "network.ping-timeout": "20" } }, SECRET_KEYS);
-        assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name} ${e.script}`), ["update gluster-volume update"]);
+        assert.deepStrictEqual(
+            h
+                .since(mark)
+                .filter((e) => e.op !== "same")
+                .map((e) => `${e.op} ${e.name} ${e.script}`),
+            ["update gluster-volume update"],
+        );
         assert.strictEqual(await option("network.ping-timeout"), "20");
         mark = h.log.length;
         await h.up(stackProgram, DEV, SECRET_KEYS);
-        assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => e.name), ["gluster-volume"]);
+        assert.deepStrictEqual(
+            h
+                .since(mark)
+                .filter((e) => e.op !== "same")
+                .map((e) => e.name),
+            ["gluster-volume"],
+        );
         assert.strictEqual(await option("network.ping-timeout"), "", "the option was not reset");
         assert.strictEqual(await option("cluster.server-quorum-type"), "none");
         assert.strictEqual(await volumeId(), id);
@@ -201,7 +225,10 @@ describe("live: the dev stack on the local Docker engine", function () {
         h.taint("gluster-gluster-1");
         const mark = h.log.length;
         await h.up(stackProgram, DEV, SECRET_KEYS);
-        const changed = h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`);
+        const changed = h
+            .since(mark)
+            .filter((e) => e.op !== "same")
+            .map((e) => `${e.op} ${e.name}`);
         // Delete-before-replace, as the engine orders it: first the dependent that would be
         // replaced (the ready command's trigger is the container's id), then the container;
         // the new container, then the ready command again when its registration arrives.
@@ -231,14 +258,22 @@ describe("live: the dev stack on the local Docker engine", function () {
         await clientSh("head -c 262144 /dev/urandom > /mnt/my_vol/while-down && sync");
         const want = await clientSh("sha256sum < /mnt/my_vol/while-down");
         await docker("start", "gluster-2");
-        await eventually("gluster-2's brick to be online again", 120_000, async () =>
-            (await gx(docker, "gluster-0", "volume status my_vol", "count(//volume/node[starts-with(path,'/') and status=1])")) === "3");
+        await eventually(
+            "gluster-2's brick to be online again",
+            120_000,
+            async () => (await gx(docker, "gluster-0", "volume status my_vol", "count(//volume/node[starts-with(path,'/') and status=1])")) === "3",
+        );
         // What an operator does after an outage: start an index heal, and watch heal info drain.
-        await eventually("heal info to reach zero entries", 180_000, async () => {
-            await docker("exec", "gluster-0", "gluster", "--mode=script", "volume", "heal", "my_vol").catch(() => "");
-            const pending = await gx(docker, "gluster-0", "volume heal my_vol info summary", "sum(//brick/totalNumberOfEntries)");
-            return pending === "0";
-        }, 1000);
+        await eventually(
+            "heal info to reach zero entries",
+            180_000,
+            async () => {
+                await docker("exec", "gluster-0", "gluster", "--mode=script", "volume", "heal", "my_vol").catch(() => "");
+                const pending = await gx(docker, "gluster-0", "volume heal my_vol info summary", "sum(//brick/totalNumberOfEntries)");
+                return pending === "0";
+            },
+            1000,
+        );
         assert.strictEqual(await docker("exec", "gluster-2", "sh", "-c", "sha256sum < /bricks/my_vol/while-down"), want);
     });
 
@@ -252,8 +287,7 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.deepStrictEqual(held.networks, []);
         assert.deepStrictEqual(held.volumes, NODES.flatMap((n) => [`gluster-${n}-bricks`, `gluster-${n}-logs`, `gluster-${n}-state`]).sort());
         for (const n of NODES) {
-            const look = (vol: string, target: string, cmd: string) =>
-                docker("run", "--rm", "-v", `${vol}:${target}`, "--entrypoint", "sh", image, "-c", cmd);
+            const look = (vol: string, target: string, cmd: string) => docker("run", "--rm", "-v", `${vol}:${target}`, "--entrypoint", "sh", image, "-c", cmd);
             assert.strictEqual(await look(`gluster-${n}-state`, "/s", "ls /s/vols | wc -l"), "0", `${n} still defines a volume`);
             assert.strictEqual(await look(`gluster-${n}-bricks`, "/b", "sha256sum < /b/my_vol/blob"), want, `${n}'s brick data`);
         }
@@ -273,7 +307,10 @@ describe("live: more clusters", function () {
         const nodes = [0, 1, 2, 3, 4].map((i) => ({ name: `g5-${i}` }));
         try {
             const out = await h.up(clusterProgram("g5", { nodes, volumeName: "vol5", deleteDataOnDestroy: true }));
-            assert.deepStrictEqual(out.poolMembers, nodes.map((n) => n.name));
+            assert.deepStrictEqual(
+                out.poolMembers,
+                nodes.map((n) => n.name),
+            );
             for (const n of nodes) {
                 assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "4", `${n.name}'s peers`);
             }
@@ -289,7 +326,8 @@ describe("live: more clusters", function () {
         const h = new LiveStack();
         await assert.rejects(
             h.up(clusterProgram("bad", { nodes: [{ name: "bad-0" }, { name: "bad-1" }], volumeName: "x y" })),
-            (e: Error) => /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) && /`nodes`/.test(e.message) && /`volumeName`/.test(e.message),
+            (e: Error) =>
+                /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) && /`nodes`/.test(e.message) && /`volumeName`/.test(e.message),
         );
         assert.deepStrictEqual(h.log, []);
         assert.deepStrictEqual(await engineHolds(docker, "bad"), { containers: [], volumes: [], networks: [] });

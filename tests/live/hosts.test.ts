@@ -76,7 +76,11 @@ async function canConnect(from: bed.BedHost, ip: string, port: number): Promise<
 async function clusterFormed(hosts: bed.BedHost[] = bed.CLUSTER_HOSTS): Promise<void> {
     for (const h of hosts) {
         const d = on(h);
-        assert.strictEqual(await gx(d, `gt-${h.name}`, "peer status", "count(//peer[state=3 and connected=1])"), String(hosts.length - 1), `peers seen from ${h.name}`);
+        assert.strictEqual(
+            await gx(d, `gt-${h.name}`, "peer status", "count(//peer[state=3 and connected=1])"),
+            String(hosts.length - 1),
+            `peers seen from ${h.name}`,
+        );
     }
     assert.strictEqual(await gx(on(H1), "gt-h1", "volume info hvol", "string(//volume/statusStr)"), "Started");
     assert.strictEqual(await gx(on(H1), "gt-h1", "volume status hvol", "count(//volume/node[starts-with(path,'/') and status=1])"), "3");
@@ -123,7 +127,10 @@ async function eventually(what: string, limitMs: number, probe: () => Promise<bo
 
 /** Whether the bricks on `hosts` are online and the peers connected, as clusterFormed asserts. */
 async function whole(hosts: bed.BedHost[] = bed.CLUSTER_HOSTS): Promise<boolean> {
-    return clusterFormed(hosts).then(() => true, () => false);
+    return clusterFormed(hosts).then(
+        () => true,
+        () => false,
+    );
 }
 
 /** A client container on the client host mounts with the outputs, writes `text` to `file` and reads it back. */
@@ -242,14 +249,18 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const before = await Promise.all(bed.CLUSTER_HOSTS.map(count));
             const mark = h.log.length;
             await h.up(program(args({ backend: "iptables" })));
-            assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same"), []);
+            assert.deepStrictEqual(
+                h.since(mark).filter((e) => e.op !== "same"),
+                [],
+            );
             await rerunFirewalls(h);
             const after = await Promise.all(bed.CLUSTER_HOSTS.map(count));
             assert.deepStrictEqual(after, before);
             assert.deepStrictEqual(after[0].split("\n"), ["16", "1"]);
             await h.destroy();
             assert.deepStrictEqual(await rules(), baseline);
-            for (const x of bed.CLUSTER_HOSTS) assert.strictEqual(await bed.inNs(x, "cat /proc/sys/net/ipv4/ip_local_reserved_ports"), "", `${x.name} keeps the reservation`);
+            for (const x of bed.CLUSTER_HOSTS)
+                assert.strictEqual(await bed.inNs(x, "cat /proc/sys/net/ipv4/ip_local_reserved_ports"), "", `${x.name} keeps the reservation`);
         });
     });
 
@@ -277,7 +288,8 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
 
         it("4b. re-applying duplicates no rule; destroy restores the hosts' rule sets exactly", async () => {
-            const count = (h_: bed.BedHost) => bed.inNs(h_, "nft list chain inet filter glusterfs | grep -c accept; nft list chain inet filter input | grep -c 'jump glusterfs'");
+            const count = (h_: bed.BedHost) =>
+                bed.inNs(h_, "nft list chain inet filter glusterfs | grep -c accept; nft list chain inet filter input | grep -c 'jump glusterfs'");
             const before = await Promise.all(bed.CLUSTER_HOSTS.map(count));
             await rerunFirewalls(h);
             assert.deepStrictEqual(await Promise.all(bed.CLUSTER_HOSTS.map(count)), before);
@@ -290,7 +302,10 @@ describe("live: host mode across three hosts, with firewalls", function () {
     describe("Docker over ssh:// endpoints, clients from Rancher's node list", () => {
         const RANCHER_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "rancher-hosts-"));
         // What ClusterSync reads from the Rancher cluster: one worker, the bed's client host.
-        const h = new LiveStack({ rancherDir: RANCHER_DIR, rancherNodes: [{ hostname: "worker-1", ipAddress: bed.CLIENT_HOST.ip, externalIpAddress: "", roles: ["worker"] }] });
+        const h = new LiveStack({
+            rancherDir: RANCHER_DIR,
+            rancherNodes: [{ hostname: "worker-1", ipAddress: bed.CLIENT_HOST.ip, externalIpAddress: "", roles: ["worker"] }],
+        });
         let baseline: string[];
 
         before(async () => {
@@ -306,7 +321,13 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const a = args({ dockerHost: bed.sshDockerHost, clientCidrs: [], rancher: { clusterId: "local", namespace: "storage", allowClusterNodes: true } });
             const outputs = await h.up(program(a));
             await clusterFormed();
-            assert.deepStrictEqual(h.ofType("pulumi:providers:docker").map((p) => p.inputs.host).sort(), bed.CLUSTER_HOSTS.map((x) => `ssh://root@${x.ip}`));
+            assert.deepStrictEqual(
+                h
+                    .ofType("pulumi:providers:docker")
+                    .map((p) => p.inputs.host)
+                    .sort(),
+                bed.CLUSTER_HOSTS.map((x) => `ssh://root@${x.ip}`),
+            );
             // The node address from ClusterSync reached auth.allow and every host's firewall.
             const allow = await gx(on(H1), "gt-h1", "volume info hvol", "string(//volume/options/option[name='auth.allow']/value)");
             assert.ok(allow.split(",").includes(bed.CLIENT_HOST.ip), `auth.allow ${allow}`);
@@ -349,7 +370,12 @@ describe("live: host mode across three hosts, with firewalls", function () {
         it("8a. five nodes, the fourth and fifth pool-only: they know the first node by the program's name too", async () => {
             outputs = await h.up(program(day2()));
             await clusterFormed(FIVE);
-            const names = await gx(on(bed.EXTRA_HOSTS[0]), "gt-h4", "peer status", `//peer[hostnames/hostname='${H1.ip}' or hostnames/hostname='h1-ptr.gt.test' or hostnames/hostname='h1.gt.test']/hostnames/hostname/text()`);
+            const names = await gx(
+                on(bed.EXTRA_HOSTS[0]),
+                "gt-h4",
+                "peer status",
+                `//peer[hostnames/hostname='${H1.ip}' or hostnames/hostname='h1-ptr.gt.test' or hostnames/hostname='h1.gt.test']/hostnames/hostname/text()`,
+            );
             assert.ok(names.split("\n").includes("h1.gt.test"), `gt-h4 knows gt-h1 as ${names}`);
         });
 
@@ -366,15 +392,25 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const mark = h.log.length;
             await h.up(program(day2({ sshHost: (x) => (x === H1 ? H1.alias! : x.ip) })));
             const ops = h.since(mark).filter((e) => e.name === "hc-firewall-gt-h1");
-            assert.deepStrictEqual(ops.map((e) => e.op), ["update"]);
+            assert.deepStrictEqual(
+                ops.map((e) => e.op),
+                ["update"],
+            );
             assert.deepStrictEqual(await rules(FIVE), before);
             await clusterFormed(FIVE);
         });
 
         it("8d. a change of networkMode is refused, and nothing changes", async () => {
             const before = await rules(FIVE);
-            const container = { ...day2(), networkMode: "container" as const, firewall: undefined, dataRoot: undefined, clientCidrs: [], network: { name: "gt-overlay", existing: true } };
-            container.nodes = container.nodes.map(({ address, dataRoot, ...n }) => n);
+            const container = {
+                ...day2(),
+                networkMode: "container" as const,
+                firewall: undefined,
+                dataRoot: undefined,
+                clientCidrs: [],
+                network: { name: "gt-overlay", existing: true },
+            };
+            container.nodes = container.nodes.map(({ address: _address, dataRoot: _dataRoot, ...n }) => n);
             await assert.rejects(h.up(program(container)), /networkMode changed from "host" to "container"[\s\S]*Nothing was changed/);
             assert.deepStrictEqual(await rules(FIVE), before);
             await clusterFormed(FIVE);
@@ -434,7 +470,15 @@ describe("live: host mode across three hosts, with firewalls", function () {
         before(async () => {
             await lockDown("iptables");
             outputs = await h.up(program(args({ backend: "iptables" })));
-            writer = await ClientWriter.start(dockerOn(bed.CLIENT_HOST.dockerHost), "gt-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/hvol", ["--network", "host"]);
+            writer = await ClientWriter.start(
+                dockerOn(bed.CLIENT_HOST.dockerHost),
+                "gt-writer",
+                TEST_CLIENT_IMAGE,
+                outputs.clientDockerArgs,
+                outputs.mountCommand,
+                "/mnt/hvol",
+                ["--network", "host"],
+            );
         });
         after(async () => {
             await run(["docker", "-H", bed.CLIENT_HOST.dockerHost!, "rm", "-f", "gt-writer"]);
@@ -562,8 +606,14 @@ describe("live: host mode across three hosts, with firewalls", function () {
             ];
             for (const [over, field] of cases) {
                 const h = new LiveStack();
-                await assert.rejects(h.up(program({ ...args(), ...over })), (e: Error) =>
-                    /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) && new RegExp(`\`${field.replace(".", "\\.")}\`: .*any host that reaches the servers could mount the volume read-write.*insecureAllowAnyClient: true`).test(e.message));
+                await assert.rejects(
+                    h.up(program({ ...args(), ...over })),
+                    (e: Error) =>
+                        /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) &&
+                        new RegExp(
+                            `\`${field.replace(".", "\\.")}\`: .*any host that reaches the servers could mount the volume read-write.*insecureAllowAnyClient: true`,
+                        ).test(e.message),
+                );
                 assert.deepStrictEqual(h.log, []);
             }
         });
@@ -587,7 +637,12 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const a = args();
             a.nodes[1] = { ...a.nodes[1], dataRoot: onRoot };
             try {
-                await assert.rejects(h.up(program(a)), new RegExp(`error on the host of gt-h2 \\(h2\\.gt\\.test\\): ${onRoot}/bricks is on the root filesystem.*allowBricksOnRootFilesystem: true`));
+                await assert.rejects(
+                    h.up(program(a)),
+                    new RegExp(
+                        `error on the host of gt-h2 \\(h2\\.gt\\.test\\): ${onRoot}/bricks is on the root filesystem.*allowBricksOnRootFilesystem: true`,
+                    ),
+                );
                 for (const host of bed.CLUSTER_HOSTS) assert.strictEqual(await on(host)("ps", "-aq"), "");
             } finally {
                 await h.destroy().catch(() => undefined);
@@ -599,7 +654,11 @@ describe("live: host mode across three hosts, with firewalls", function () {
             const a = args();
             a.nodes[1] = { ...a.nodes[1], host: a.nodes[0].host };
             const h = new LiveStack();
-            await assert.rejects(h.up(program(a)), (e: Error) => /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) && /`nodes\[1\]\.host`.*one node per host/.test(e.message));
+            await assert.rejects(
+                h.up(program(a)),
+                (e: Error) =>
+                    /GlusterCluster: invalid arguments \(nothing was created\)/.test(e.message) && /`nodes\[1\]\.host`.*one node per host/.test(e.message),
+            );
             assert.deepStrictEqual(h.log, []);
             for (const host of bed.CLUSTER_HOSTS) assert.strictEqual(await on(host)("ps", "-aq"), "");
         });

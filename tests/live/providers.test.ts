@@ -20,7 +20,11 @@ async function inspect(name: string, format: string): Promise<string> {
 }
 
 /** The steps of the runs since `mark` that did something, as "op name". */
-const changed = (h: LiveStack, mark: number) => h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`);
+const changed = (h: LiveStack, mark: number) =>
+    h
+        .since(mark)
+        .filter((e) => e.op !== "same")
+        .map((e) => `${e.op} ${e.name}`);
 
 async function clean(): Promise<void> {
     const ids = (await sh("ps", "-aq", "--filter", "label=io.glusterfs-cluster.cluster=hp")).split("\n").filter(Boolean);
@@ -98,7 +102,13 @@ describe("live: the docker stand-in under the real engine", function () {
         const mark = h.log.length;
         await h.up(program("unix:///nonexistent/docker.sock"));
         assert.deepStrictEqual(changed(h, mark), ["update p"]);
-        assert.deepStrictEqual(h.since(mark).filter((e) => e.name === "c").map((e) => e.op), ["same"]);
+        assert.deepStrictEqual(
+            h
+                .since(mark)
+                .filter((e) => e.name === "c")
+                .map((e) => e.op),
+            ["same"],
+        );
         await assert.rejects(h.destroy(), /Error stopping container .*Cannot connect to the Docker daemon/);
         assert.ok(h.has("c"));
         await h.up(program("unix:///var/run/docker.sock"));
@@ -146,7 +156,13 @@ describe("live: the docker stand-in under the real engine", function () {
         assert.ok(h.has("must") && h.has("may"), "refresh deleted a stopped container from state");
         const mark = h.log.length;
         await h.up(program());
-        assert.deepStrictEqual(h.since(mark).filter((e) => e.op !== "same").map((e) => `${e.op} ${e.name}`), ["update must"]);
+        assert.deepStrictEqual(
+            h
+                .since(mark)
+                .filter((e) => e.op !== "same")
+                .map((e) => `${e.op} ${e.name}`),
+            ["update must"],
+        );
         assert.strictEqual(await inspect("hp-must", "{{.State.Running}}"), "true");
         assert.strictEqual(await inspect("hp-may", "{{.State.Running}}"), "false");
         await h.destroy();

@@ -12,7 +12,10 @@ export const TEST_CLIENT_IMAGE = "glusterfs-cluster/test-client:latest";
 /** An image that differs from `base` only by a label: what an upgrade looks like to the component. */
 export async function upgradedImage(base: string, tag: string, on: (argv: string[]) => string[] = (a) => a): Promise<string> {
     const name = `glusterfs-cluster/glusterfs:test-${tag}`;
-    await check(on(["docker", "build", "-q", "-t", name, "-"]), { input: `FROM ${base}\nLABEL io.glusterfs-cluster.test-upgrade=${tag}\n`, timeoutMs: 300_000 });
+    await check(on(["docker", "build", "-q", "-t", name, "-"]), {
+        input: `FROM ${base}\nLABEL io.glusterfs-cluster.test-upgrade=${tag}\n`,
+        timeoutMs: 300_000,
+    });
     return name;
 }
 
@@ -28,7 +31,15 @@ export class ClientWriter {
         readonly mountPoint: string,
     ) {}
 
-    static async start(d: Docker, name: string, image: string, clientArgs: string[], mountCommand: string, mountPoint: string, runArgs: string[] = []): Promise<ClientWriter> {
+    static async start(
+        d: Docker,
+        name: string,
+        image: string,
+        clientArgs: string[],
+        mountCommand: string,
+        mountPoint: string,
+        runArgs: string[] = [],
+    ): Promise<ClientWriter> {
         await d("run", "-d", "--name", name, ...runArgs, ...clientArgs, "--entrypoint", "sleep", image, "infinity");
         const w = new ClientWriter(d, name, mountPoint);
         await w.sh(`mkdir -p ${mountPoint} && ${mountCommand} && findmnt -n -o FSTYPE ${mountPoint} | grep -qx fuse.glusterfs`);
@@ -58,10 +69,15 @@ export class ClientWriter {
     async stop(): Promise<{ ok: boolean; rounds: number; detail: string }> {
         await this.sh("touch /tmp/stop");
         let result = "";
-        await eventually("the writer to finish its round", 180_000, async () => {
-            result = await this.sh("cat /tmp/result 2>/dev/null || true");
-            return result !== "";
-        }, 500);
+        await eventually(
+            "the writer to finish its round",
+            180_000,
+            async () => {
+                result = await this.sh("cat /tmp/result 2>/dev/null || true");
+                return result !== "";
+            },
+            500,
+        );
         const [status, n] = result.split(" ");
         const detail = status === "ok" ? "" : await this.sh(`grep -h -E "err=|error|verify" /tmp/fio-${n}.log | head -5 || true`);
         return { ok: status === "ok", rounds: Number(n), detail };
@@ -76,7 +92,11 @@ export class ClientWriter {
  * Samples, every 0.2 s until stopped, how many of `names` run: the fewest seen is what the
  * clients lived through.
  */
-export function sampleRunning(d: Docker | Docker[], cluster: string, names: string[]): { stop: () => Promise<void>; minimum: () => number; samples: () => number } {
+export function sampleRunning(
+    d: Docker | Docker[],
+    cluster: string,
+    names: string[],
+): { stop: () => Promise<void>; minimum: () => number; samples: () => number } {
     const engines = Array.isArray(d) ? d : [d];
     let stopped = false;
     let min = names.length;
@@ -84,7 +104,13 @@ export function sampleRunning(d: Docker | Docker[], cluster: string, names: stri
     const loop = (async () => {
         while (!stopped) {
             const running = (
-                await Promise.all(engines.map((e) => e("ps", "--filter", `label=io.glusterfs-cluster.cluster=${cluster}`, "--filter", "status=running", "--format", "{{.Names}}").catch(() => "")))
+                await Promise.all(
+                    engines.map((e) =>
+                        e("ps", "--filter", `label=io.glusterfs-cluster.cluster=${cluster}`, "--filter", "status=running", "--format", "{{.Names}}").catch(
+                            () => "",
+                        ),
+                    ),
+                )
             )
                 .join("\n")
                 .split("\n")

@@ -32,9 +32,19 @@ const heal = (from = "rg-0") => gx(docker, from, `volume heal ${VOL} info summar
 /** After a node was stopped and started out of band: nothing to heal, and the client on every brick again (it reconnects on its own timer). */
 async function settled(): Promise<void> {
     const ip = await docker("container", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", CLIENT);
-    await eventually("nothing to heal and the client on all three bricks", 180_000, async () =>
-        (await heal()) === "0" &&
-        (await gx(docker, "rg-0", `volume status ${VOL} clients`, `count(//volume/node[starts-with(path,'/')][clientsStatus/client/hostname[starts-with(., '${ip}:')]])`)) === "3", 1000);
+    await eventually(
+        "nothing to heal and the client on all three bricks",
+        180_000,
+        async () =>
+            (await heal()) === "0" &&
+            (await gx(
+                docker,
+                "rg-0",
+                `volume status ${VOL} clients`,
+                `count(//volume/node[starts-with(path,'/')][clientsStatus/client/hostname[starts-with(., '${ip}:')]])`,
+            )) === "3",
+        1000,
+    );
 }
 
 describe("live: rolling replacement and lost hosts", function () {
@@ -80,10 +90,19 @@ describe("live: rolling replacement and lost hosts", function () {
         const ops = h.since(mark);
         const at = (op: string, name: string) => {
             const e = ops.find((x) => x.op === op && x.name === name);
-            assert.ok(e, `no step ${op} ${name} in ${ops.filter((x) => x.op !== "same").map((x) => `${x.op} ${x.name}`).join(", ")}`);
+            assert.ok(
+                e,
+                `no step ${op} ${name} in ${ops
+                    .filter((x) => x.op !== "same")
+                    .map((x) => `${x.op} ${x.name}`)
+                    .join(", ")}`,
+            );
             return e;
         };
-        for (const [prev, next] of [["rg-0", "rg-1"], ["rg-1", "rg-2"]]) {
+        for (const [prev, next] of [
+            ["rg-0", "rg-1"],
+            ["rg-1", "rg-2"],
+        ]) {
             const back = at("create-replacement", `rg-ready-${prev}`);
             const goes = at("delete-replaced", `rg-${next}`);
             assert.ok(back.seq < goes.seq && back.end <= goes.start, `${next} went before ${prev} was back`);
@@ -103,7 +122,10 @@ describe("live: rolling replacement and lost hosts", function () {
         const before = await ids();
         await docker("stop", "rg-1");
         try {
-            await assert.rejects(h.up(program(args(V1))), /a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: rg-1 \(Peer in Cluster, disconnected\)[\s\S]*Nothing was changed/);
+            await assert.rejects(
+                h.up(program(args(V1))),
+                /a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: rg-1 \(Peer in Cluster, disconnected\)[\s\S]*Nothing was changed/,
+            );
             assert.deepStrictEqual(await ids(), before);
         } finally {
             await docker("start", "rg-1");
@@ -138,7 +160,10 @@ describe("live: rolling replacement and lost hosts", function () {
     });
 
     it("3d. a misspelt brick node name is not a lost host: refused, naming both, before anything is created", async () => {
-        await assert.rejects(h.up(program(args(V1, ["rg-0", "rg-l", "rg-2"]))), /brick node rg-1 is no longer in the node list and rg-l is new\. If rg-1 is lost and rg-l takes its place, say so: replaces: "rg-1" on rg-l[\s\S]*If rg-l is a misspelling of rg-1, put back rg-1\. Nothing was changed\./);
+        await assert.rejects(
+            h.up(program(args(V1, ["rg-0", "rg-l", "rg-2"]))),
+            /brick node rg-1 is no longer in the node list and rg-l is new\. If rg-1 is lost and rg-l takes its place, say so: replaces: "rg-1" on rg-l[\s\S]*If rg-l is a misspelling of rg-1, put back rg-1\. Nothing was changed\./,
+        );
         assert.strictEqual((await run(["docker", "container", "inspect", "rg-l"])).code, 1, "a container rg-l was created");
         assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-2:/bricks/${VOL}`]);
     });
@@ -165,7 +190,10 @@ describe("live: rolling replacement and lost hosts", function () {
     });
 
     it("6. replacing two brick nodes at once is refused before anything is created", async () => {
-        await assert.rejects(h.up(program(args(V1, ["rg-0", "rg-5", "rg-6"]))), /brick nodes rg-4 rg-3 would be replaced by rg-5 rg-6 in one update[\s\S]*Nothing was changed/);
+        await assert.rejects(
+            h.up(program(args(V1, ["rg-0", "rg-5", "rg-6"]))),
+            /brick nodes rg-4 rg-3 would be replaced by rg-5 rg-6 in one update[\s\S]*Nothing was changed/,
+        );
         assert.strictEqual((await run(["docker", "container", "inspect", "rg-5"])).code, 1);
         await writer.stopClient();
     });
@@ -186,9 +214,14 @@ describe("live: every container replacement waits for a whole cluster", function
     };
     const ids = () => Promise.all(NAMES.map((n) => docker("container", "inspect", "-f", "{{.Id}}", n)));
     const whole = () =>
-        eventually("gvol whole again", 120_000, async () =>
-            (await gx(docker, "gg-0", "volume status gvol", "count(//volume/node[starts-with(path,'/') and status=1])")) === "3" &&
-            (await gx(docker, "gg-0", "volume heal gvol info summary", "sum(//healInfo/bricks/brick/totalNumberOfEntries)")) === "0", 500);
+        eventually(
+            "gvol whole again",
+            120_000,
+            async () =>
+                (await gx(docker, "gg-0", "volume status gvol", "count(//volume/node[starts-with(path,'/') and status=1])")) === "3" &&
+                (await gx(docker, "gg-0", "volume heal gvol info summary", "sum(//healInfo/bricks/brick/totalNumberOfEntries)")) === "0",
+            500,
+        );
 
     before(async () => {
         await requireEngine();
@@ -255,5 +288,4 @@ describe("live: every container replacement waits for a whole cluster", function
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
-
 });

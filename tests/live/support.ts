@@ -94,8 +94,29 @@ export async function loopbackSshd(port: number): Promise<{ privateKey: string; 
     );
     await check(["/usr/sbin/sshd", "-f", `${dir}/sshd_config`]);
     const key = fs.readFileSync(`${dir}/id`, "utf8");
-    await eventually("the loopback sshd", 10_000, async () =>
-        (await run(["ssh", "-i", `${dir}/id`, "-p", String(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@127.0.0.1", "true"])).code === 0,
+    await eventually(
+        "the loopback sshd",
+        10_000,
+        async () =>
+            (
+                await run([
+                    "ssh",
+                    "-i",
+                    `${dir}/id`,
+                    "-p",
+                    String(port),
+                    "-o",
+                    "BatchMode=yes",
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                    "-o",
+                    "LogLevel=ERROR",
+                    "root@127.0.0.1",
+                    "true",
+                ])
+            ).code === 0,
     );
     return {
         privateKey: key,

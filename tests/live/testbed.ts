@@ -131,8 +131,28 @@ async function startSshd(h: BedHost): Promise<void> {
         ].join("\n"),
     );
     await check(["nsenter", `--net=/var/run/netns/${h.ns}`, "/usr/sbin/sshd", "-f", `${dir}/sshd_config`]);
-    await waitFor(`sshd of ${h.name}`, 20_000, async () =>
-        (await run(["ssh", "-i", KEY, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `root@${h.ip}`, "true"])).code === 0);
+    await waitFor(
+        `sshd of ${h.name}`,
+        20_000,
+        async () =>
+            (
+                await run([
+                    "ssh",
+                    "-i",
+                    KEY,
+                    "-o",
+                    "BatchMode=yes",
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                    "-o",
+                    "LogLevel=ERROR",
+                    `root@${h.ip}`,
+                    "true",
+                ])
+            ).code === 0,
+    );
 }
 
 /** Builds the bed. `images` are loaded into every engine. */
@@ -167,10 +187,7 @@ export async function setUp(images: string[]): Promise<void> {
         await sh(`mkdir -p ${dataRootOf(h)}/bricks && mount -t tmpfs -o size=512m gt-bricks-${h.name} ${dataRootOf(h)}/bricks`);
     }
     const sshHosts = HOSTS.filter((x) => x.sshd);
-    fs.writeFileSync(
-        KNOWN_HOSTS,
-        sshHosts.map((h) => `${[h.ip, ...(h.alias ? [h.alias] : [])].join(",")} ${hostKey(h)}\n`).join(""),
-    );
+    fs.writeFileSync(KNOWN_HOSTS, sshHosts.map((h) => `${[h.ip, ...(h.alias ? [h.alias] : [])].join(",")} ${hostKey(h)}\n`).join(""));
     fs.mkdirSync(path.dirname(SSH_CLIENT_CONFIG), { recursive: true });
     fs.writeFileSync(
         SSH_CLIENT_CONFIG,

@@ -6,12 +6,14 @@
  * The promises' notes, which the SDK reads only to debug a leak, are not taken (below).
  * Loaded by mocha after ts-node (package.json, stryker.config.mjs).
  */
-const mapped = Error.prepareStackTrace;
+const mapped = Error.prepareStackTrace?.bind(Error);
 
 Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
     const where = frames[0]?.getFileName() ?? "";
     if (mapped === undefined || where.includes("/@pulumi/pulumi/")) {
-        return [String(error), ...frames.map((f) => `    at ${f}`)].join("\n");
+        // V8's CallSite has a toString of its own (the frame as a stack trace shows it); its type does not say so.
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string
+        return [String(error), ...frames.map((f) => `    at ${String(f)}`)].join("\n");
     }
     return mapped(error, frames);
 };
@@ -22,7 +24,9 @@ Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
 const debuggable = require("@pulumi/pulumi/runtime/debuggable");
 const noted = debuggable.debuggablePromise;
 if (typeof noted !== "function") {
-    throw new Error("tests/support/fast-stacks.ts: the SDK no longer has runtime/debuggable's debuggablePromise; see what it does now for a promise's leak note");
+    throw new Error(
+        "tests/support/fast-stacks.ts: the SDK no longer has runtime/debuggable's debuggablePromise; see what it does now for a promise's leak note",
+    );
 }
 if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
     debuggable.debuggablePromise = (...args: unknown[]) => {

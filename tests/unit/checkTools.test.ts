@@ -26,7 +26,10 @@ describe("npm test's check of the host tools", () => {
     it("stops with one message naming each missing tool, its package and the command that installs them, never the image", () => {
         const r = checkWith(["bash", "getent", "shellcheck"]);
         assert.strictEqual(r.status, 1);
-        assert.match(r.stderr, /^npm test: the unit tests need these tools on this machine, missing here: xmllint \(libxml2-utils\) systemd-analyze \(systemd\)\.\n/);
+        assert.match(
+            r.stderr,
+            /^npm test: the unit tests need these tools on this machine, missing here: xmllint \(libxml2-utils\) systemd-analyze \(systemd\)\.\n/,
+        );
         assert.match(r.stderr, /sudo apt-get install -y libxml2-utils systemd shellcheck/);
         assert.doesNotMatch(r.stderr, /image/);
     });

@@ -38,8 +38,7 @@ async function build(args: GlusterClusterArgs, name = "gluster", behaviour = {})
     return runProgram(() => outputsOf(new GlusterCluster(name, args)), behaviour);
 }
 
-const countByType = (rec: Recorder) =>
-    rec.records.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.type]: (acc[r.type] ?? 0) + 1 }), {});
+const countByType = (rec: Recorder) => rec.records.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.type]: (acc[r.type] ?? 0) + 1 }), {});
 
 /** The script a command runs inside its container (unwrapped from `docker exec NAME sh -c '...'`). */
 /** The line of the volume script that holds option `key` at `value`. */
@@ -48,7 +47,7 @@ const holds = (key: string, value: string) => `[ "$(value_in "$current" ${shq(ke
 function innerScript(create: string): string {
     const m = /^(?:# [^\n]*\n)?docker exec \S+ sh -c '([\s\S]*)'$/.exec(create);
     assert.ok(m, `not a docker exec command: ${create.slice(0, 80)}`);
-    return m![1].replace(/'\\''/g, "'");
+    return m[1].replace(/'\\''/g, "'");
 }
 
 describe("GlusterCluster (container mode, local engine)", () => {
@@ -71,8 +70,21 @@ describe("GlusterCluster (container mode, local engine)", () => {
             [T.local]: 9,
         });
         assert.deepStrictEqual(
-            rec.ofType(T.local).map((r) => r.name).sort(),
-            ["gluster-engine-local", "gluster-identity", "gluster-pool", "gluster-preflight", "gluster-probe-back", "gluster-ready-gluster-0", "gluster-ready-gluster-1", "gluster-ready-gluster-2", "gluster-volume"],
+            rec
+                .ofType(T.local)
+                .map((r) => r.name)
+                .sort(),
+            [
+                "gluster-engine-local",
+                "gluster-identity",
+                "gluster-pool",
+                "gluster-preflight",
+                "gluster-probe-back",
+                "gluster-ready-gluster-0",
+                "gluster-ready-gluster-1",
+                "gluster-ready-gluster-2",
+                "gluster-volume",
+            ],
         );
     });
 
@@ -88,14 +100,27 @@ describe("GlusterCluster (container mode, local engine)", () => {
     it("gives each command the alias of the other command type, so a node moved between local and remote hosts keeps its state", async () => {
         assert.ok(rec.ofType(T.local).length > 0);
         // The identity guard always runs where pulumi runs: it has no other type.
-        for (const r of rec.ofType(T.local).filter((x) => x.name !== "gluster-identity")) assert.deepStrictEqual(r.aliases.filter((a: any) => a.type !== undefined), [{ type: T.remote }], r.name);
+        for (const r of rec.ofType(T.local).filter((x) => x.name !== "gluster-identity"))
+            assert.deepStrictEqual(
+                r.aliases.filter((a: any) => a.type !== undefined),
+                [{ type: T.remote }],
+                r.name,
+            );
         const { rec: remote } = await build({ networkMode: "host", nodes: threeRemoteNodes(), clientCidrs: ["10.0.5.0/24"] });
         assert.ok(remote.ofType(T.remote).length > 0);
-        for (const r of remote.ofType(T.remote)) assert.deepStrictEqual(r.aliases.filter((a: any) => a.type !== undefined), [{ type: T.local }], r.name);
+        for (const r of remote.ofType(T.remote))
+            assert.deepStrictEqual(
+                r.aliases.filter((a: any) => a.type !== undefined),
+                [{ type: T.local }],
+                r.name,
+            );
     });
 
     it("creates a labelled bridge network for the containers", () => {
-        assert.deepStrictEqual(rec.ofType(T.network).map((n) => n.inputs), [{ name: "gluster-net", driver: "bridge", labels: [{ label: "io.glusterfs-cluster.cluster", value: "gluster" }] }]);
+        assert.deepStrictEqual(
+            rec.ofType(T.network).map((n) => n.inputs),
+            [{ name: "gluster-net", driver: "bridge", labels: [{ label: "io.glusterfs-cluster.cluster", value: "gluster" }] }],
+        );
     });
 
     it("runs the identity guard under sh, its update comparing with what the last run printed", () => {
@@ -130,7 +155,10 @@ describe("GlusterCluster (container mode, local engine)", () => {
         assert.strictEqual(c.inputs.restart, "unless-stopped");
         assert.deepStrictEqual(c.inputs.healthcheck.tests.slice(0, 1), ["CMD-SHELL"]);
         assert.match(c.inputs.healthcheck.tests[1], /opRet/);
-        assert.deepStrictEqual({ ...c.inputs.healthcheck, tests: undefined }, { tests: undefined, interval: "30s", timeout: "10s", startPeriod: "30s", retries: 3 });
+        assert.deepStrictEqual(
+            { ...c.inputs.healthcheck, tests: undefined },
+            { tests: undefined, interval: "30s", timeout: "10s", startPeriod: "30s", retries: 3 },
+        );
         // glusterd mounts the volume itself (FUSE) to replace a brick.
         assert.deepStrictEqual(c.inputs.devices, [{ hostPath: "/dev/fuse", containerPath: "/dev/fuse", permissions: "rwm" }]);
         assert.strictEqual(c.inputs.hosts, undefined);
@@ -158,7 +186,7 @@ describe("GlusterCluster (container mode, local engine)", () => {
 
     it("labels each container with the fingerprint of everything it runs with, so that any such change replaces it", () => {
         const c = rec.named("gluster-gluster-1");
-        const { image, labels, wait, mustRun, destroyGraceSeconds, ...settings } = c.inputs;
+        const { image, labels, wait: _wait, mustRun: _mustRun, destroyGraceSeconds: _grace, ...settings } = c.inputs;
         const label = labels.find((l: any) => l.label === SPEC_LABEL);
         assert.strictEqual(label.value, specFingerprint({ ...settings, image }));
         // tmpfs and the health check are only recorded by the provider on change: the label makes them replace.
@@ -178,11 +206,14 @@ describe("GlusterCluster (container mode, local engine)", () => {
         for (const v of rec.ofType(T.volume)) {
             assert.strictEqual(v.retainOnDelete, true, v.name);
         }
-        assert.deepStrictEqual(rec.ofType(T.volume).map((v) => v.inputs.name).sort().slice(0, 3), [
-            "gluster-gluster-0-bricks",
-            "gluster-gluster-0-logs",
-            "gluster-gluster-0-state",
-        ]);
+        assert.deepStrictEqual(
+            rec
+                .ofType(T.volume)
+                .map((v) => v.inputs.name)
+                .sort()
+                .slice(0, 3),
+            ["gluster-gluster-0-bricks", "gluster-gluster-0-logs", "gluster-gluster-0-state"],
+        );
     });
 
     it("builds the project's image locally, without pushing, for the platform its engine reports", () => {
@@ -195,7 +226,8 @@ describe("GlusterCluster (container mode, local engine)", () => {
 
     it("chains the containers whatever the preflight printed (what is new cannot be told, for certain, from what was lost)", async () => {
         const fresh = await build({ nodes: THREE }, "gluster", {
-            state: (type: string, name: string) => (name === "gluster-preflight" ? { stdout: `no container gluster-0 yet and no state: a new cluster\nnew-cluster: yes` } : {}),
+            state: (type: string, name: string) =>
+                name === "gluster-preflight" ? { stdout: `no container gluster-0 yet and no state: a new cluster\nnew-cluster: yes` } : {},
         });
         assert.ok(fresh.rec.named("gluster-gluster-1").dependsOn.includes("gluster-ready-gluster-0"));
         assert.ok(fresh.rec.named("gluster-gluster-2").dependsOn.includes("gluster-ready-gluster-1"));
@@ -244,7 +276,11 @@ describe("GlusterCluster (container mode, local engine)", () => {
         const perVolume = script.slice(script.indexOf("current=$(g volume get my_vol all)"), script.indexOf('tx volume set my_vol "$@"'));
         assert.ok(perVolume.includes(holds("cluster.quorum-type", "auto")));
         assert.ok(perVolume.includes(holds("cluster.server-quorum-type", "none")));
-        assert.ok(perVolume.includes(`[ "$managed_before" = cluster.quorum-type,cluster.server-quorum-type ] || set -- "$@" ${MANAGED_OPTIONS_KEY} cluster.quorum-type,cluster.server-quorum-type`));
+        assert.ok(
+            perVolume.includes(
+                `[ "$managed_before" = cluster.quorum-type,cluster.server-quorum-type ] || set -- "$@" ${MANAGED_OPTIONS_KEY} cluster.quorum-type,cluster.server-quorum-type`,
+            ),
+        );
         assert.ok(perVolume.includes(`[ "$owner_before" = ${ownerToken({ key: "local", id: "local" }, "gluster-volume")} ] || set -- "$@" ${OWNER_KEY} `));
         assert.doesNotMatch(script, /auth\.allow/, "auth.allow is only set when clientCidrs is");
     });
@@ -274,7 +310,10 @@ describe("GlusterCluster (container mode, local engine)", () => {
     it("probes from the first node, probes the first back from the second, and detaches on delete", () => {
         const pool = rec.named("gluster-pool").inputs;
         assert.match(pool.create, /^docker exec gluster-0 sh -c /);
-        assert.deepStrictEqual([...innerScript(pool.create).matchAll(/^tx peer probe (\S+) \|\|/gm)].map((m) => m[1]), ["gluster-1", "gluster-2"]);
+        assert.deepStrictEqual(
+            [...innerScript(pool.create).matchAll(/^tx peer probe (\S+) \|\|/gm)].map((m) => m[1]),
+            ["gluster-1", "gluster-2"],
+        );
         assert.match(pool.delete, /docker exec gluster-0 sh -c /);
         assert.match(pool.delete, /tx peer detach gluster-2[\s\S]*tx peer detach gluster-1/);
         const back = rec.named("gluster-probe-back").inputs;
@@ -296,15 +335,19 @@ describe("GlusterCluster (container mode, local engine)", () => {
     it("registers every output with the engine (they appear in the component's state)", async () => {
         const pulumi = await import("@pulumi/pulumi");
         const registered: Array<Record<string, unknown>> = [];
-        const original = pulumi.ComponentResource.prototype["registerOutputs"];
-        pulumi.ComponentResource.prototype["registerOutputs"] = function (this: any, outs?: any) {
-            if (this instanceof GlusterCluster) registered.push(outs);
-            return original.call(this, outs);
-        };
+        const proto = pulumi.ComponentResource.prototype;
+        const original = Object.getOwnPropertyDescriptor(proto, "registerOutputs")!;
+        Object.defineProperty(proto, "registerOutputs", {
+            ...original,
+            value: function (this: any, outs?: any) {
+                if (this instanceof GlusterCluster) registered.push(outs);
+                return (original.value as (outs?: any) => void).call(this, outs);
+            },
+        });
         try {
             await build({ nodes: THREE });
         } finally {
-            pulumi.ComponentResource.prototype["registerOutputs"] = original;
+            Object.defineProperty(proto, "registerOutputs", original);
         }
         // The SDK registers a component's (empty) outputs once by itself; the component's own call holds them all.
         const mine = registered.filter((r) => r !== undefined && Object.keys(r).length > 0);
@@ -346,10 +389,22 @@ describe("GlusterCluster with five nodes", () => {
         assert.match(rec.named("gluster-probe-back-gluster-4").inputs.create, /^docker exec gluster-4 sh -c [\s\S]*tx peer probe gluster-0 \|\|/m);
         const create = innerScript(rec.named("gluster-volume").inputs.create);
         // Out of the bricks and the pool step's probes; among the nodes a peer may be (the others are detached).
-        assert.doesNotMatch(create.split("\n").filter((l) => !l.startsWith("declared=")).join("\n"), /gluster-3|gluster-4/);
+        assert.doesNotMatch(
+            create
+                .split("\n")
+                .filter((l) => !l.startsWith("declared="))
+                .join("\n"),
+            /gluster-3|gluster-4/,
+        );
         assert.match(create, /^declared='gluster-0 gluster-1 gluster-2 gluster-3 gluster-4'$/m);
         const pool = innerScript(rec.named("gluster-pool").inputs.create);
-        assert.doesNotMatch(pool.split("\n").filter((l) => !l.startsWith("declared=")).join("\n"), /gluster-3|gluster-4/);
+        assert.doesNotMatch(
+            pool
+                .split("\n")
+                .filter((l) => !l.startsWith("declared="))
+                .join("\n"),
+            /gluster-3|gluster-4/,
+        );
         assert.match(pool, /^declared='gluster-0 gluster-1 gluster-2 gluster-3 gluster-4'$/m);
         assert.match(rec.named("gluster-probe-gluster-3").inputs.create, /tx peer probe gluster-3 /);
         assert.match(rec.named("gluster-probe-gluster-3").inputs.delete, /tx peer detach gluster-3/);
@@ -392,14 +447,16 @@ describe("GlusterCluster options", () => {
 
     it("gives the pool's probe each node's GlusterFS version, as its ready step printed it", async () => {
         const { rec } = await build({ nodes: THREE }, "gluster", {
-            state: (type: string, name: string) => (name.includes("-ready-") ? { stdout: `ok\nglusterfs-version: ${name.endsWith("-2") ? "11.2" : "11.1"}` } : {}),
+            state: (type: string, name: string) =>
+                name.includes("-ready-") ? { stdout: `ok\nglusterfs-version: ${name.endsWith("-2") ? "11.2" : "11.1"}` } : {},
         });
         const pool = innerScript(rec.named("gluster-pool").inputs.create);
         assert.match(pool, /runs 11\.1, gluster-2 runs 11\.2/);
     });
 
     it("in container mode, auth.allow also admits the created network's subnet (the README's client runs on it)", async () => {
-        const ipam = (type: string) => (type === "docker:index/network:Network" ? { ipamConfigs: [{ subnet: "172.30.0.0/16", gateway: "172.30.0.1" }, { subnet: "fd00::/64" }] } : {});
+        const ipam = (type: string) =>
+            type === "docker:index/network:Network" ? { ipamConfigs: [{ subnet: "172.30.0.0/16", gateway: "172.30.0.1" }, { subnet: "fd00::/64" }] } : {};
         const { rec } = await build({ nodes: THREE, clientCidrs: ["10.0.5.0/24"] }, "gluster", { state: ipam });
         const script = innerScript(rec.named("gluster-volume").inputs.create);
         assert.ok(script.includes(holds("auth.allow", "gluster-0,gluster-1,gluster-2,10.0.5.0/24,172.30.0.0/16")), script);
@@ -457,33 +514,51 @@ describe("GlusterCluster options", () => {
             assert.strictEqual(settle.inputs.create, fw);
             assert.strictEqual(settle.inputs.delete, undefined);
             assert.deepStrictEqual(settle.dependsOn.sort(), ["gluster-identity", "gluster-ready-g1", "gluster-ready-g2", "gluster-ready-g3"]);
-            assert.match(fw.replace(/'\\''/g, "'"), /peer_list='10\.10\.0\.1 10\.10\.0\.2 10\.10\.0\.3'\nfor s in \$peer_list; do\n  a=\$\(peer_ipv4 "\$s"\)/);
+            assert.match(
+                fw.replace(/'\\''/g, "'"),
+                /peer_list='10\.10\.0\.1 10\.10\.0\.2 10\.10\.0\.3'\nfor s in \$peer_list; do\n {2}a=\$\(peer_ipv4 "\$s"\)/,
+            );
             assert.doesNotMatch(fw, /49152/);
         }
         assert.deepStrictEqual(rec.named("gluster-g1").inputs.envs, ["GLUSTER_BASE_PORT=50000", "GLUSTER_MAX_PORT=50019"]);
         assert.strictEqual(rec.named("gluster-g1").inputs.networkMode, "host");
         assert.strictEqual(rec.named("gluster-g1").inputs.hostname, undefined);
-        assert.deepStrictEqual(rec.named("gluster-g1").inputs.volumes.map((v: any) => v.hostPath), [
-            "/data/glusterfs/glusterd", "/data/glusterfs/bricks", "/data/glusterfs/log",
-        ]);
+        assert.deepStrictEqual(
+            rec.named("gluster-g1").inputs.volumes.map((v: any) => v.hostPath),
+            ["/data/glusterfs/glusterd", "/data/glusterfs/bricks", "/data/glusterfs/log"],
+        );
         // No host's rules change before the checks that can refuse the update: the firewalls come
         // after the preflight, which waits for no firewall; the first container after both.
         for (const i of [1, 2, 3]) {
             assert.deepStrictEqual(rec.named(`gluster-firewall-g${i}`).dependsOn.sort(), ["gluster-identity", "gluster-preflight"]);
             // ...and the data directories after every firewall: a host another stack holds is refused before its data is touched.
-            assert.ok(["gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3"].every((d) => rec.named(`gluster-data-g${i}`).dependsOn.includes(d)));
+            assert.ok(
+                ["gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3"].every((d) => rec.named(`gluster-data-g${i}`).dependsOn.includes(d)),
+            );
         }
         assert.deepStrictEqual(rec.named("gluster-preflight").dependsOn, ["gluster-identity"]);
-        assert.ok(["gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3", "gluster-preflight"].every((d) => rec.named("gluster-g1").dependsOn.includes(d)));
+        assert.ok(
+            ["gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3", "gluster-preflight"].every((d) =>
+                rec.named("gluster-g1").dependsOn.includes(d),
+            ),
+        );
         // The probes wait for every host's firewall as well as every node.
         assert.deepStrictEqual(rec.named("gluster-pool").dependsOn.sort(), [
-            "gluster-firewall-g1", "gluster-firewall-g2", "gluster-firewall-g3", "gluster-identity",
-            "gluster-ready-g1", "gluster-ready-g2", "gluster-ready-g3",
+            "gluster-firewall-g1",
+            "gluster-firewall-g2",
+            "gluster-firewall-g3",
+            "gluster-identity",
+            "gluster-ready-g1",
+            "gluster-ready-g2",
+            "gluster-ready-g3",
         ]);
         // Host directories are kept on destroy unless asked: no delete command.
         assert.strictEqual(rec.named("gluster-data-g1").inputs.delete, undefined);
         // A brick node's directories are checked against the host's root filesystem.
-        assert.match(rec.named("gluster-data-g1").inputs.create, /^sh -c 'set -eu\nmkdir -p \/data\/glusterfs\/glusterd \/data\/glusterfs\/bricks \/data\/glusterfs\/log\nif \[ "\$\(stat -c %d \/\)" = "\$\(stat -c %d \/data\/glusterfs\/bricks\)" \]; then\n.*error on the host of g1 \(10\.10\.0\.1\): \/data\/glusterfs\/bricks is on the root filesystem.*\n  exit 1\nfi\necho [0-9a-f]{16} > \/data\/glusterfs\/.glusterfs-cluster-owner\n'$/);
+        assert.match(
+            rec.named("gluster-data-g1").inputs.create,
+            /^sh -c 'set -eu\nmkdir -p \/data\/glusterfs\/glusterd \/data\/glusterfs\/bricks \/data\/glusterfs\/log\nif \[ "\$\(stat -c %d \/\)" = "\$\(stat -c %d \/data\/glusterfs\/bricks\)" \]; then\n.*error on the host of g1 \(10\.10\.0\.1\): \/data\/glusterfs\/bricks is on the root filesystem.*\n {2}exit 1\nfi\necho [0-9a-f]{16} > \/data\/glusterfs\/.glusterfs-cluster-owner\n'$/,
+        );
     });
 
     it("pins a custom brick port range into the containers and the volume check", async () => {
@@ -546,7 +621,10 @@ describe("GlusterCluster: the user's settings reach where they act", () => {
     });
 
     it("only brick nodes' data is checked for the root filesystem; deleteDataOnDestroy gives the data step a delete", async () => {
-        const four = [...hosts(), { name: "g4", address: "10.10.0.4", host: { dockerHost: "ssh://root@10.10.0.4", ssh: { host: "10.10.0.4", privateKey: "k" } } }];
+        const four = [
+            ...hosts(),
+            { name: "g4", address: "10.10.0.4", host: { dockerHost: "ssh://root@10.10.0.4", ssh: { host: "10.10.0.4", privateKey: "k" } } },
+        ];
         const { rec } = await build({ networkMode: "host", nodes: four, clientCidrs: ["10.0.5.0/24"] });
         assert.match(scriptOf(rec, "gluster-data-g3"), /error on the host of g3 \(10\.10\.0\.3\): \/data\/glusterfs\/bricks is on the root filesystem/);
         assert.doesNotMatch(scriptOf(rec, "gluster-data-g4"), /root filesystem/);
@@ -561,7 +639,14 @@ describe("GlusterCluster: the user's settings reach where they act", () => {
         const extraHosts = { "gfs3.example.net": "10.10.0.3", "gfs1.example.net": "10.10.0.1" };
         const { rec, outputs } = await build({ nodes: THREE, extraHosts });
         for (const c of rec.ofType(T.container)) {
-            assert.deepStrictEqual(c.inputs.hosts, [{ host: "gfs1.example.net", ip: "10.10.0.1" }, { host: "gfs3.example.net", ip: "10.10.0.3" }], c.name);
+            assert.deepStrictEqual(
+                c.inputs.hosts,
+                [
+                    { host: "gfs1.example.net", ip: "10.10.0.1" },
+                    { host: "gfs3.example.net", ip: "10.10.0.3" },
+                ],
+                c.name,
+            );
         }
         assert.match(outputs.clientDockerArgs.join(" "), /--add-host gfs1\.example\.net:10\.10\.0\.1 --add-host gfs3\.example\.net:10\.10\.0\.3$/);
     });
@@ -571,15 +656,27 @@ describe("warnings on every apply", () => {
     const HOSTS = ["10.10.0.1", "10.10.0.2", "10.10.0.3"].map((ip, i) => ({
         name: `g${i + 1}`,
         address: ip,
-        host: { dockerHost: `ssh://root@${ip}`, ssh: { host: ip, privateKey: "k", ...(i === 0 ? { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq" } : {}) } },
+        host: {
+            dockerHost: `ssh://root@${ip}`,
+            ssh: { host: ip, privateKey: "k", ...(i === 0 ? { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq" } : {}) },
+        },
     }));
 
     it("an open volume accepted with insecureAllowAnyClient, and a firewall open to all, are each said loudly", async () => {
         const { openDoorWarning } = await import("../../components/warnings");
         const { resolveSpec } = await import("../../components/spec");
-        assert.match(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, firewall: { enabled: false }, insecureAllowAnyClient: true }))!, /nothing restricts mounting \(no clientCidrs, so no auth\.allow, and no firewall\): ANY host/);
-        assert.match(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, firewall: { allowAllClients: true }, insecureAllowAnyClient: true }))!, /and the firewall admits every source\): ANY host/);
-        assert.match(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], firewall: { allowAllClients: true } }))!, /open to ANY source on every host \(auth\.allow still admits only the servers and clientCidrs\)/);
+        assert.match(
+            openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, firewall: { enabled: false }, insecureAllowAnyClient: true }))!,
+            /nothing restricts mounting \(no clientCidrs, so no auth\.allow, and no firewall\): ANY host/,
+        );
+        assert.match(
+            openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, firewall: { allowAllClients: true }, insecureAllowAnyClient: true }))!,
+            /and the firewall admits every source\): ANY host/,
+        );
+        assert.match(
+            openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], firewall: { allowAllClients: true } }))!,
+            /open to ANY source on every host \(auth\.allow still admits only the servers and clientCidrs\)/,
+        );
         assert.strictEqual(openDoorWarning(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"] })), undefined);
     });
 
@@ -590,11 +687,14 @@ describe("warnings on every apply", () => {
         (pulumi.log as any).warn = (message: string) => logged.push(message);
         try {
             await build({ networkMode: "host", nodes: HOSTS, firewall: { allowAllClients: true }, clientCidrs: ["10.0.5.0/24"] }, "edge");
-            assert.deepStrictEqual(logged.map((m) => m.replace(/^(GlusterCluster edge: \S+ \S+ \S+ \S+ \S+).*$/, "$1")), [
-                "GlusterCluster edge: firewall.allowAllClients is set: GlusterFS's client",
-                "GlusterCluster edge: the SSH host key of",
-                "GlusterCluster edge: the SSH host key of",
-            ]);
+            assert.deepStrictEqual(
+                logged.map((m) => m.replace(/^(GlusterCluster edge: \S+ \S+ \S+ \S+ \S+).*$/, "$1")),
+                [
+                    "GlusterCluster edge: firewall.allowAllClients is set: GlusterFS's client",
+                    "GlusterCluster edge: the SSH host key of",
+                    "GlusterCluster edge: the SSH host key of",
+                ],
+            );
             logged.length = 0;
             await build({ nodes: THREE });
             assert.deepStrictEqual(logged, []);
@@ -607,7 +707,10 @@ describe("warnings on every apply", () => {
         const { hostKeyWarnings } = await import("../../components/warnings");
         const { resolveSpec } = await import("../../components/spec");
         const warnings = hostKeyWarnings(resolveSpec("g", { networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"] }));
-        assert.deepStrictEqual(warnings.map((w) => /host key of (\S+) is not pinned/.exec(w)![1]), ["10.10.0.2", "10.10.0.3"]);
+        assert.deepStrictEqual(
+            warnings.map((w) => /host key of (\S+) is not pinned/.exec(w)![1]),
+            ["10.10.0.2", "10.10.0.3"],
+        );
         assert.deepStrictEqual(hostKeyWarnings(resolveSpec("g", { nodes: THREE })), []);
     });
 
@@ -615,14 +718,21 @@ describe("warnings on every apply", () => {
         const { rec } = await build({ networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], image: "gluster/gluster-centos:latest" });
         for (const i of [1, 2, 3]) {
             for (const role of ["engine", "docker", "image", "firewall"]) {
-                assert.deepStrictEqual(rec.named(`gluster-${role}-g${i}`).aliases.filter((a: any) => a.name !== undefined), [{ name: `gluster-${role}-10.10.0.${i}` }], `${role} of g${i}`);
+                assert.deepStrictEqual(
+                    rec.named(`gluster-${role}-g${i}`).aliases.filter((a: any) => a.name !== undefined),
+                    [{ name: `gluster-${role}-10.10.0.${i}` }],
+                    `${role} of g${i}`,
+                );
             }
         }
         // A node named as its SSH host had no other name.
         const named = HOSTS.map((n) => ({ ...n, host: { ...n.host, ssh: { ...n.host.ssh, host: n.name } } }));
         const { rec: same } = await build({ networkMode: "host", nodes: named, clientCidrs: ["10.0.5.0/24"], image: "gluster/gluster-centos:latest" });
         assert.deepStrictEqual(same.named("gluster-image-g1").aliases, []);
-        assert.deepStrictEqual(same.named("gluster-firewall-g1").aliases.filter((a: any) => a.name !== undefined), []);
+        assert.deepStrictEqual(
+            same.named("gluster-firewall-g1").aliases.filter((a: any) => a.name !== undefined),
+            [],
+        );
     });
 
     it("names each host in its firewall's messages by its SSH host, and opens client ports to all only when told", async () => {
@@ -632,13 +742,22 @@ describe("warnings on every apply", () => {
         assert.match(fw.inputs.delete, /\nhost='?10\.10\.0\.2'?\n/);
         assert.match(fw.inputs.create.replace(/'\\''/g, "'"), /client_list=10\.0\.5\.0\/24; for s in \$client_list; do clients=/);
         assert.doesNotMatch(fw.inputs.create, /0\.0\.0\.0\/0/);
-        const { rec: open } = await build({ networkMode: "host", nodes: HOSTS, clientCidrs: ["10.0.5.0/24"], firewall: { backend: "iptables", allowAllClients: true } });
+        const { rec: open } = await build({
+            networkMode: "host",
+            nodes: HOSTS,
+            clientCidrs: ["10.0.5.0/24"],
+            firewall: { backend: "iptables", allowAllClients: true },
+        });
         assert.match(open.named("gluster-firewall-g2").inputs.create.replace(/'\\''/g, "'"), /client_list=0\.0\.0\.0\/0; for s in \$client_list; do clients=/);
         assert.doesNotMatch(open.named("gluster-firewall-g2").inputs.create, /10\.0\.5\.0\/24; do/);
     });
 
     it("a pinned host key reaches the commands' SSH connection, trimmed", async () => {
-        const { rec } = await build({ networkMode: "host", nodes: HOSTS.map((n) => ({ ...n, host: { ...n.host, ssh: { ...n.host.ssh, hostKey: ` ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG${n.name} \n` } } })), clientCidrs: ["10.0.5.0/24"] });
+        const { rec } = await build({
+            networkMode: "host",
+            nodes: HOSTS.map((n) => ({ ...n, host: { ...n.host, ssh: { ...n.host.ssh, hostKey: ` ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG${n.name} \n` } } })),
+            clientCidrs: ["10.0.5.0/24"],
+        });
         // The connection holds the key, so it reaches the provider as a secret: read its value.
         const connection = (name: string) => rec.named(name).inputs.connection.value;
         assert.strictEqual(connection("gluster-ready-g2").hostKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGg2");
@@ -655,8 +774,14 @@ describe("server quorum with pool-only nodes", () => {
         const { resolveSpec } = await import("../../components/spec");
         const four = [...THREE, { name: "gluster-3" }];
         const on = { "cluster.server-quorum-type": "server" };
-        assert.match(serverQuorumWarning(resolveSpec("g", { nodes: four, volumeOptions: on }))!, /1 pool-only node\(s\): glusterd counts all 4 nodes and stops its bricks when fewer than 3 are up/);
-        assert.match(serverQuorumWarning(resolveSpec("g", { nodes: [...four, { name: "gluster-4" }], volumeOptions: { ...on, "cluster.server-quorum-ratio": "80%" } }))!, /counts all 5 nodes and stops its bricks when fewer than 4 are up/);
+        assert.match(
+            serverQuorumWarning(resolveSpec("g", { nodes: four, volumeOptions: on }))!,
+            /1 pool-only node\(s\): glusterd counts all 4 nodes and stops its bricks when fewer than 3 are up/,
+        );
+        assert.match(
+            serverQuorumWarning(resolveSpec("g", { nodes: [...four, { name: "gluster-4" }], volumeOptions: { ...on, "cluster.server-quorum-ratio": "80%" } }))!,
+            /counts all 5 nodes and stops its bricks when fewer than 4 are up/,
+        );
         assert.strictEqual(serverQuorumWarning(resolveSpec("g", { nodes: four })), undefined);
         assert.strictEqual(serverQuorumWarning(resolveSpec("g", { nodes: THREE, volumeOptions: on })), undefined);
     });

@@ -51,15 +51,32 @@ describe("stack config", () => {
     });
 
     it("defaults to three local nodes gluster-0..2 when no nodes are configured", () => {
-        assert.deepStrictEqual(argsOf({}).nodes.map((n) => ({ ...n })), [{ name: "gluster-0", host: undefined }, { name: "gluster-1", host: undefined }, { name: "gluster-2", host: undefined }]);
+        assert.deepStrictEqual(
+            argsOf({}).nodes.map((n) => ({ ...n })),
+            [
+                { name: "gluster-0", host: undefined },
+                { name: "gluster-1", host: undefined },
+                { name: "gluster-2", host: undefined },
+            ],
+        );
     });
 
     it("passes a non-list `nodes`, or a host without `ssh`, on to the argument checks, which name them", () => {
         const notAList = argsOf({ "glusterfs:nodes": { name: "gfs1" } });
         assert.deepStrictEqual(notAList.nodes, { name: "gfs1" });
-        assert.match(findProblems(notAList).map((p) => `${p.field}: ${p.message}`).join("\n"), /^nodes: must be a list of at least 3 nodes/m);
+        assert.match(
+            findProblems(notAList)
+                .map((p) => `${p.field}: ${p.message}`)
+                .join("\n"),
+            /^nodes: must be a list of at least 3 nodes/m,
+        );
         const noSsh = argsOf({ "glusterfs:nodes": [{ name: "gfs1", host: { dockerHost: "ssh://root@gfs1" } }, { name: "gfs2" }, { name: "gfs3" }] });
-        assert.match(findProblems(noSsh).map((p) => `${p.field}: ${p.message}`).join("\n"), /^nodes\[0\]\.host\.ssh: a remote host needs an SSH connection/m);
+        assert.match(
+            findProblems(noSsh)
+                .map((p) => `${p.field}: ${p.message}`)
+                .join("\n"),
+            /^nodes\[0\]\.host\.ssh: a remote host needs an SSH connection/m,
+        );
     });
 
     it("reads each host's SSH key from the secret it names, sshPrivateKey by default", async () => {
@@ -73,15 +90,21 @@ describe("stack config", () => {
             "glusterfs:gfs2Key": "KEY-GFS2",
         });
         const ssh = args.nodes.map((n) => n.host!.ssh);
-        assert.deepStrictEqual(ssh.map(({ host, port, user, hostKey }) => ({ host, port, user, hostKey })), [
-            { host: "gfs1", port: 2222, user: "ops", hostKey: "ssh-ed25519 AAAA1" },
-            { host: "gfs2", port: undefined, user: undefined, hostKey: undefined },
-            { host: "gfs3", port: undefined, user: undefined, hostKey: undefined },
-        ]);
-        assert.deepStrictEqual(args.nodes.map((n) => n.host!.dockerHost), ["ssh://root@gfs1", "ssh://root@gfs2", "ssh://root@gfs3"]);
-        const keys = await Promise.all(ssh.map((s) => value(pulumi.output(s.privateKey!))));
+        assert.deepStrictEqual(
+            ssh.map(({ host, port, user, hostKey }) => ({ host, port, user, hostKey })),
+            [
+                { host: "gfs1", port: 2222, user: "ops", hostKey: "ssh-ed25519 AAAA1" },
+                { host: "gfs2", port: undefined, user: undefined, hostKey: undefined },
+                { host: "gfs3", port: undefined, user: undefined, hostKey: undefined },
+            ],
+        );
+        assert.deepStrictEqual(
+            args.nodes.map((n) => n.host!.dockerHost),
+            ["ssh://root@gfs1", "ssh://root@gfs2", "ssh://root@gfs3"],
+        );
+        const keys = await Promise.all(ssh.map((s) => value(pulumi.output(s.privateKey))));
         assert.deepStrictEqual(keys, ["KEY-DEFAULT", "KEY-GFS2", "KEY-DEFAULT"]);
-        for (const s of ssh) assert.strictEqual(await pulumi.isSecret(pulumi.output(s.privateKey!)), true);
+        for (const s of ssh) assert.strictEqual(await pulumi.isSecret(pulumi.output(s.privateKey)), true);
     });
 
     it("refuses a key no node names as its secret, and ignores keys of other namespaces", () => {
@@ -89,12 +112,18 @@ describe("stack config", () => {
         const base = { "glusterfs:nodes": nodes, "glusterfs:gfs1Key": "K1", "glusterfs:sshPrivateKey": "K", "aws:region": "eu-west-1" };
         assert.doesNotThrow(() => argsOf(base));
         const message = refusal({ ...base, "glusterfs:gfs2Key": "K2" });
-        assert.match(message, /`glusterfs:gfs2Key`: is not a configuration key of this program, and would be ignored\. Fix: did you mean `glusterfs:gfs1Key`\?/);
+        assert.match(
+            message,
+            /`glusterfs:gfs2Key`: is not a configuration key of this program, and would be ignored\. Fix: did you mean `glusterfs:gfs1Key`\?/,
+        );
         assert.doesNotMatch(message, /aws:region|K2|K1/);
     });
 
     it("tells how to remove a key that is nothing like a known one", () => {
-        assert.match(refusal({ "glusterfs:qqqqqqqqqq": "1" }), /`glusterfs:qqqqqqqqqq`: is not a configuration key of this program, and would be ignored\. Fix: remove it \(pulumi config rm glusterfs:qqqqqqqqqq\)\./);
+        assert.match(
+            refusal({ "glusterfs:qqqqqqqqqq": "1" }),
+            /`glusterfs:qqqqqqqqqq`: is not a configuration key of this program, and would be ignored\. Fix: remove it \(pulumi config rm glusterfs:qqqqqqqqqq\)\./,
+        );
     });
 
     it("accepts each SSH key it reads and refuses any other, naming the nearest or listing them", () => {
@@ -104,13 +133,19 @@ describe("stack config", () => {
         const wrong = [remoteNode("gfs1", { hostkey: "x" }), remoteNode("gfs2", { qqqqqqqq: 1 }), remoteNode("gfs3", {})];
         const message = refusal({ "glusterfs:nodes": wrong, "glusterfs:sshPrivateKey": "K" });
         assert.match(message, /`glusterfs:nodes\[0\]\.host\.ssh\.hostkey`: is not a known key here, and would be ignored\. Fix: did you mean `hostKey`\?/);
-        assert.match(message, /`glusterfs:nodes\[1\]\.host\.ssh\.qqqqqqqq`: is not a known key here, and would be ignored\. Fix: the keys are host, port, user, privateKeySecret, hostKey\./);
+        assert.match(
+            message,
+            /`glusterfs:nodes\[1\]\.host\.ssh\.qqqqqqqq`: is not a known key here, and would be ignored\. Fix: the keys are host, port, user, privateKeySecret, hostKey\./,
+        );
     });
 
     it("refuses a private key written in clear text, without repeating it", () => {
         const nodes = [remoteNode("gfs1", { privateKey: "SECRET-KEY-TEXT" }), remoteNode("gfs2", {}), remoteNode("gfs3", {})];
         const message = refusal({ "glusterfs:nodes": nodes, "glusterfs:sshPrivateKey": "K" });
-        assert.match(message, /`glusterfs:nodes\[0\]\.host\.ssh\.privateKey`: never holds a key in stack config \(it would be stored in clear text\)\. Fix: pulumi config set --secret sshPrivateKey < KEY/);
+        assert.match(
+            message,
+            /`glusterfs:nodes\[0\]\.host\.ssh\.privateKey`: never holds a key in stack config \(it would be stored in clear text\)\. Fix: pulumi config set --secret sshPrivateKey < KEY/,
+        );
         assert.doesNotMatch(message, /SECRET-KEY-TEXT|is not a known key/);
     });
 });

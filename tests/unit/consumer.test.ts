@@ -11,16 +11,19 @@ import { GlusterCluster } from "../../components";
 import { glusterMocks } from "../../components/testing";
 
 /** Runs `program` under `mocks` as a stack; collects the unhandled rejections it causes. */
-async function runWith(mocks: pulumi.runtime.Mocks, program: () => Record<string, pulumi.Output<any>>): Promise<{ outputs: Record<string, any>; known: Record<string, boolean>; rejections: unknown[] }> {
-    pulumi.runtime.setMocks(mocks, "consumer", "test", false);
+async function runWith(
+    mocks: pulumi.runtime.Mocks,
+    program: () => Record<string, pulumi.Output<any>>,
+): Promise<{ outputs: Record<string, any>; known: Record<string, boolean>; rejections: unknown[] }> {
+    await pulumi.runtime.setMocks(mocks, "consumer", "test", false);
     const rejections: unknown[] = [];
     const onRejection = (r: unknown) => rejections.push(r);
     process.on("unhandledRejection", onRejection);
     try {
         let declared: Record<string, pulumi.Output<any>> = {};
-        await pulumi.runtime.runInPulumiStack(async () => {
+        await pulumi.runtime.runInPulumiStack(() => {
             declared = program();
-            return {};
+            return Promise.resolve({});
         });
         const outputs: Record<string, any> = {};
         const known: Record<string, boolean> = {};

@@ -31,7 +31,9 @@ describe("the engine command", () => {
     });
 
     it("prints the engine's ID, asked with docker info", () => {
-        const r = runWith(`case "$1 $2 $3" in "version --format {{.Server.Os}}/{{.Server.Arch}}") echo linux/amd64 ;; "info --format {{.ID}}") echo 7d2f:ABCD:EF01 ;; *) exit 9 ;; esac`);
+        const r = runWith(
+            `case "$1 $2 $3" in "version --format {{.Server.Os}}/{{.Server.Arch}}") echo linux/amd64 ;; "info --format {{.ID}}") echo 7d2f:ABCD:EF01 ;; *) exit 9 ;; esac`,
+        );
         assert.strictEqual(r.status, 0, r.stderr);
         assert.strictEqual(r.stdout, "platform: linux/amd64\nengine: 7d2f:ABCD:EF01\n");
         assert.strictEqual(engineIdFromOutput(r.stdout), "7d2f:ABCD:EF01");
@@ -46,10 +48,18 @@ describe("the engine command", () => {
 
     it("reads only whole lines: refuses output that names no platform or ID, or not alone on its line", () => {
         for (const bad of ["hello", "platform: linux/amd64 (emulated)", "# platform: linux/amd64", "platform: linux"]) {
-            assert.throws(() => platformFromOutput(bad), (e: Error) => e.message === `GlusterCluster: cannot read the Docker engine's platform from ${JSON.stringify(bad)}`, bad);
+            assert.throws(
+                () => platformFromOutput(bad),
+                (e: Error) => e.message === `GlusterCluster: cannot read the Docker engine's platform from ${JSON.stringify(bad)}`,
+                bad,
+            );
         }
         for (const bad of ["hello", "engine: ABC DEF", "my engine: ABC", "engine: "]) {
-            assert.throws(() => engineIdFromOutput(bad), (e: Error) => e.message === `GlusterCluster: cannot read the Docker engine's ID from ${JSON.stringify(bad)}`, bad);
+            assert.throws(
+                () => engineIdFromOutput(bad),
+                (e: Error) => e.message === `GlusterCluster: cannot read the Docker engine's ID from ${JSON.stringify(bad)}`,
+                bad,
+            );
         }
         assert.strictEqual(platformFromOutput("x\nplatform: linux/arm64\nengine: E"), "linux/arm64");
         assert.strictEqual(engineIdFromOutput("platform: linux/arm64\nengine: E1\n"), "E1");

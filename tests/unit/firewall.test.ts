@@ -110,7 +110,10 @@ let tools: [string, string][] | undefined;
 function basicTools(): [string, string][] {
     if (!tools) {
         const names = ["sh", "awk", "sort", "head", "grep", "sed", "cat", "mkdir", "rm", "mktemp", "printf", "echo", "tr", "mv", "cut"];
-        const found = execFileSync("sh", ["-c", names.map((t) => `command -v ${t} || echo -`).join("; ")]).toString().trim().split("\n");
+        const found = execFileSync("sh", ["-c", names.map((t) => `command -v ${t} || echo -`).join("; ")])
+            .toString()
+            .trim()
+            .split("\n");
         tools = names.map((t, i): [string, string] => [t, found[i]]).filter(([, real]) => real.startsWith("/"));
     }
     return tools;
@@ -139,7 +142,14 @@ function runWithShims(script: string, env: Record<string, string> = {}, only?: s
     try {
         out = execFileSync("/bin/sh", ["-c", script], {
             // Never the machine's own systemd either: its directories under the temporary one.
-            env: { PATH: bin, LOG: log, GLUSTERFS_CLUSTER_STATE_DIR: path.join(dir, "state"), GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctl, GLUSTERFS_CLUSTER_SYSTEMD_ROOT: dir, ...env },
+            env: {
+                PATH: bin,
+                LOG: log,
+                GLUSTERFS_CLUSTER_STATE_DIR: path.join(dir, "state"),
+                GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctl,
+                GLUSTERFS_CLUSTER_SYSTEMD_ROOT: dir,
+                ...env,
+            },
             stdio: ["ignore", "pipe", "pipe"],
         }).toString();
     } catch (e: any) {
@@ -209,7 +219,8 @@ describe("firewall scripts", () => {
     it("firewalld: adds rich rules from the peers and clients only, in the zone of the peers' interface, records them, and removes stale recorded ones", () => {
         const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1" });
         const added = first.log.filter((l) => l.startsWith("firewall-cmd --permanent --zone=internal --add-rich-rule="));
-        const rule = (src: string, what: string) => `firewall-cmd --permanent --zone=internal --add-rich-rule=rule family="ipv4" source address="${src}" ${what} accept`;
+        const rule = (src: string, what: string) =>
+            `firewall-cmd --permanent --zone=internal --add-rich-rule=rule family="ipv4" source address="${src}" ${what} accept`;
         assert.deepStrictEqual(added, [
             ...["10.0.0.1", "10.9.9.9"].flatMap((src) => [
                 rule(src, `port port="24007-24008" protocol="tcp"`),
@@ -224,14 +235,20 @@ describe("firewall scripts", () => {
         assert.strictEqual(first.log.filter((l) => l.startsWith("firewall-cmd")).pop(), "firewall-cmd --reload");
         const stateDir = path.join(first.dir, "state");
         const recorded = fs.readFileSync(path.join(stateDir, "firewalld-rich-rules"), "utf8").trim().split("\n");
-        assert.deepStrictEqual(recorded, added.map((l) => l.replace("firewall-cmd --permanent --zone=internal --add-rich-rule=", "")));
+        assert.deepStrictEqual(
+            recorded,
+            added.map((l) => l.replace("firewall-cmd --permanent --zone=internal --add-rich-rule=", "")),
+        );
         assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewalld-zone"), "utf8").trim(), "internal");
 
         // A recorded rule that is no longer wanted is removed on the next run; the others stay.
         const stale = `rule family="ipv4" source address="10.0.0.99" port port="24007" protocol="tcp" accept`;
         fs.appendFileSync(path.join(stateDir, "firewalld-rich-rules"), `${stale}\n`);
         const second = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1", GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
-        assert.deepStrictEqual(second.log.filter((l) => l.includes("--remove-rich-rule")), [`firewall-cmd --permanent --zone=internal --remove-rich-rule=${stale}`]);
+        assert.deepStrictEqual(
+            second.log.filter((l) => l.includes("--remove-rich-rule")),
+            [`firewall-cmd --permanent --zone=internal --remove-rich-rule=${stale}`],
+        );
 
         // Rules recorded in another zone (the interface moved) all leave that zone.
         fs.writeFileSync(path.join(stateDir, "firewalld-zone"), "public\n");
@@ -269,9 +286,15 @@ describe("firewall scripts", () => {
     });
 
     it("auto: applies the rules of the backend it picks, as that backend given by name would", () => {
-        const loaded = (backend: FirewallParams["backend"]) => runWithShims(firewallApplyScript({ ...PARAMS, backend })).log.filter((l) => !/^(docker|nft -a list|nft list|firewall-cmd --state|ufw status)/.test(l));
+        const loaded = (backend: FirewallParams["backend"]) =>
+            runWithShims(firewallApplyScript({ ...PARAMS, backend })).log.filter(
+                (l) => !/^(docker|nft -a list|nft list|firewall-cmd --state|ufw status)/.test(l),
+            );
         const auto = loaded("auto");
-        assert.ok(auto.some((l) => l.startsWith("iptables-restore")), auto.join("\n"));
+        assert.ok(
+            auto.some((l) => l.startsWith("iptables-restore")),
+            auto.join("\n"),
+        );
         assert.deepStrictEqual(auto, loaded("iptables"));
     });
 
@@ -308,7 +331,10 @@ describe("firewall scripts", () => {
         const stateDir = path.join(first.dir, "state");
         const kept = fs.readFileSync(path.join(stateDir, "firewall.sh"), "utf8");
         assert.throws(
-            () => runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", peers: [...PARAMS.peers, "nowhere.example.net"] }), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }),
+            () =>
+                runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", peers: [...PARAMS.peers, "nowhere.example.net"] }), {
+                    GLUSTERFS_CLUSTER_STATE_DIR: stateDir,
+                }),
             (e: any) => /cannot resolve nowhere\.example\.net/.test(String(e.stderr)),
         );
         assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall.sh"), "utf8"), kept);
@@ -334,13 +360,22 @@ describe("firewall scripts", () => {
         assert.ok(log.includes("iptables -F GLUSTERFS"));
         assert.ok(log.includes("iptables -X GLUSTERFS"));
         assert.ok(log.includes("nft -a list ruleset"));
-        assert.deepStrictEqual(log.filter((l) => l.startsWith("ufw --force delete")), ["ufw --force delete 3", "ufw --force delete 1"]);
+        assert.deepStrictEqual(
+            log.filter((l) => l.startsWith("ufw --force delete")),
+            ["ufw --force delete 3", "ufw --force delete 1"],
+        );
     });
     it("on a host without systemd: applies the rules and says that nothing re-applies them at boot", () => {
         const { out, log } = runWithShims(`exec 2>&1\n${firewallApplyScript({ ...PARAMS, backend: "iptables" })}`);
-        assert.match(out, /WARNING: h1 does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh \S+\/state\/firewall\.sh\n$/);
+        assert.match(
+            out,
+            /WARNING: h1 does not run systemd: nothing re-applies the GlusterFS rules after a reboot or a reload of the host firewall; have its firewall start-up run sh \S+\/state\/firewall\.sh\n$/,
+        );
         assert.ok(log.some((l) => l.startsWith("iptables-restore")));
-        assert.deepStrictEqual(log.filter((l) => l.startsWith("systemctl")), []);
+        assert.deepStrictEqual(
+            log.filter((l) => l.startsWith("systemctl")),
+            [],
+        );
     });
 
     it("with systemd: installs the unit once (reloading systemd only when it changed), enables it, and remove takes it out", () => {
@@ -352,12 +387,27 @@ describe("firewall scripts", () => {
             const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), { GLUSTERFS_CLUSTER_SYSTEMD_ROOT: root });
             const stateDir = path.join(first.dir, "state");
             assert.strictEqual(fs.readFileSync(unitFile, "utf8"), `${firewallUnit(stateDir)}\n`);
-            assert.deepStrictEqual(first.log.filter((l) => l.startsWith("systemctl")), ["systemctl daemon-reload", `systemctl enable --now ${FIREWALL_UNIT}`]);
+            assert.deepStrictEqual(
+                first.log.filter((l) => l.startsWith("systemctl")),
+                ["systemctl daemon-reload", `systemctl enable --now ${FIREWALL_UNIT}`],
+            );
             assert.match(first.out, new RegExp(`the rules on h1 are applied again at boot and after every reload of its firewall \\(${FIREWALL_UNIT}\\)\\n$`));
-            const again = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), { GLUSTERFS_CLUSTER_SYSTEMD_ROOT: root, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
-            assert.deepStrictEqual(again.log.filter((l) => l.startsWith("systemctl")), [`systemctl enable --now ${FIREWALL_UNIT}`]);
-            const removed = runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_SYSTEMD_ROOT: root, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
-            assert.deepStrictEqual(removed.log.filter((l) => l.startsWith("systemctl")), [`systemctl disable ${FIREWALL_UNIT}`, "systemctl daemon-reload"]);
+            const again = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), {
+                GLUSTERFS_CLUSTER_SYSTEMD_ROOT: root,
+                GLUSTERFS_CLUSTER_STATE_DIR: stateDir,
+            });
+            assert.deepStrictEqual(
+                again.log.filter((l) => l.startsWith("systemctl")),
+                [`systemctl enable --now ${FIREWALL_UNIT}`],
+            );
+            const removed = runWithShims(firewallRemoveScript("h1", "fw-owner"), {
+                GLUSTERFS_CLUSTER_SYSTEMD_ROOT: root,
+                GLUSTERFS_CLUSTER_STATE_DIR: stateDir,
+            });
+            assert.deepStrictEqual(
+                removed.log.filter((l) => l.startsWith("systemctl")),
+                [`systemctl disable ${FIREWALL_UNIT}`, "systemctl daemon-reload"],
+            );
             assert.ok(!fs.existsSync(unitFile));
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
@@ -372,7 +422,10 @@ describe("firewall scripts", () => {
         assert.ok(fs.existsSync(path.join(stateDir, "firewall.sh")));
         const removed = runWithShims(firewallRemoveScript("h1", "fw-owner"), { FIREWALLD: "1", GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
         const firewalld = removed.log.filter((l) => l.startsWith("firewall-cmd"));
-        assert.deepStrictEqual(firewalld, [...recorded.map((r) => `firewall-cmd --permanent --zone=internal --remove-rich-rule=${r}`), "firewall-cmd --reload"]);
+        assert.deepStrictEqual(firewalld, [
+            ...recorded.map((r) => `firewall-cmd --permanent --zone=internal --remove-rich-rule=${r}`),
+            "firewall-cmd --reload",
+        ]);
         assert.deepStrictEqual(fs.readdirSync(stateDir), []);
         assert.match(removed.out, /removed the GlusterFS firewall rules from h1\n$/);
     });
@@ -393,25 +446,30 @@ table ip quiet {
         it("opens the host's own inet filter chain beside kube-proxy's ip and ip6 tables and iptables-nft's, touching none of those", () => {
             const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), rulesetEnv(HOST_DROP + KUBE_PROXY));
             const file = nftFile(log);
-            assert.deepStrictEqual(file.filter((l) => !l.startsWith("add rule inet filter glusterfs ")), [
-                "add chain inet filter glusterfs",
-                "flush chain inet filter glusterfs",
-                "insert rule inet filter input jump glusterfs",
-            ]);
+            assert.deepStrictEqual(
+                file.filter((l) => !l.startsWith("add rule inet filter glusterfs ")),
+                ["add chain inet filter glusterfs", "flush chain inet filter glusterfs", "insert rule inet filter input jump glusterfs"],
+            );
             const changes = log.filter((l) => /^nft (-f|add|insert|delete|flush)/.test(l));
-            assert.deepStrictEqual(changes.filter((l) => !l.startsWith("nft -f")), []);
+            assert.deepStrictEqual(
+                changes.filter((l) => !l.startsWith("nft -f")),
+                [],
+            );
         });
 
         it("jumps from every host table whose input chain can drop (drop policy, or a reject rule), and leaves a table that cannot", () => {
             const file = nftFile(runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), rulesetEnv(TWO_HOST_TABLES)).log);
-            assert.deepStrictEqual(file.filter((l) => !l.startsWith("add rule")), [
-                "add chain inet filter glusterfs",
-                "flush chain inet filter glusterfs",
-                "insert rule inet filter input jump glusterfs",
-                "add chain ip custom glusterfs",
-                "flush chain ip custom glusterfs",
-                "insert rule ip custom in jump glusterfs",
-            ]);
+            assert.deepStrictEqual(
+                file.filter((l) => !l.startsWith("add rule")),
+                [
+                    "add chain inet filter glusterfs",
+                    "flush chain inet filter glusterfs",
+                    "insert rule inet filter input jump glusterfs",
+                    "add chain ip custom glusterfs",
+                    "flush chain ip custom glusterfs",
+                    "insert rule ip custom in jump glusterfs",
+                ],
+            );
             assert.strictEqual(file.filter((l) => l.startsWith("add rule ip custom glusterfs")).length, 11);
         });
 
@@ -423,7 +481,10 @@ table ip quiet {
                 assert.throws(
                     () => runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), rulesetEnv(HOST_DROP + table)),
                     (e: any) => {
-                        assert.match(String(e.stderr), new RegExp(`error on host h1: the nftables input chain ip \\S+ \\S+ drops packets by default and belongs to ${owner}`));
+                        assert.match(
+                            String(e.stderr),
+                            new RegExp(`error on host h1: the nftables input chain ip \\S+ \\S+ drops packets by default and belongs to ${owner}`),
+                        );
                         assert.match(String(e.stderr), /in .*'s own configuration/);
                         const log = fs.readFileSync(String(e.logFile), "utf8");
                         assert.doesNotMatch(log, /^nft -f/m);
@@ -436,7 +497,15 @@ table ip quiet {
         it("auto: a host whose only dropping chain is iptables-nft's, or with only kube-proxy tables, gets the iptables backend", () => {
             const pick = (rs: string) => /firewall backend on h1: (\S+)/.exec(runWithShims(firewallApplyScript(PARAMS), rulesetEnv(rs)).out)![1];
             assert.strictEqual(pick(KUBE_PROXY), "iptables");
-            assert.strictEqual(pick(KUBE_PROXY.replace("INPUT {\n\t\ttype filter hook input priority filter; policy accept", "INPUT {\n\t\ttype filter hook input priority filter; policy drop")), "iptables");
+            assert.strictEqual(
+                pick(
+                    KUBE_PROXY.replace(
+                        "INPUT {\n\t\ttype filter hook input priority filter; policy accept",
+                        "INPUT {\n\t\ttype filter hook input priority filter; policy drop",
+                    ),
+                ),
+                "iptables",
+            );
             assert.strictEqual(pick(HOST_DROP + KUBE_PROXY), "nftables");
         });
 
@@ -460,13 +529,16 @@ table inet glusterfs {
 }
 `;
             const { log } = runWithShims(firewallRemoveScript("h1", "fw-owner"), rulesetEnv(ours + KUBE_PROXY));
-            assert.deepStrictEqual(log.filter((l) => l.startsWith("nft delete")), [
-                "nft delete rule inet filter input handle 7",
-                "nft delete rule inet glusterfs input handle 3",
-                "nft delete chain inet filter glusterfs",
-                "nft delete chain inet glusterfs glusterfs",
-                "nft delete table inet glusterfs",
-            ]);
+            assert.deepStrictEqual(
+                log.filter((l) => l.startsWith("nft delete")),
+                [
+                    "nft delete rule inet filter input handle 7",
+                    "nft delete rule inet glusterfs input handle 3",
+                    "nft delete chain inet filter glusterfs",
+                    "nft delete chain inet glusterfs glusterfs",
+                    "nft delete table inet glusterfs",
+                ],
+            );
         });
     });
 
@@ -474,7 +546,11 @@ table inet glusterfs {
         it("an apply removes what another backend left (here iptables and firewalld), after the new rules hold, and records its backend", () => {
             const first = runWithShims(firewallApplyScript({ ...PARAMS, backend: "firewalld" }), { FIREWALLD: "1" });
             const stateDir = path.join(first.dir, "state");
-            const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), { FIREWALLD: "1", GLUSTERFS_CLUSTER_STATE_DIR: stateDir, ...rulesetEnv(HOST_DROP) });
+            const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }), {
+                FIREWALLD: "1",
+                GLUSTERFS_CLUSTER_STATE_DIR: stateDir,
+                ...rulesetEnv(HOST_DROP),
+            });
             const loaded = log.findIndex((l) => l.startsWith("nft -f"));
             const removedIptables = log.indexOf("iptables -D INPUT -j GLUSTERFS");
             const removedRich = log.findIndex((l) => l.startsWith("firewall-cmd --permanent --zone=internal --remove-rich-rule="));
@@ -530,9 +606,15 @@ table inet glusterfs {
             assert.strictEqual(fs.readFileSync(path.join(stateDir, "reserved-ports"), "utf8"), "49154-49161\n");
             // A range outside the ephemeral one needs nothing; what was added is taken back, and
             // the host's own 49150-49153 (partly inside the old range) stays.
-            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: 30000, max: 30009 } }), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: 30000, max: 30009 } }), {
+                GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir,
+                GLUSTERFS_CLUSTER_STATE_DIR: stateDir,
+            });
             assert.strictEqual(reserved(), "8080,49150-49153");
-            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: 50000, max: 50009 } }), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: 50000, max: 50009 } }), {
+                GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir,
+                GLUSTERFS_CLUSTER_STATE_DIR: stateDir,
+            });
             assert.strictEqual(reserved(), "8080,49150-49153,50000-50009");
             runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir, GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
             assert.strictEqual(reserved(), "8080,49150-49153");
@@ -544,7 +626,9 @@ table inet glusterfs {
             fs.symlinkSync("/proc/sys/net/ipv4/ip_local_port_range", path.join(sysctlDir, "ip_local_port_range"));
             fs.writeFileSync(path.join(sysctlDir, "ip_local_reserved_ports"), "\n");
             const [lo, hi] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-            const r = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: lo, max: lo + 9 } }), { GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir });
+            const r = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", ports: { base: lo, max: lo + 9 } }), {
+                GLUSTERFS_CLUSTER_SYSCTL_DIR: sysctlDir,
+            });
             assert.match(r.out, new RegExp(`reserved the brick ports ${lo}-${lo + 9} on h1 from the ephemeral range ${lo}-${hi}`));
         });
 
@@ -557,8 +641,14 @@ table inet glusterfs {
             assert.ok(fs.existsSync(path.join(stateDir, "firewall.sh")));
             // A record an earlier version wrote (the token alone) is read the same way.
             fs.writeFileSync(path.join(stateDir, "firewall-owner"), "older\n");
-            assert.match(runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }).out, /another resource \(older\); leaving them/);
-            assert.match(runWithShims(firewallRemoveScript("h1", "older"), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }).out, /removed the GlusterFS firewall rules from h1/);
+            assert.match(
+                runWithShims(firewallRemoveScript("h1", "fw-owner"), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }).out,
+                /another resource \(older\); leaving them/,
+            );
+            assert.match(
+                runWithShims(firewallRemoveScript("h1", "older"), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }).out,
+                /removed the GlusterFS firewall rules from h1/,
+            );
         });
 
         it("apply: refuses, changing nothing, rules another stack or another GlusterCluster applied; takes over a record without a claim", () => {
@@ -569,7 +659,10 @@ table inet glusterfs {
                 assert.throws(
                     () => runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", owner: "x", claim }), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir }),
                     (e: any) => {
-                        assert.match(String(e.stderr), /error on host h1: the GlusterFS firewall rules on h1 belong to stack prod of project glusterfs \(GlusterCluster gluster\), and this is stack \S+ of project \S+ \(GlusterCluster \S+\)\. .*remove \S+\/firewall-owner on h1 and run pulumi up again\. Nothing was changed\./);
+                        assert.match(
+                            String(e.stderr),
+                            /error on host h1: the GlusterFS firewall rules on h1 belong to stack prod of project glusterfs \(GlusterCluster gluster\), and this is stack \S+ of project \S+ \(GlusterCluster \S+\)\. .*remove \S+\/firewall-owner on h1 and run pulumi up again\. Nothing was changed\./,
+                        );
                         return true;
                     },
                 );
@@ -577,7 +670,9 @@ table inet glusterfs {
                 assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-owner"), "utf8"), "fw-owner glusterfs/prod/gluster\n");
             }
             fs.writeFileSync(path.join(stateDir, "firewall-owner"), "older\n");
-            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", owner: "x", claim: "glusterfs/other/gluster" }), { GLUSTERFS_CLUSTER_STATE_DIR: stateDir });
+            runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables", owner: "x", claim: "glusterfs/other/gluster" }), {
+                GLUSTERFS_CLUSTER_STATE_DIR: stateDir,
+            });
             assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-owner"), "utf8"), "x glusterfs/other/gluster\n");
         });
     });

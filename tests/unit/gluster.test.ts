@@ -37,25 +37,38 @@ function withPeer(reply: string, name: string, uuid: string, connected = 1): str
 
 /** A `volume get` reply holding one option. */
 function option(key: string, value: string): string {
-    return xml(`<opRet>0</opRet><opErrno>0</opErrno><opErrstr/><volGetopts><count>1</count><Opt><Option>${key}</Option><Value>${value}</Value></Opt></volGetopts>`);
+    return xml(
+        `<opRet>0</opRet><opErrno>0</opErrno><opErrstr/><volGetopts><count>1</count><Opt><Option>${key}</Option><Value>${value}</Value></Opt></volGetopts>`,
+    );
 }
 
 /** The heal summary with `entries` pending on rec-1's brick and `split` in split-brain. */
 function healWith(entries: number, split = 0): string {
     const summary = fixture("heal-summary");
     const i = summary.indexOf("<name>rec-1:/bricks/vol</name>");
-    const tail = summary.slice(i)
+    const tail = summary
+        .slice(i)
         .replace("<totalNumberOfEntries>0</totalNumberOfEntries>", `<totalNumberOfEntries>${entries}</totalNumberOfEntries>`)
         .replace("<numberOfEntriesInSplitBrain>0</numberOfEntriesInSplitBrain>", `<numberOfEntriesInSplitBrain>${split}</numberOfEntriesInSplitBrain>`);
     return summary.slice(0, i) + tail;
 }
 
 /** Every gluster call that changes something (probe, detach, create, set, reset, start, stop, delete, replace-brick, heal). */
-const writes = (calls: string[]) => calls.filter((c) => /^(peer (probe|detach)|volume (create|set|reset|start|stop|delete|replace-brick)|volume heal \S+$)/.test(c));
+const writes = (calls: string[]) =>
+    calls.filter((c) => /^(peer (probe|detach)|volume (create|set|reset|start|stop|delete|replace-brick)|volume heal \S+$)/.test(c));
 
 describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
     describe("ready", () => {
-        const READY: ReadyParams = { name: "rec-0", address: "rec-0", others: ["rec-1", "rec-2"], volumeName: "vol", glusterdSeconds: 0, peersSeconds: 0, volumeSeconds: 0, healSeconds: 0 };
+        const READY: ReadyParams = {
+            name: "rec-0",
+            address: "rec-0",
+            others: ["rec-1", "rec-2"],
+            volumeName: "vol",
+            glusterdSeconds: 0,
+            peersSeconds: 0,
+            volumeSeconds: 0,
+            healSeconds: 0,
+        };
         /** A node that was in the pool, back in a new container, with everything whole. */
         const WHOLE: Replies = {
             "pool list": fixture("pool-list"),
@@ -88,7 +101,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.match(r.stderr, /Replacing a lost host/);
             assert.deepStrictEqual(writes(r.calls), []);
             // Its state wiped (no peers of its own): the others are asked before anything else.
-            const wiped = runWithGluster(readyScript(READY), { "pool list": fixture("pool-list-alone"), "@rec-2 peer status": peersSeenBy("rec-2", U2).split(U0).join(U3) }, INFO(U0));
+            const wiped = runWithGluster(
+                readyScript(READY),
+                { "pool list": fixture("pool-list-alone"), "@rec-2 peer status": peersSeenBy("rec-2", U2).split(U0).join(U3) },
+                INFO(U0),
+            );
             assert.strictEqual(wiped.code, 1);
             assert.match(wiped.stderr, new RegExp(`rec-0 came back with a new identity: it is UUID ${U0}, but rec-2 knows rec-0 as UUID ${U3}`));
             assert.deepStrictEqual(wiped.calls, ["pool list", "@rec-1 peer status", "@rec-2 peer status"]);
@@ -103,7 +120,13 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         it("a node back in a new container: peers connected and seeing it, its brick online, clients back, heal caught up", () => {
             const r = runWithGluster(readyScript(READY), WHOLE, INFO(U0));
             assert.strictEqual(r.code, 0, r.stderr);
-            for (const step of ["peers known to rec-0 to be connected", "the peers of rec-0 to see it connected", "bricks of vol on rec-0 to be online", "the clients of vol to reconnect to rec-0", "self-heal of vol to catch up after rec-0 came back"]) {
+            for (const step of [
+                "peers known to rec-0 to be connected",
+                "the peers of rec-0 to see it connected",
+                "bricks of vol on rec-0 to be online",
+                "the clients of vol to reconnect to rec-0",
+                "self-heal of vol to catch up after rec-0 came back",
+            ]) {
                 assert.match(r.stdout, new RegExp(`^ok: ${step} \\(`, "m"));
             }
             assert.deepStrictEqual(writes(r.calls), []);
@@ -125,15 +148,22 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("a pool-only node (no brick) is back once its peers see it: no client connects to it", () => {
-            const pool = fixture("pool-list").replace("</peerStatus>", `<peer><uuid>${U3}</uuid><hostname>rec-3</hostname><connected>1</connected></peer></peerStatus>`);
+            const pool = fixture("pool-list").replace(
+                "</peerStatus>",
+                `<peer><uuid>${U3}</uuid><hostname>rec-3</hostname><connected>1</connected></peer></peerStatus>`,
+            );
             const seen = (name: string, uuid: string) => withPeer(peersSeenBy(name, uuid), "rec-3", U3);
-            const r = runWithGluster(readyScript({ ...READY, name: "rec-3", address: "rec-3", others: ["rec-0", "rec-1", "rec-2"] }), {
-                ...WHOLE,
-                "pool list": pool,
-                "@rec-0 peer status": withPeer(PEERS, "rec-3", U3),
-                "@rec-1 peer status": seen("rec-1", U1),
-                "@rec-2 peer status": seen("rec-2", U2),
-            }, INFO(U3));
+            const r = runWithGluster(
+                readyScript({ ...READY, name: "rec-3", address: "rec-3", others: ["rec-0", "rec-1", "rec-2"] }),
+                {
+                    ...WHOLE,
+                    "pool list": pool,
+                    "@rec-0 peer status": withPeer(PEERS, "rec-3", U3),
+                    "@rec-1 peer status": seen("rec-1", U1),
+                    "@rec-2 peer status": seen("rec-2", U2),
+                },
+                INFO(U3),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             assert.match(r.stdout, /^ok: the clients of vol to reconnect to rec-3/m);
         });
@@ -145,7 +175,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("waits for a peer to see it connected again", () => {
-            const r = runWithGluster(readyScript(READY), { ...WHOLE, "@rec-2 peer status": peersSeenBy("rec-2", U2).replace(/(<uuid>74ef[^]*?<connected>)1/, "$10") }, INFO(U0));
+            const r = runWithGluster(
+                readyScript(READY),
+                { ...WHOLE, "@rec-2 peer status": peersSeenBy("rec-2", U2).replace(/(<uuid>74ef[^]*?<connected>)1/, "$10") },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 1);
             assert.match(r.stderr, /waiting for the peers of rec-0 to see it connected \(last seen: rec-2 sees rec-0 as Peer in Cluster, disconnected\)/);
         });
@@ -167,7 +201,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("waits for pending heals, asking the self-heal daemon to crawl, and goes on once they are done", () => {
-            const r = runWithGluster(readyScript({ ...READY, healSeconds: 5 }), { ...WHOLE, "volume heal vol info summary": [healWith(4), healWith(4), healWith(0)] }, INFO(U0));
+            const r = runWithGluster(
+                readyScript({ ...READY, healSeconds: 5 }),
+                { ...WHOLE, "volume heal vol info summary": [healWith(4), healWith(4), healWith(0)] },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(writes(r.calls), ["volume heal vol"]);
             assert.strictEqual(r.calls.filter((c) => c === "volume heal vol info summary").length, 3);
@@ -220,7 +258,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         };
 
         it("creates the volume once every brick node sees every other, sets the options in one transaction, starts it, and checks it whole", () => {
-            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": [fixture("volume-info-absent"), fixture("volume-info-created"), fixture("volume-info")] }, { ...INFO(U0), countXmllint: true });
+            const r = runWithGluster(
+                volumeScript(VOLUME),
+                { ...EXISTING, "volume info vol": [fixture("volume-info-absent"), fixture("volume-info-created"), fixture("volume-info")] },
+                { ...INFO(U0), countXmllint: true },
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             // Each wait's common case is read with one xmllint (the mesh: one per node); it took 40, then 22.
             assert.strictEqual(r.xmllint, 16);
@@ -235,7 +277,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("waits to create until every brick node sees every other", () => {
-            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": fixture("volume-info-absent"), "@rec-1 peer status": peersSeenBy("rec-1", U1, PEERS_ONE_DOWN) }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript(VOLUME),
+                { ...EXISTING, "volume info vol": fixture("volume-info-absent"), "@rec-1 peer status": peersSeenBy("rec-1", U1, PEERS_ONE_DOWN) },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 1);
             assert.match(r.stderr, /waiting for every brick node to see every other in the cluster/);
             assert.deepStrictEqual(writes(r.calls), []);
@@ -243,7 +289,8 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("says which brick node does not answer, or lists a peer twice, while it waits to create", () => {
-            const mesh = (reply: string) => runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": fixture("volume-info-absent"), "@rec-1 peer status": reply }, INFO(U0));
+            const mesh = (reply: string) =>
+                runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": fixture("volume-info-absent"), "@rec-1 peer status": reply }, INFO(U0));
             const silent = mesh(failed(-1, "Request timed out"));
             assert.strictEqual(silent.code, 1);
             assert.match(silent.stderr, /\(last seen: rec-1: no answer\)\n$/);
@@ -254,11 +301,15 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("an existing volume with the same bricks in another order and the options held: changes nothing", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, servers: ["rec-2", "rec-0", "rec-1"], options: { "cluster.quorum-type": "auto" } }), {
-                ...EXISTING,
-                "volume get vol all": fixture("volume-get-all"),
-                [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type"),
-            }, { ...INFO(U0), countXmllint: true });
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, servers: ["rec-2", "rec-0", "rec-1"], options: { "cluster.quorum-type": "auto" } }),
+                {
+                    ...EXISTING,
+                    "volume get vol all": fixture("volume-get-all"),
+                    [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type"),
+                },
+                { ...INFO(U0), countXmllint: true },
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             assert.match(r.stdout, /volume vol holds the expected bricks/);
             assert.deepStrictEqual(writes(r.calls), []);
@@ -268,23 +319,41 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("resets an option an earlier run managed and this one does not, and sets only what differs", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "fixed" } }), {
-                ...EXISTING,
-                [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type,network.ping-timeout"),
-            }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "fixed" } }),
+                {
+                    ...EXISTING,
+                    [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type,network.ping-timeout"),
+                },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
-            assert.deepStrictEqual(writes(r.calls), ["volume reset vol network.ping-timeout", `volume set vol cluster.quorum-type fixed ${MANAGED_OPTIONS_KEY} cluster.quorum-type`]);
+            assert.deepStrictEqual(writes(r.calls), [
+                "volume reset vol network.ping-timeout",
+                `volume set vol cluster.quorum-type fixed ${MANAGED_OPTIONS_KEY} cluster.quorum-type`,
+            ]);
         });
 
         it("sets each cluster-wide option in a transaction of its own (glusterd applies only the first pair of one)", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, globalOptions: { "cluster.brick-multiplex": "on", "cluster.server-quorum-ratio": "60%" } }), EXISTING, INFO(U0));
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, globalOptions: { "cluster.brick-multiplex": "on", "cluster.server-quorum-ratio": "60%" } }),
+                EXISTING,
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
-            assert.deepStrictEqual(writes(r.calls).filter((c) => c.startsWith("volume set all")), ["volume set all cluster.brick-multiplex on", "volume set all cluster.server-quorum-ratio 60%"]);
+            assert.deepStrictEqual(
+                writes(r.calls).filter((c) => c.startsWith("volume set all")),
+                ["volume set all cluster.brick-multiplex on", "volume set all cluster.server-quorum-ratio 60%"],
+            );
         });
 
         it("retries an operation while another transaction holds the cluster lock", () => {
             const busy = failed(30802, "Another transaction is in progress for vol. Please try again after some time.");
-            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": [fixture("volume-info-created"), fixture("volume-info")], "volume start vol": [busy, busy, OK] }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript(VOLUME),
+                { ...EXISTING, "volume info vol": [fixture("volume-info-created"), fixture("volume-info")], "volume start vol": [busy, busy, OK] },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             assert.strictEqual(r.calls.filter((c) => c === "volume start vol").length, 3);
             // Backing off: 0.1 s after the first refusal, 0.2 s after the second.
@@ -292,13 +361,21 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("fails with glusterd's reason when an operation fails for good", () => {
-            const r = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": fixture("volume-info-created"), "volume start vol": failed(30800, "Commit failed on rec-2") }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript(VOLUME),
+                { ...EXISTING, "volume info vol": fixture("volume-info-created"), "volume start vol": failed(30800, "Commit failed on rec-2") },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 1);
             assert.match(r.stderr, /volume start vol: Commit failed on rec-2 \(opErrno 30800\)/);
         });
 
         it("refuses to create a volume in place of this stack's vanished one", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, mayCreate: false }), { ...EXISTING, "volume info vol": fixture("volume-info-absent") }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, mayCreate: false }),
+                { ...EXISTING, "volume info vol": fixture("volume-info-absent") },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 1);
             assert.match(r.stderr, /volume vol was created by this stack and no longer exists\. Refusing to create a new, empty volume/);
             assert.deepStrictEqual(writes(r.calls), []);
@@ -307,7 +384,10 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         it("refuses an existing volume with other bricks, naming both layouts", () => {
             const r = runWithGluster(volumeScript({ ...VOLUME, servers: ["rec-9", "rec-1", "rec-0"] }), EXISTING, INFO(U0));
             assert.strictEqual(r.code, 1);
-            assert.match(r.stderr, /volume vol has replica 3 on rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-2:\/bricks\/vol; this program wants replica 3 on rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-9:\/bricks\/vol\. Nothing was changed\. If it is not this stack's volume, choose another volumeName\./);
+            assert.match(
+                r.stderr,
+                /volume vol has replica 3 on rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-2:\/bricks\/vol; this program wants replica 3 on rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-9:\/bricks\/vol\. Nothing was changed\. If it is not this stack's volume, choose another volumeName\./,
+            );
             assert.deepStrictEqual(writes(r.calls), []);
         });
 
@@ -321,13 +401,26 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         it("a lost host: moves its brick to the new node with replace-brick, waits for the heal, then detaches the old node", () => {
             const after = fixture("volume-info").split("rec-2:").join("rec-3:").split(U2).join(U3);
             const peers = withPeer(PEERS_ONE_DOWN, "rec-3", U3);
-            const r = runWithGluster(volumeScript({ ...VOLUME, mayCreate: false, servers: ["rec-0", "rec-1", "rec-3"] }), {
-                ...EXISTING,
-                "volume info vol": [fixture("volume-info"), after],
-                "peer status": [peers, peers, peers, withPeer(PEERS, "rec-3", U3), fixture("peer-status").replace(/<peer>\s*<uuid>716f[^]*?<\/peer>/, "").replace("</peerStatus>", "").replace("</peerStatus>", "") + "</peerStatus></cliOutput>"],
-                "volume status vol": fixture("volume-status").split("rec-2").join("rec-3").split(U2).join(U3),
-                "volume heal vol info summary": fixture("heal-summary"),
-            }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, mayCreate: false, servers: ["rec-0", "rec-1", "rec-3"] }),
+                {
+                    ...EXISTING,
+                    "volume info vol": [fixture("volume-info"), after],
+                    "peer status": [
+                        peers,
+                        peers,
+                        peers,
+                        withPeer(PEERS, "rec-3", U3),
+                        fixture("peer-status")
+                            .replace(/<peer>\s*<uuid>716f[^]*?<\/peer>/, "")
+                            .replace("</peerStatus>", "")
+                            .replace("</peerStatus>", "") + "</peerStatus></cliOutput>",
+                    ],
+                    "volume status vol": fixture("volume-status").split("rec-2").join("rec-3").split(U2).join(U3),
+                    "volume heal vol info summary": fixture("heal-summary"),
+                },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             const w = writes(r.calls);
             assert.strictEqual(w[0], "volume replace-brick vol rec-2:/bricks/vol rec-3:/bricks/vol commit force");
@@ -340,27 +433,53 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             const peers = withPeer(PEERS, "rec-3", U3);
             const replies = { ...EXISTING, "peer status": peers, "volume heal vol info summary": fixture("heal-summary") };
             const lost = { ...VOLUME, mayCreate: false, servers: ["rec-0", "rec-1", "rec-3"] };
-            const survivorDown = runWithGluster(volumeScript(lost), { ...replies, "volume status vol": fixture("volume-status").replace(/(<hostname>rec-1<\/hostname>[^]*?<status>)1/, "$10") }, INFO(U0));
+            const survivorDown = runWithGluster(
+                volumeScript(lost),
+                { ...replies, "volume status vol": fixture("volume-status").replace(/(<hostname>rec-1<\/hostname>[^]*?<status>)1/, "$10") },
+                INFO(U0),
+            );
             assert.strictEqual(survivorDown.code, 1);
-            assert.match(survivorDown.stderr, /the bricks that stay must be online before rec-2:\/bricks\/vol is replaced by an empty brick \(self-heal fills it from them\); offline on: rec-1\. Start them, then run pulumi up again\. Nothing was changed\./);
+            assert.match(
+                survivorDown.stderr,
+                /the bricks that stay must be online before rec-2:\/bricks\/vol is replaced by an empty brick \(self-heal fills it from them\); offline on: rec-1\. Start them, then run pulumi up again\. Nothing was changed\./,
+            );
             assert.deepStrictEqual(writes(survivorDown.calls), []);
             // rec-2 still serves (a migration, its node alive): something left to heal keeps its brick.
-            const pending = runWithGluster(volumeScript(lost), { ...replies, "volume status vol": fixture("volume-status"), "volume heal vol info summary": fixture("heal-summary").replace(/<totalNumberOfEntries>0</, "<totalNumberOfEntries>4<") }, INFO(U0));
+            const pending = runWithGluster(
+                volumeScript(lost),
+                {
+                    ...replies,
+                    "volume status vol": fixture("volume-status"),
+                    "volume heal vol info summary": fixture("heal-summary").replace(/<totalNumberOfEntries>0</, "<totalNumberOfEntries>4<"),
+                },
+                INFO(U0),
+            );
             assert.strictEqual(pending.code, 1);
             assert.match(pending.stderr, /self-heal of vol to catch up before the brick rec-2:\/bricks\/vol is dropped/);
             assert.ok(!writes(pending.calls).some((c) => c.startsWith("volume replace-brick")), pending.calls.join("\n"));
         });
 
         it("refuses a new brick on a host that already holds one", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, mayCreate: false, brickPath: "/bricks/vol", servers: ["rec-0", "rec-1", "rec-1"] }), EXISTING, INFO(U0));
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, mayCreate: false, brickPath: "/bricks/vol", servers: ["rec-0", "rec-1", "rec-1"] }),
+                EXISTING,
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 1);
             assert.deepStrictEqual(writes(r.calls), []);
         });
 
         it("says the volume is degraded when a brick node is not connected, after applying the options", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "fixed" } }), { ...EXISTING, "peer status": PEERS_ONE_DOWN, "volume status vol": fixture("volume-status-one-down") }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "fixed" } }),
+                { ...EXISTING, "peer status": PEERS_ONE_DOWN, "volume status vol": fixture("volume-status-one-down") },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 1);
-            assert.match(r.stderr, /the volume vol is degraded: these brick nodes are not connected peers: rec-2 \(Peer in Cluster, disconnected\)\. What this step changed above was applied\./);
+            assert.match(
+                r.stderr,
+                /the volume vol is degraded: these brick nodes are not connected peers: rec-2 \(Peer in Cluster, disconnected\)\. What this step changed above was applied\./,
+            );
             assert.ok(writes(r.calls).includes(`volume set vol cluster.quorum-type fixed ${MANAGED_OPTIONS_KEY} cluster.quorum-type`), r.calls.join("\n"));
             assert.ok(!writes(r.calls).includes("volume start vol"));
         });
@@ -372,7 +491,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("polls again after a reply that says nothing (a CLI timeout) instead of reading it as a brick outside the range", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, volumeSeconds: 5 }), { ...EXISTING, "volume status vol": ["", fixture("volume-status")] }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, volumeSeconds: 5 }),
+                { ...EXISTING, "volume status vol": ["", fixture("volume-status")] },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             assert.doesNotMatch(r.stderr, /outside the pinned range/);
         });
@@ -384,11 +507,15 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("raises the cluster op-version once every node can go further", () => {
-            const r = runWithGluster(volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "auto" } }), {
-                ...EXISTING,
-                [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type"),
-                "volume get all cluster.max-op-version": fixture("max-op-version").replace("110000", "120000"),
-            }, INFO(U0));
+            const r = runWithGluster(
+                volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "auto" } }),
+                {
+                    ...EXISTING,
+                    [`volume get vol ${MANAGED_OPTIONS_KEY}`]: option(MANAGED_OPTIONS_KEY, "cluster.quorum-type"),
+                    "volume get all cluster.max-op-version": fixture("max-op-version").replace("110000", "120000"),
+                },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(writes(r.calls), ["volume set all cluster.op-version 120000"]);
             assert.match(r.stdout, /raised the cluster op-version from 110000 to 120000/);
@@ -420,7 +547,10 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             it("with a peer down, leaves the volume started and says what to do", () => {
                 const r = runWithGluster(volumeDeleteScript(DELETE), { ...OWNED, "peer status": PEERS_ONE_DOWN }, INFO(U0));
                 assert.strictEqual(r.code, 1);
-                assert.match(r.stderr, /volume vol cannot be deleted now: every peer must be connected, and these are not: rec-2 \(Peer in Cluster, disconnected\)/);
+                assert.match(
+                    r.stderr,
+                    /volume vol cannot be deleted now: every peer must be connected, and these are not: rec-2 \(Peer in Cluster, disconnected\)/,
+                );
                 assert.deepStrictEqual(writes(r.calls), []);
             });
         });
@@ -428,10 +558,22 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
 
     describe("pool", () => {
         const FROM = { address: "rec-0", version: "11.1" };
-        const PROBE = { from: FROM, peers: [{ address: "rec-1", version: "11.1" }, { address: "rec-2", version: "11.2" }], peersSeconds: 0, owner: "pool-1" };
+        const PROBE = {
+            from: FROM,
+            peers: [
+                { address: "rec-1", version: "11.1" },
+                { address: "rec-2", version: "11.2" },
+            ],
+            peersSeconds: 0,
+            owner: "pool-1",
+        };
 
         it("probes each peer in order, records itself as the owner of each, and waits until each is in the cluster", () => {
-            const r = runWithGluster(probeScript(PROBE), { "peer probe rec-1": fixture("peer-probe"), "peer probe rec-2": fixture("peer-probe-again"), "peer status": PEERS }, INFO(U0));
+            const r = runWithGluster(
+                probeScript(PROBE),
+                { "peer probe rec-1": fixture("peer-probe"), "peer probe rec-2": fixture("peer-probe-again"), "peer status": PEERS },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(writes(r.calls), ["peer probe rec-1", "peer probe rec-2"]);
             assert.match(r.stdout, /probed rec-2: Host rec-1 port 24007 already in peer list/);
@@ -442,7 +584,12 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         it("the pool step detaches the peers no node of the program is, that it probed, holding no brick; others it leaves, warning", () => {
             const U9 = "99999999-0000-4000-8000-000000000009";
             const peers = withPeer(withPeer(PEERS, "rec-3", U3), "rec-9", U9, 0);
-            const replies = { "peer probe rec-1": fixture("peer-probe"), "peer probe rec-2": fixture("peer-probe-again"), "peer status": peers, "peer detach rec-3": fixture("peer-detach-peer-down") };
+            const replies = {
+                "peer probe rec-1": fixture("peer-probe"),
+                "peer probe rec-2": fixture("peer-probe-again"),
+                "peer status": peers,
+                "peer detach rec-3": fixture("peer-detach-peer-down"),
+            };
             const declared = { ...PROBE, declared: ["rec-0", "rec-1", "rec-2"] };
             // rec-3: probed by this component (a failed or reverted replacement); rec-9: not.
             const files = { ...INFO(U0).files, "glusterfs-cluster/owners/peer-rec-3": "pool-1\n" };
@@ -457,7 +604,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(refused.code, 0, refused.stderr);
             assert.match(refused.stderr, /WARNING: could not detach rec-3, which no node of the program is: /);
             // A node of the program known by another name too is kept.
-            const named = runWithGluster(probeScript({ ...PROBE, declared: ["rec-0", "rec-1", "rec-2", "rec-3"] }), { ...replies, "peer detach rec-3": OK }, { files });
+            const named = runWithGluster(
+                probeScript({ ...PROBE, declared: ["rec-0", "rec-1", "rec-2", "rec-3"] }),
+                { ...replies, "peer detach rec-3": OK },
+                { files },
+            );
             assert.ok(!writes(named.calls).includes("peer detach rec-3"));
         });
 
@@ -472,17 +623,28 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("a failed probe says what to check", () => {
-            const r = runWithGluster(probeScript(PROBE), { "peer probe rec-1": failed(107, "Probe returned with Transport endpoint is not connected") }, INFO(U0));
+            const r = runWithGluster(
+                probeScript(PROBE),
+                { "peer probe rec-1": failed(107, "Probe returned with Transport endpoint is not connected") },
+                INFO(U0),
+            );
             assert.strictEqual(r.code, 1);
-            assert.match(r.stderr, /peer probe rec-1: Probe returned with Transport endpoint is not connected \(opErrno 107\)\. Check that rec-1 resolves here and that its port 24007 is reachable/);
+            assert.match(
+                r.stderr,
+                /peer probe rec-1: Probe returned with Transport endpoint is not connected \(opErrno 107\)\. Check that rec-1 resolves here and that its port 24007 is reachable/,
+            );
         });
 
         it("detaches the peers it owns, last first; leaves one another resource owns, and one not in the pool", () => {
             const probed = runWithGluster(probeScript(PROBE), { "peer status": PEERS }, INFO(U0));
             const owners = (peer: string, owner: string) => ({ [`glusterfs-cluster/owners/peer-${peer}`]: `${owner}\n` });
-            const r = runWithGluster(detachScript({ peers: ["rec-1", "rec-2", "rec-3"], owner: "pool-1" }), { "peer status": PEERS }, {
-                files: { ...INFO(U0).files, ...owners("rec-1", "pool-1"), ...owners("rec-2", "pool-2") },
-            });
+            const r = runWithGluster(
+                detachScript({ peers: ["rec-1", "rec-2", "rec-3"], owner: "pool-1" }),
+                { "peer status": PEERS },
+                {
+                    files: { ...INFO(U0).files, ...owners("rec-1", "pool-1"), ...owners("rec-2", "pool-2") },
+                },
+            );
             assert.strictEqual(probed.code, 0);
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(writes(r.calls), ["peer detach rec-1"]);
@@ -492,16 +654,28 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("a detach refused says why: a peer down, or bricks still on it", () => {
-            const down = runWithGluster(detachScript({ peers: ["rec-1"], owner: "pool-1" }), { "peer status": PEERS_ONE_DOWN, "peer detach rec-1": fixture("peer-detach-peer-down") }, INFO(U0));
+            const down = runWithGluster(
+                detachScript({ peers: ["rec-1"], owner: "pool-1" }),
+                { "peer status": PEERS_ONE_DOWN, "peer detach rec-1": fixture("peer-detach-peer-down") },
+                INFO(U0),
+            );
             assert.strictEqual(down.code, 1);
             assert.match(down.stderr, /peer detach rec-1: every other peer must be connected, and these are not: rec-2 \(Peer in Cluster, disconnected\)/);
-            const bricks = runWithGluster(detachScript({ peers: ["rec-2"], owner: "pool-1" }), { "peer status": PEERS, "peer detach rec-2": fixture("peer-detach-holds-bricks") }, INFO(U0));
+            const bricks = runWithGluster(
+                detachScript({ peers: ["rec-2"], owner: "pool-1" }),
+                { "peer status": PEERS, "peer detach rec-2": fixture("peer-detach-holds-bricks") },
+                INFO(U0),
+            );
             assert.strictEqual(bricks.code, 1);
             assert.match(bricks.stderr, /peer detach rec-2: it still holds bricks of a volume: Peer rec-2 hosts one or more bricks/);
         });
 
         it("probes the first node back by name", () => {
-            const r = runWithGluster(probeBackScript({ first: "rec-1", peersSeconds: 0 }), { "peer probe rec-1": fixture("peer-probe-again"), "peer status": PEERS }, INFO(U2));
+            const r = runWithGluster(
+                probeBackScript({ first: "rec-1", peersSeconds: 0 }),
+                { "peer probe rec-1": fixture("peer-probe-again"), "peer status": PEERS },
+                INFO(U2),
+            );
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(writes(r.calls), ["peer probe rec-1"]);
             assert.match(r.stdout, /^ok: rec-1 to be in the cluster and connected/m);
@@ -510,7 +684,13 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
 
     describe("a node's going (its ready step's delete, before its container goes)", () => {
         const GO = { name: "rec-1", address: "rec-1", volumeName: "vol", glusterdSeconds: 0, healSeconds: 0, settleSeconds: 0 };
-        const WHOLE: Replies = { "pool list": fixture("pool-list"), "peer status": PEERS, "volume info vol": fixture("volume-info"), "volume status vol": fixture("volume-status"), "volume heal vol info summary": fixture("heal-summary") };
+        const WHOLE: Replies = {
+            "pool list": fixture("pool-list"),
+            "peer status": PEERS,
+            "volume info vol": fixture("volume-info"),
+            "volume status vol": fixture("volume-status"),
+            "volume heal vol info summary": fixture("heal-summary"),
+        };
         const running = { container: { status: "running", cluster: "gc", spec: "fp" } };
         const brickDown = (host: string) => fixture("volume-status").replace(new RegExp(`(<hostname>${host}</hostname>[^]*?<status>)1`), "$10");
 
@@ -524,10 +704,20 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         it("may not go while another peer is disconnected or another brick offline: it fails, and says how to repair this node itself", () => {
             const peer = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, running);
             assert.strictEqual(peer.code, 1);
-            assert.match(peer.stderr, /rec-1 cannot go now: the others must be in service while it is away, and these peers are not connected: rec-2 \(Peer in Cluster, disconnected\)\. .*Nothing was changed: rec-1 still runs\. If rec-1 is the node that is broken, stop its container \(docker stop rec-1\)/);
+            assert.match(
+                peer.stderr,
+                /rec-1 cannot go now: the others must be in service while it is away, and these peers are not connected: rec-2 \(Peer in Cluster, disconnected\)\. .*Nothing was changed: rec-1 still runs\. If rec-1 is the node that is broken, stop its container \(docker stop rec-1\)/,
+            );
             // A peer that no node of the program is (a leftover of a failed or reverted replacement) is named, with what to do.
-            const stray = runWithGluster(readyDeleteScript({ ...GO, declared: ["rec-0", "rec-1", "rec-3"] }), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, running);
-            assert.match(stray.stderr, /No node of the program is rec-2 \(a leftover of a failed or reverted replacement\): detach it from a node of the pool \(docker exec NODE gluster peer detach NAME\)/);
+            const stray = runWithGluster(
+                readyDeleteScript({ ...GO, declared: ["rec-0", "rec-1", "rec-3"] }),
+                { ...WHOLE, "peer status": PEERS_ONE_DOWN },
+                running,
+            );
+            assert.match(
+                stray.stderr,
+                /No node of the program is rec-2 \(a leftover of a failed or reverted replacement\): detach it from a node of the pool \(docker exec NODE gluster peer detach NAME\)/,
+            );
             assert.doesNotMatch(peer.stderr, /No node of the program is/);
             const brick = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume status vol": brickDown("rec-2") }, running);
             assert.strictEqual(brick.code, 1);
@@ -539,7 +729,11 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("waits for self-heal while its own brick serves (it may hold the only good copy); with its own brick offline it may go", () => {
-            const pending = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume heal vol info summary": fixture("heal-summary").replace(/<totalNumberOfEntries>0</, "<totalNumberOfEntries>7<") }, running);
+            const pending = runWithGluster(
+                readyDeleteScript(GO),
+                { ...WHOLE, "volume heal vol info summary": fixture("heal-summary").replace(/<totalNumberOfEntries>0</, "<totalNumberOfEntries>7<") },
+                running,
+            );
             assert.strictEqual(pending.code, 1);
             assert.match(pending.stderr, /self-heal of vol to catch up before rec-1 goes/);
             const ownDown = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume status vol": brickDown("rec-1") }, running);
@@ -565,8 +759,24 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
     });
 
     describe("preflight (on the first node's host)", () => {
-        const PRE: PreflightParams = { cluster: "gc", container: "gc-0", fingerprint: "fp-2", volumeName: "vol", bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-2:/bricks/vol"], glusterdSeconds: 0, healSeconds: 0, settleSeconds: 0, state: { volume: "gc-gc-0-state" } };
-        const WHOLE: Replies = { "pool list": fixture("pool-list"), "peer status": PEERS, "volume info vol": fixture("volume-info"), "volume status vol": fixture("volume-status"), "volume heal vol info summary": fixture("heal-summary") };
+        const PRE: PreflightParams = {
+            cluster: "gc",
+            container: "gc-0",
+            fingerprint: "fp-2",
+            volumeName: "vol",
+            bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-2:/bricks/vol"],
+            glusterdSeconds: 0,
+            healSeconds: 0,
+            settleSeconds: 0,
+            state: { volume: "gc-gc-0-state" },
+        };
+        const WHOLE: Replies = {
+            "pool list": fixture("pool-list"),
+            "peer status": PEERS,
+            "volume info vol": fixture("volume-info"),
+            "volume status vol": fixture("volume-status"),
+            "volume heal vol info summary": fixture("heal-summary"),
+        };
         const running = (spec = "fp-1", cluster = "gc", status = "running") => ({ container: { status, cluster, spec } });
 
         it("no container and no state yet: a new cluster, nothing to check", () => {
@@ -594,14 +804,20 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         it("a docker failure other than 'no such container' stops it, saying what docker said, rather than passing as a new cluster", () => {
             const r = runWithGluster(preflightScript(PRE), WHOLE, { dockerError: "permission denied while trying to connect to the Docker daemon socket" });
             assert.strictEqual(r.code, 1);
-            assert.match(r.stderr, /error: cannot tell whether gc-0 runs on this host: docker said: permission denied while trying to connect to the Docker daemon socket\. Nothing was changed\./);
+            assert.match(
+                r.stderr,
+                /error: cannot tell whether gc-0 runs on this host: docker said: permission denied while trying to connect to the Docker daemon socket\. Nothing was changed\./,
+            );
             assert.doesNotMatch(r.stdout, /a new cluster/);
         });
 
         it("refuses a renamed component: the container belongs to another GlusterCluster", () => {
             const r = runWithGluster(preflightScript(PRE), WHOLE, running("fp-1", "other"));
             assert.strictEqual(r.code, 1);
-            assert.match(r.stderr, /the container gc-0 on this host belongs to GlusterCluster "other", and this one is named gc\. .*Put back the name "other"\. Nothing was changed\./);
+            assert.match(
+                r.stderr,
+                /the container gc-0 on this host belongs to GlusterCluster "other", and this one is named gc\. .*Put back the name "other"\. Nothing was changed\./,
+            );
         });
 
         it("the first node keeps its settings: no rolling replacement starts, nothing to check", () => {
@@ -629,10 +845,18 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             const peerDown = runWithGluster(preflightScript(PRE), { ...WHOLE, "peer status": PEERS_ONE_DOWN }, running());
             assert.strictEqual(peerDown.code, 1);
             assert.match(peerDown.stderr, /these peers are not connected: rec-2 \(Peer in Cluster, disconnected\)\. Start them/);
-            const brickDown = runWithGluster(preflightScript(PRE), { ...WHOLE, "volume status vol": fixture("volume-status").replace(/(<hostname>rec-1<\/hostname>[^]*?<status>)1/, "$10") }, running());
+            const brickDown = runWithGluster(
+                preflightScript(PRE),
+                { ...WHOLE, "volume status vol": fixture("volume-status").replace(/(<hostname>rec-1<\/hostname>[^]*?<status>)1/, "$10") },
+                running(),
+            );
             assert.strictEqual(brickDown.code, 1);
             assert.match(brickDown.stderr, /a rolling replacement needs every brick online; offline on: rec-1/);
-            const otherBricks = runWithGluster(preflightScript({ ...PRE, bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-3:/bricks/vol"] }), WHOLE, running());
+            const otherBricks = runWithGluster(
+                preflightScript({ ...PRE, bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-3:/bricks/vol"] }),
+                WHOLE,
+                running(),
+            );
             assert.strictEqual(otherBricks.code, 1);
             assert.match(otherBricks.stderr, /replace the lost host in one update and change the containers in another/);
         });

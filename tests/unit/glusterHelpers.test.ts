@@ -26,7 +26,10 @@ function runWrapper(state: string | undefined, error?: string) {
             `esac`,
         ].join("\n");
         fs.writeFileSync(path.join(dir, "docker"), docker, { mode: 0o755 });
-        const r = spawnSync("/bin/sh", ["-c", inContainerIfPresent("gluster-0", "echo inner ran")], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
+        const r = spawnSync("/bin/sh", ["-c", inContainerIfPresent("gluster-0", "echo inner ran")], {
+            env: { PATH: `${dir}:/usr/bin:/bin` },
+            encoding: "utf8",
+        });
         return { ...r, calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n") : [] };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -52,7 +55,10 @@ describe("a delete run inside a node's container", () => {
         const r = runWrapper("exited");
         assert.strictEqual(r.status, 1);
         assert.strictEqual(r.stdout, "");
-        assert.match(r.stderr, /^error: container gluster-0 is exited, so its glusterd cannot be asked to clean up\. Start it \(docker start gluster-0\) and run this again; or, .* remove the container \(docker rm gluster-0\) and run this again\.\n$/);
+        assert.match(
+            r.stderr,
+            /^error: container gluster-0 is exited, so its glusterd cannot be asked to clean up\. Start it \(docker start gluster-0\) and run this again; or, .* remove the container \(docker rm gluster-0\) and run this again\.\n$/,
+        );
         assert.strictEqual(r.calls.length, 1);
     });
 
@@ -69,7 +75,11 @@ describe("an XPath literal", () => {
         assert.strictEqual(xpathLiteral("gfs-1.example_net"), "'gfs-1.example_net'");
         assert.strictEqual(xpathLiteral("10.0.0.1"), "'10.0.0.1'");
         for (const bad of ["", "a'b", "x]", "a b", "'a", "a'", "a\nb"]) {
-            assert.throws(() => xpathLiteral(bad), (e: Error) => e.message === `not a name or address: ${JSON.stringify(bad)}`, JSON.stringify(bad));
+            assert.throws(
+                () => xpathLiteral(bad),
+                (e: Error) => e.message === `not a name or address: ${JSON.stringify(bad)}`,
+                JSON.stringify(bad),
+            );
         }
     });
 });
@@ -78,11 +88,18 @@ describe("what the gluster steps read back", () => {
     it("a ready step's version line, whole and at the start of its line", () => {
         assert.strictEqual(versionFromReadyOutput("ok: glusterd answers\nglusterfs-version: 11.1\n"), "11.1");
         assert.strictEqual(versionFromReadyOutput("glusterfs-version: \n"), "");
-        for (const other of ["ok", "# glusterfs-version: 11.1", "glusterfs-version: 11.1 (rc)", ""]) assert.strictEqual(versionFromReadyOutput(other), "", other);
+        for (const other of ["ok", "# glusterfs-version: 11.1", "glusterfs-version: 11.1 (rc)", ""])
+            assert.strictEqual(versionFromReadyOutput(other), "", other);
     });
 
     it("cluster-wide options go to `volume set all`, every other to the volume", () => {
-        const global = { "cluster.server-quorum-ratio": "60%", "cluster.brick-multiplex": "on", "cluster.max-bricks-per-process": "4", "cluster.localtime-logging": "enable", "cluster.daemon-log-level": "INFO" };
+        const global = {
+            "cluster.server-quorum-ratio": "60%",
+            "cluster.brick-multiplex": "on",
+            "cluster.max-bricks-per-process": "4",
+            "cluster.localtime-logging": "enable",
+            "cluster.daemon-log-level": "INFO",
+        };
         const spec = resolveSpec("g", { nodes: [{ name: "a" }, { name: "b" }, { name: "c" }], volumeOptions: { ...global, "network.ping-timeout": "20" } });
         const split = volumeOptions(spec, [], false);
         assert.deepStrictEqual(split.global, global);
@@ -93,10 +110,31 @@ describe("what the gluster steps read back", () => {
 
 describe("the settle deadlines the component leaves at their defaults", () => {
     it("are 15 s for the preflight and the volume step, 30 s for the volume's delete", () => {
-        const pre = preflightScript({ cluster: "gc", container: "gc-0", fingerprint: "fp", volumeName: "vol", bricks: ["a:/bricks/vol", "b:/bricks/vol", "c:/bricks/vol"], glusterdSeconds: 5, healSeconds: 5, state: { volume: "gc-gc-0-state" } });
+        const pre = preflightScript({
+            cluster: "gc",
+            container: "gc-0",
+            fingerprint: "fp",
+            volumeName: "vol",
+            bricks: ["a:/bricks/vol", "b:/bricks/vol", "c:/bricks/vol"],
+            glusterdSeconds: 5,
+            healSeconds: 5,
+            state: { volume: "gc-gc-0-state" },
+        });
         assert.match(pre, /^poll 15 peers_connected \|\| die /m);
         assert.match(pre, /^poll 15 bricks_up \|\| die /m);
-        const volume = volumeScript({ volumeName: "vol", servers: ["a", "b", "c"], brickPath: "/bricks/vol", options: {}, globalOptions: {}, ports: { base: 49152, max: 49161 }, peersSeconds: 5, volumeSeconds: 5, healSeconds: 5, mayCreate: true, owner: "o" });
+        const volume = volumeScript({
+            volumeName: "vol",
+            servers: ["a", "b", "c"],
+            brickPath: "/bricks/vol",
+            options: {},
+            globalOptions: {},
+            ports: { base: 49152, max: 49161 },
+            peersSeconds: 5,
+            volumeSeconds: 5,
+            healSeconds: 5,
+            mayCreate: true,
+            owner: "o",
+        });
         assert.match(volume, /^if ! poll 15 brick_nodes_connected; then$/m);
         assert.match(volumeDeleteScript({ volumeName: "vol", owner: "o" }), /^poll 30 mesh_ok \|\| die /m);
     });

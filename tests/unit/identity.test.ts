@@ -29,7 +29,10 @@ describe("the identity guard", () => {
     it("prints the identity on its first run, and again, unchanged, when nothing that matters changed", () => {
         const first = spawnSync("/bin/sh", ["-c", identityCreateScript(spec({ nodes: THREE }), engines({ nodes: THREE }))], { encoding: "utf8" });
         assert.strictEqual(first.stdout.replace(/\n$/, ""), text({ nodes: THREE }));
-        assert.match(first.stdout, /^volume my_vol\nmode container\nnetwork gluster-net\nbrick gluster-0 gluster-0 ENGINE:local\|gluster-gluster-0-state,gluster-gluster-0-bricks,gluster-gluster-0-logs -\n/);
+        assert.match(
+            first.stdout,
+            /^volume my_vol\nmode container\nnetwork gluster-net\nbrick gluster-0 gluster-0 ENGINE:local\|gluster-gluster-0-state,gluster-gluster-0-bricks,gluster-gluster-0-logs -\n/,
+        );
         const r = update({ nodes: THREE }, { nodes: THREE, volumeOptions: { "network.ping-timeout": "20" }, clientCidrs: ["10.0.5.0/24"] });
         assert.deepStrictEqual([r.status, r.stdout, r.stderr], [0, text({ nodes: THREE }), ""]);
     });
@@ -37,7 +40,10 @@ describe("the identity guard", () => {
     it("refuses a changed volumeName, saying what would have happened and what to do", () => {
         const r = update({ nodes: THREE }, { nodes: THREE, volumeName: "other" });
         assert.strictEqual(r.status, 1);
-        assert.match(r.stderr, /error: volumeName changed from "my_vol" to "other": that would create a second, empty volume while the clients keep using "my_vol".*Put back volumeName: "my_vol".*Nothing was changed\./);
+        assert.match(
+            r.stderr,
+            /error: volumeName changed from "my_vol" to "other": that would create a second, empty volume while the clients keep using "my_vol".*Put back volumeName: "my_vol".*Nothing was changed\./,
+        );
     });
 
     it("refuses a changed networkMode", () => {
@@ -51,13 +57,19 @@ describe("the identity guard", () => {
         const moved = nodes.map((n, i) => (i === 1 ? { ...n, dataRoot: "/srv/gluster" } : n));
         const r = update({ networkMode: "host", nodes }, { networkMode: "host", nodes: moved });
         assert.strictEqual(r.status, 1);
-        assert.match(r.stderr, /node g2's storage changed \(Docker engine\|storage: ENGINE:ssh:\/\/root@10\.10\.0\.2\|\/data\/glusterfs -> ENGINE:ssh:\/\/root@10\.10\.0\.2\|\/srv\/gluster\): it would come back empty/);
+        assert.match(
+            r.stderr,
+            /node g2's storage changed \(Docker engine\|storage: ENGINE:ssh:\/\/root@10\.10\.0\.2\|\/data\/glusterfs -> ENGINE:ssh:\/\/root@10\.10\.0\.2\|\/srv\/gluster\): it would come back empty/,
+        );
         const readdressed = nodes.map((n, i) => (i === 2 ? { ...n, address: "gfs3.example.net" } : n));
         const a = update({ networkMode: "host", nodes }, { networkMode: "host", nodes: readdressed });
         assert.match(a.stderr, /brick node g3's address changed \(10\.10\.0\.3 -> gfs3\.example\.net\): GlusterFS names bricks by address/);
         const net = update({ nodes: THREE }, { nodes: THREE, network: { name: "other-net" } });
         assert.strictEqual(net.status, 1);
-        assert.match(net.stderr, /the Docker network changed from "gluster-net" to "other-net": the nodes would move to it one at a time, where they cannot reach the others/);
+        assert.match(
+            net.stderr,
+            /the Docker network changed from "gluster-net" to "other-net": the nodes would move to it one at a time, where they cannot reach the others/,
+        );
     });
 
     it("follows the Docker engine, not its endpoint: the same engine declared another way moves nothing; another engine does", () => {
@@ -67,7 +79,10 @@ describe("the identity guard", () => {
         assert.deepStrictEqual([same.status, same.stderr], [0, ""]);
         const moved = update({ nodes: THREE, network: { name: "n", existing: true } }, flipped);
         assert.strictEqual(moved.status, 1);
-        assert.match(moved.stderr, /node gluster-0's storage changed .*ENGINE:local\|.* -> ENGINE:unix:.*only its Docker engine was reinstalled.*accept the new identity once: pulumi up --replace with the URN of the identity step/);
+        assert.match(
+            moved.stderr,
+            /node gluster-0's storage changed .*ENGINE:local\|.* -> ENGINE:unix:.*only its Docker engine was reinstalled.*accept the new identity once: pulumi up --replace with the URN of the identity step/,
+        );
     });
 
     it("allows one brick node replaced by a new one that says so, and adding or removing pool-only nodes", () => {
@@ -83,13 +98,19 @@ describe("the identity guard", () => {
     it("refuses a brick node swapped for a new name that does not say it replaces it (a misspelling is not a lost host), naming both", () => {
         const typo = update({ nodes: THREE }, { nodes: [THREE[0], { name: "gluster-l" }, THREE[2]] });
         assert.strictEqual(typo.status, 1);
-        assert.match(typo.stderr, /^error: brick node gluster-1 is no longer in the node list and gluster-l is new\. If gluster-1 is lost and gluster-l takes its place, say so: replaces: "gluster-1" on gluster-l \(README: Replacing a lost host\)\. If gluster-l is a misspelling of gluster-1, put back gluster-1\. Nothing was changed\.$/m);
+        assert.match(
+            typo.stderr,
+            /^error: brick node gluster-1 is no longer in the node list and gluster-l is new\. If gluster-1 is lost and gluster-l takes its place, say so: replaces: "gluster-1" on gluster-l \(README: Replacing a lost host\)\. If gluster-l is a misspelling of gluster-1, put back gluster-1\. Nothing was changed\.$/m,
+        );
         const other = update({ nodes: THREE }, { nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-9" }, THREE[2]] });
         assert.match(other.stderr, /brick node gluster-1 is no longer in the node list and gluster-5 is new/);
         // A pool-only node promoted to take a lost brick node's place says so too.
         const promoted = update({ nodes: [...THREE, { name: "gluster-3" }] }, { nodes: [THREE[0], THREE[1], { name: "gluster-3" }] });
         assert.match(promoted.stderr, /brick node gluster-2 is no longer in the node list and gluster-3 is new/);
-        assert.strictEqual(update({ nodes: [...THREE, { name: "gluster-3" }] }, { nodes: [THREE[0], THREE[1], { name: "gluster-3", replaces: "gluster-2" }] }).status, 0);
+        assert.strictEqual(
+            update({ nodes: [...THREE, { name: "gluster-3" }] }, { nodes: [THREE[0], THREE[1], { name: "gluster-3", replaces: "gluster-2" }] }).status,
+            0,
+        );
     });
 
     it("refuses two brick nodes replaced at once, a new first node, and a brick node turned pool-only", () => {
@@ -109,7 +130,10 @@ describe("the identity guard", () => {
     });
 
     it("compares nothing when the previous run printed nothing (a stack from before the guard)", () => {
-        const r = spawnSync("/bin/sh", ["-c", identityUpdateScript(spec({ nodes: THREE, volumeName: "other" }), engines({ nodes: THREE }))], { env: { PATH: process.env.PATH }, encoding: "utf8" });
+        const r = spawnSync("/bin/sh", ["-c", identityUpdateScript(spec({ nodes: THREE, volumeName: "other" }), engines({ nodes: THREE }))], {
+            env: { PATH: process.env.PATH },
+            encoding: "utf8",
+        });
         assert.strictEqual(r.status, 0);
     });
 });

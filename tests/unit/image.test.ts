@@ -50,7 +50,10 @@ describe("the project's image", () => {
         fs.mkdirSync(path.join(three, "d"), { recursive: true });
         assert.strictEqual(imageContextDir(root), path.join(root, "docker", "glusterfs"));
         assert.strictEqual(imageContextDir(three), path.join(root, "docker", "glusterfs"));
-        assert.throws(() => imageContextDir(path.join(three, "d")), (e: Error) => e.message === `GlusterCluster: cannot find docker/glusterfs/Dockerfile above ${path.join(three, "d")}; the package is incomplete.`);
+        assert.throws(
+            () => imageContextDir(path.join(three, "d")),
+            (e: Error) => e.message === `GlusterCluster: cannot find docker/glusterfs/Dockerfile above ${path.join(three, "d")}; the package is incomplete.`,
+        );
     });
 
     it("is built from a context relative to the working directory, '.' when it is the context", () => {

@@ -24,15 +24,21 @@ describe("argument keys", () => {
     });
 
     it("names a misplaced key's right place, at the top or under another argument", () => {
-        assert.deepStrictEqual(problems({ backend: "nftables" }, ""), ["backend: is not a known argument, and would be ignored. Fix: it belongs elsewhere: `backend` under `firewall`."]);
-        assert.deepStrictEqual(problems({ clientCidrs: [] }, "firewall", "firewall"), ["firewall.clientCidrs: is not a known argument, and would be ignored. Fix: it belongs elsewhere: the top-level argument `clientCidrs`."]);
+        assert.deepStrictEqual(problems({ backend: "nftables" }, ""), [
+            "backend: is not a known argument, and would be ignored. Fix: it belongs elsewhere: `backend` under `firewall`.",
+        ]);
+        assert.deepStrictEqual(problems({ clientCidrs: [] }, "firewall", "firewall"), [
+            "firewall.clientCidrs: is not a known argument, and would be ignored. Fix: it belongs elsewhere: the top-level argument `clientCidrs`.",
+        ]);
     });
 
     it("lists the level's keys when nothing is near, and says nothing of valid keys", () => {
         assert.deepStrictEqual(problems({ zzzzzzzz: 1, base: 1, max: 2 }, "brickPorts", "brickPorts"), [
             "brickPorts.zzzzzzzz: is not a known argument, and would be ignored. Fix: remove it; the keys here are `base`, `max`.",
         ]);
-        assert.deepStrictEqual(problems({ enabld: true }, "firewall", "firewall"), ["firewall.enabld: is not a known argument, and would be ignored. Fix: did you mean `firewall.enabled`?"]);
+        assert.deepStrictEqual(problems({ enabld: true }, "firewall", "firewall"), [
+            "firewall.enabld: is not a known argument, and would be ignored. Fix: did you mean `firewall.enabled`?",
+        ]);
     });
 
     it("looks only into objects: a string, a list or null has no keys to check", () => {

@@ -7,12 +7,33 @@ const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2"
 
 describe("what clients are told", () => {
     it("a client container gets FUSE, SYS_ADMIN and, in container mode, the cluster's network", () => {
-        assert.deepStrictEqual(clientDockerArgs(resolveSpec("g", { nodes: THREE, network: { name: "storage-net" } })), ["--device", "/dev/fuse", "--cap-add", "SYS_ADMIN", "--network", "storage-net"]);
+        assert.deepStrictEqual(clientDockerArgs(resolveSpec("g", { nodes: THREE, network: { name: "storage-net" } })), [
+            "--device",
+            "/dev/fuse",
+            "--cap-add",
+            "SYS_ADMIN",
+            "--network",
+            "storage-net",
+        ]);
     });
 
     it("in host mode, no network, and a hosts entry for each of extraHosts", () => {
-        const spec = resolveSpec("g", { networkMode: "host", nodes: threeRemoteNodes(), clientCidrs: ["10.0.5.0/24"], extraHosts: { "gfs1.example.net": "10.10.0.1", "gfs2.example.net": "10.10.0.2" } });
-        assert.deepStrictEqual(clientDockerArgs(spec), ["--device", "/dev/fuse", "--cap-add", "SYS_ADMIN", "--add-host", "gfs1.example.net:10.10.0.1", "--add-host", "gfs2.example.net:10.10.0.2"]);
+        const spec = resolveSpec("g", {
+            networkMode: "host",
+            nodes: threeRemoteNodes(),
+            clientCidrs: ["10.0.5.0/24"],
+            extraHosts: { "gfs1.example.net": "10.10.0.1", "gfs2.example.net": "10.10.0.2" },
+        });
+        assert.deepStrictEqual(clientDockerArgs(spec), [
+            "--device",
+            "/dev/fuse",
+            "--cap-add",
+            "SYS_ADMIN",
+            "--add-host",
+            "gfs1.example.net:10.10.0.1",
+            "--add-host",
+            "gfs2.example.net:10.10.0.2",
+        ]);
     });
 
     it("mounts from the first brick node with the others as backups, never repeating the first", () => {

@@ -28,7 +28,16 @@ describe("the package", () => {
     it("ships the compiled component and the image's files", () => {
         const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT }).toString();
         const files = (JSON.parse(out)[0].files as Array<{ path: string }>).map((f) => f.path);
-        for (const f of ["bin/components/index.js", "bin/components/index.d.ts", "bin/components/testing.js", "bin/components/testing.d.ts", "testing/package.json", "docker/glusterfs/Dockerfile", "docker/glusterfs/entrypoint.sh", "README.md"]) {
+        for (const f of [
+            "bin/components/index.js",
+            "bin/components/index.d.ts",
+            "bin/components/testing.js",
+            "bin/components/testing.d.ts",
+            "testing/package.json",
+            "docker/glusterfs/Dockerfile",
+            "docker/glusterfs/entrypoint.sh",
+            "README.md",
+        ]) {
             assert.ok(files.includes(f), `${f} is not in the package`);
         }
         assert.ok(!files.some((f) => f.startsWith("tests/")), "tests are shipped");

@@ -33,7 +33,10 @@ const inner = (create: string) => create.replace(/'\\''/g, "'");
 describe("Rancher: the published mount contract", () => {
     it("declares nothing from rancher2 without the rancher argument", async () => {
         const { rec } = await build({ nodes: THREE });
-        assert.deepStrictEqual(rec.records.filter((r) => r.type.startsWith("rancher2:") || r.type === "pulumi:providers:rancher2"), []);
+        assert.deepStrictEqual(
+            rec.records.filter((r) => r.type.startsWith("rancher2:") || r.type === "pulumi:providers:rancher2"),
+            [],
+        );
     });
 
     it("publishes exactly the contract as a ConfigMapV2 with a stable name, after the volume is ready", async () => {
@@ -85,7 +88,11 @@ describe("Rancher: the published mount contract", () => {
     });
 
     it("writes extraHosts as hosts-file lines, and defaults the namespace to glusterfs", async () => {
-        const { rec } = await build({ nodes: THREE, extraHosts: { "gfs-a.example.net": "10.0.0.11", "gfs-b.example.net": "10.0.0.12" }, rancher: { clusterId: "c-m-abcdefgh" } });
+        const { rec } = await build({
+            nodes: THREE,
+            extraHosts: { "gfs-a.example.net": "10.0.0.11", "gfs-b.example.net": "10.0.0.12" },
+            rancher: { clusterId: "c-m-abcdefgh" },
+        });
         const cm = rec.ofType(CM)[0];
         assert.strictEqual(cm.inputs.data.hosts, "10.0.0.11 gfs-a.example.net\n10.0.0.12 gfs-b.example.net");
         assert.strictEqual(cm.inputs.namespace, "glusterfs");
@@ -93,12 +100,15 @@ describe("Rancher: the published mount contract", () => {
     });
 
     it("adds no address when the cluster reports no nodes (yet)", async () => {
-        const { rec } = await runProgram(() => {
-            const c = new GlusterCluster("gluster", { nodes: THREE, rancher: { clusterId: "local", allowClusterNodes: true } });
-            return { m: c.mountCommand };
-        }, { state: (type: string) => (type === SYNC ? { nodes: undefined } : {}) });
+        const { rec } = await runProgram(
+            () => {
+                const c = new GlusterCluster("gluster", { nodes: THREE, rancher: { clusterId: "local", allowClusterNodes: true } });
+                return { m: c.mountCommand };
+            },
+            { state: (type: string) => (type === SYNC ? { nodes: undefined } : {}) },
+        );
         const volume = inner(rec.named("gluster-volume").inputs.create);
-        assert.ok(volume.includes("auth.allow)\" = gluster-0,gluster-1,gluster-2 ]"), "auth.allow is not the servers alone");
+        assert.ok(volume.includes('auth.allow)" = gluster-0,gluster-1,gluster-2 ]'), "auth.allow is not the servers alone");
     });
 
     it("creates the namespace only when asked, in the given project", async () => {
@@ -123,11 +133,20 @@ describe("Rancher: the published mount contract", () => {
             firewall: { backend: "iptables" },
             rancher: { clusterId: "c-m-abcdefgh", allowClusterNodes: true },
         });
-        assert.deepStrictEqual(rec.ofType(SYNC).map((r) => r.inputs), [{ clusterId: "c-m-abcdefgh" }]);
+        assert.deepStrictEqual(
+            rec.ofType(SYNC).map((r) => r.inputs),
+            [{ clusterId: "c-m-abcdefgh" }],
+        );
         const volume = inner(rec.named("gluster-volume").inputs.create);
-        assert.ok(volume.includes(`auth.allow)" = 10.10.0.1,10.10.0.2,10.10.0.3,10.30.0.0/24,10.20.0.10,10.20.0.11,10.20.0.12 ]`), "auth.allow lacks the nodes");
+        assert.ok(
+            volume.includes(`auth.allow)" = 10.10.0.1,10.10.0.2,10.10.0.3,10.30.0.0/24,10.20.0.10,10.20.0.11,10.20.0.12 ]`),
+            "auth.allow lacks the nodes",
+        );
         const fw = rec.named("gluster-firewall-g1").inputs.create as string;
-        assert.match(fw.replace(/'\\''/g, "'"), /client_list='10\.30\.0\.0\/24 10\.20\.0\.10\/32 10\.20\.0\.11\/32 10\.20\.0\.12\/32'; for s in \$client_list; do clients=/);
+        assert.match(
+            fw.replace(/'\\''/g, "'"),
+            /client_list='10\.30\.0\.0\/24 10\.20\.0\.10\/32 10\.20\.0\.11\/32 10\.20\.0\.12\/32'; for s in \$client_list; do clients=/,
+        );
     });
 
     it("uses the external addresses when asked", async () => {
@@ -159,7 +178,7 @@ describe("Rancher: the published mount contract", () => {
         it(`refuses ${what}, naming \`${field}\``, () => {
             const hit = findProblems({ nodes: THREE, rancher }).find((p) => p.field === field);
             assert.ok(hit, `no problem for ${field}`);
-            assert.match(hit!.message, message);
+            assert.match(hit.message, message);
         });
     }
 });

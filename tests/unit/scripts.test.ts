@@ -5,7 +5,6 @@ import { detachScript, probeBackScript, probeScript } from "../../components/glu
 import { goGateScript, readyDeleteScript, readyScript, versionFromReadyOutput } from "../../components/gluster/ready";
 import { volumeDeleteScript, volumeScript } from "../../components/gluster/volume";
 import { preflightScript, wholeBeforeRoll } from "../../components/gluster/whole";
-import { identityCreateScript, identityUpdateScript } from "../../components/identity";
 import { firewallApplyScript, firewallRemoveScript, firewallRulesScript } from "../../components/firewall";
 import { engineScript } from "../../components/engine";
 import { dataCreateScript, dataDeleteScript } from "../../components/nodeResources";
@@ -25,14 +24,57 @@ const VOLUME = {
     owner: "0123456789abcdef",
 };
 
-const PREFLIGHT = { cluster: "gluster", container: "gluster-0", fingerprint: "abc", volumeName: "my_vol", bricks: ["gluster-0:/bricks/my_vol"], glusterdSeconds: 120, healSeconds: 3600, state: { volume: "gluster-gluster-0-state" }, declared: ["gluster-0", "gluster-1", "gluster-2"] };
-const GO = { name: "gluster-1", address: "gluster-1", volumeName: "my_vol", glusterdSeconds: 120, healSeconds: 3600, declared: ["gluster-0", "gluster-1", "gluster-2"] };
-const FIREWALL = { host: "h1", backend: "auto" as const, peers: ["10.0.0.1"], clients: ["10.0.5.0/24"], ports: { base: 49152, max: 49161 }, owner: "tok", claim: "glusterfs/prod/gluster", cluster: "gluster" };
+const PREFLIGHT = {
+    cluster: "gluster",
+    container: "gluster-0",
+    fingerprint: "abc",
+    volumeName: "my_vol",
+    bricks: ["gluster-0:/bricks/my_vol"],
+    glusterdSeconds: 120,
+    healSeconds: 3600,
+    state: { volume: "gluster-gluster-0-state" },
+    declared: ["gluster-0", "gluster-1", "gluster-2"],
+};
+const GO = {
+    name: "gluster-1",
+    address: "gluster-1",
+    volumeName: "my_vol",
+    glusterdSeconds: 120,
+    healSeconds: 3600,
+    declared: ["gluster-0", "gluster-1", "gluster-2"],
+};
+const FIREWALL = {
+    host: "h1",
+    backend: "auto" as const,
+    peers: ["10.0.0.1"],
+    clients: ["10.0.5.0/24"],
+    ports: { base: 49152, max: 49161 },
+    owner: "tok",
+    claim: "glusterfs/prod/gluster",
+    cluster: "gluster",
+};
 
 /** Every generated script, built inside the test that reads it (not while the file loads). */
 const all = () => ({
-    ready: readyScript({ name: "gluster-0", address: "gluster-0", others: ["gluster-1", "gluster-2"], volumeName: "my_vol", glusterdSeconds: 120, peersSeconds: 120, volumeSeconds: 180, healSeconds: 3600 }),
-    probe: probeScript({ from: { address: "gluster-0", version: "11.1" }, peers: [{ address: "gluster-1", version: "11.1" }, { address: "gluster-2", version: "11.1" }], peersSeconds: 120, owner: "tok" }),
+    ready: readyScript({
+        name: "gluster-0",
+        address: "gluster-0",
+        others: ["gluster-1", "gluster-2"],
+        volumeName: "my_vol",
+        glusterdSeconds: 120,
+        peersSeconds: 120,
+        volumeSeconds: 180,
+        healSeconds: 3600,
+    }),
+    probe: probeScript({
+        from: { address: "gluster-0", version: "11.1" },
+        peers: [
+            { address: "gluster-1", version: "11.1" },
+            { address: "gluster-2", version: "11.1" },
+        ],
+        peersSeconds: 120,
+        owner: "tok",
+    }),
     detach: detachScript({ peers: ["gluster-1", "gluster-2"], owner: "tok" }),
     probeBack: probeBackScript({ first: "gluster-0", peersSeconds: 120 }),
     volume: volumeScript(VOLUME),
@@ -66,7 +108,7 @@ describe("shell quoting", () => {
         it(`quotes ${JSON.stringify(input)} as ${quoted}`, () => assert.strictEqual(shq(input), quoted));
     }
     it("gives back exactly the value through a real shell", () => {
-        for (const v of ["a b", "it's", "$(reboot)", "`id`;x", "tab\there", "new\nline", "'", "\"\\"]) {
+        for (const v of ["a b", "it's", "$(reboot)", "`id`;x", "tab\there", "new\nline", "'", '"\\']) {
             const out = execFileSync("/bin/sh", ["-c", `printf %s ${shq(v)}`]).toString();
             assert.strictEqual(out, v);
         }
@@ -75,8 +117,24 @@ describe("shell quoting", () => {
 
 describe("generated scripts", () => {
     const names = [
-        "ready", "probe", "detach", "probeBack", "volume", "volumeUpdate", "volumeDelete", "firewall", "firewallRemove", "presentOnly", "preflight",
-        "preflightWhole", "readyDelete", "goGate", "firewallRules", "engine", "dataCreate", "dataDelete",
+        "ready",
+        "probe",
+        "detach",
+        "probeBack",
+        "volume",
+        "volumeUpdate",
+        "volumeDelete",
+        "firewall",
+        "firewallRemove",
+        "presentOnly",
+        "preflight",
+        "preflightWhole",
+        "readyDelete",
+        "goGate",
+        "firewallRules",
+        "engine",
+        "dataCreate",
+        "dataDelete",
     ] as const;
     it("covers every generated script", () => assert.deepStrictEqual([...names].sort(), Object.keys(all()).sort()));
     for (const name of names) {
@@ -128,7 +186,17 @@ describe("generated scripts", () => {
     it("refuse a peer that runs another GlusterFS major version, or one whose version cannot be told; 11.1 and 11.2 go together", () => {
         const stderrOf = (from: string, peer: string) => {
             try {
-                execFileSync("/bin/sh", ["-c", probeScript({ from: { address: "g0", version: from }, peers: [{ address: "g1", version: peer }], peersSeconds: 1, owner: "t" }).replace(/^cli_timeout=1$[\s\S]*/m, "echo versions-ok")], { stdio: "pipe" });
+                execFileSync(
+                    "/bin/sh",
+                    [
+                        "-c",
+                        probeScript({ from: { address: "g0", version: from }, peers: [{ address: "g1", version: peer }], peersSeconds: 1, owner: "t" }).replace(
+                            /^cli_timeout=1$[\s\S]*/m,
+                            "echo versions-ok",
+                        ),
+                    ],
+                    { stdio: "pipe" },
+                );
                 return "";
             } catch (e: any) {
                 return String(e.stderr);

@@ -18,12 +18,26 @@ describe("the stack program", () => {
     it("builds the local default from Pulumi.dev.yaml and exports the mount contract", async () => {
         const { rec, outputs } = await runStack(stackConfig("dev"));
         assert.strictEqual(rec.ofType("glusterfs:index:GlusterCluster").length, 1);
-        assert.deepStrictEqual(rec.ofType("docker:index/container:Container").map((c) => c.inputs.name).sort(), ["gluster-0", "gluster-1", "gluster-2"]);
+        assert.deepStrictEqual(
+            rec
+                .ofType("docker:index/container:Container")
+                .map((c) => c.inputs.name)
+                .sort(),
+            ["gluster-0", "gluster-1", "gluster-2"],
+        );
         assert.strictEqual(outputs.volumeName, "my_vol");
         assert.strictEqual(outputs.mountCommand, "mount -t glusterfs -o backup-volfile-servers=gluster-1:gluster-2 gluster-0:/my_vol /mnt/my_vol");
         assert.deepStrictEqual(Object.keys(outputs).sort(), [
-            "backupVolfileServers", "brickPortRange", "clientDockerArgs", "clientDockerNote", "fstabEntry",
-            "mountCommand", "mountEndpoint", "poolMembers", "servers", "volumeName",
+            "backupVolfileServers",
+            "brickPortRange",
+            "clientDockerArgs",
+            "clientDockerNote",
+            "fstabEntry",
+            "mountCommand",
+            "mountEndpoint",
+            "poolMembers",
+            "servers",
+            "volumeName",
         ]);
     });
 
@@ -40,29 +54,50 @@ describe("the stack program", () => {
                 assert.match(script, /^sh -c '/, `${r.name} does not run its script with sh -c`);
             }
         }
-        assert.deepStrictEqual(rec.ofType("docker:index/container:Container").map((c) => c.inputs.networkMode), ["host", "host", "host"]);
+        assert.deepStrictEqual(
+            rec.ofType("docker:index/container:Container").map((c) => c.inputs.networkMode),
+            ["host", "host", "host"],
+        );
         assert.strictEqual(rec.ofType("pulumi:providers:docker").length, 3);
-        assert.deepStrictEqual(rec.ofType("pulumi:providers:docker").map((p) => p.inputs.host).sort(), [
-            "ssh://root@gfs1.example.net", "ssh://root@gfs2.example.net", "ssh://root@gfs3.example.net",
-        ]);
-        assert.deepStrictEqual(rec.ofType("command:remote:Command").filter((r) => r.name.includes("firewall")).map((r) => r.name).sort(), [
-            "gluster-firewall-gfs1", "gluster-firewall-gfs2", "gluster-firewall-gfs3",
-            "gluster-firewall-settle-gfs1", "gluster-firewall-settle-gfs2", "gluster-firewall-settle-gfs3",
-        ]);
+        assert.deepStrictEqual(
+            rec
+                .ofType("pulumi:providers:docker")
+                .map((p) => p.inputs.host)
+                .sort(),
+            ["ssh://root@gfs1.example.net", "ssh://root@gfs2.example.net", "ssh://root@gfs3.example.net"],
+        );
+        assert.deepStrictEqual(
+            rec
+                .ofType("command:remote:Command")
+                .filter((r) => r.name.includes("firewall"))
+                .map((r) => r.name)
+                .sort(),
+            [
+                "gluster-firewall-gfs1",
+                "gluster-firewall-gfs2",
+                "gluster-firewall-gfs3",
+                "gluster-firewall-settle-gfs1",
+                "gluster-firewall-settle-gfs2",
+                "gluster-firewall-settle-gfs3",
+            ],
+        );
         assert.strictEqual(outputs.mountEndpoint, "gfs1.example.net:/shared");
         assert.doesNotMatch(JSON.stringify(outputs), /example-secret/);
     });
 
     it("refuses a stack config key the program does not read, naming the nearest one", async () => {
-        await assert.rejects(
-            runStack({ ...stackConfig("dev"), "glusterfs:clientCidr": ["10.0.5.0/24"] }),
-            (e: Error) => /`glusterfs:clientCidr`: is not a configuration key of this program, and would be ignored. Fix: did you mean `glusterfs:clientCidrs`\?/.test(e.message),
+        await assert.rejects(runStack({ ...stackConfig("dev"), "glusterfs:clientCidr": ["10.0.5.0/24"] }), (e: Error) =>
+            /`glusterfs:clientCidr`: is not a configuration key of this program, and would be ignored. Fix: did you mean `glusterfs:clientCidrs`\?/.test(
+                e.message,
+            ),
         );
     });
 
     it("refuses an SSH key written into stack config in clear text", async () => {
         const config = stackConfig("hosts.example") as Record<string, any>;
-        const nodes = config["glusterfs:nodes"].map((n: any, i: number) => (i === 0 ? { ...n, host: { ...n.host, ssh: { ...n.host.ssh, privateKey: "KEY" } } } : n));
+        const nodes = config["glusterfs:nodes"].map((n: any, i: number) =>
+            i === 0 ? { ...n, host: { ...n.host, ssh: { ...n.host.ssh, privateKey: "KEY" } } } : n,
+        );
         await assert.rejects(
             runStack({ ...config, "glusterfs:nodes": nodes, "glusterfs:sshPrivateKey": "k" }),
             (e: Error) => /`glusterfs:nodes\[0\]\.host\.ssh\.privateKey`: never holds a key in stack config/.test(e.message) && !/KEY"/.test(e.message),

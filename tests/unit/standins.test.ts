@@ -20,7 +20,14 @@ import { Strict, UNKNOWN } from "../live/standins/strict";
 import { tempDir } from "../support/temp-dirs";
 
 const ctx: ProviderContext = { dockerEndpoint: () => "unix:///nonexistent.sock", warn: () => undefined, options: {} };
-const res = (type: string, inputs: Record<string, any>, outputs: Record<string, any> = inputs): Res => ({ urn: `urn:pulumi:s::p::${type}::r`, type, name: "r", id: "id-1", inputs, outputs });
+const res = (type: string, inputs: Record<string, any>, outputs: Record<string, any> = inputs): Res => ({
+    urn: `urn:pulumi:s::p::${type}::r`,
+    type,
+    name: "r",
+    id: "id-1",
+    inputs,
+    outputs,
+});
 /** The stand-in's diff of a resource whose inputs go from `from` to `to`, as "kind keys". */
 function diff(standIn: StandIn, type: string, from: Record<string, any>, to: Record<string, any>, stored: Record<string, any> = from): string {
     const d = standIn.resource(type).diff(ctx, res(type, from, stored), res(type, to));
@@ -76,8 +83,14 @@ describe("stand-ins: diffs as the providers' schemas say", () => {
     });
 
     it("every stand-in refuses an argument it does not understand, and a type it does not know", () => {
-        assert.throws(() => dockerStandIn.resource(CONTAINER).check(res(CONTAINER, { ...container, privilegedMode: true })), /does not understand 'privilegedMode'/);
-        assert.throws(() => commandStandIn.resource("command:local:Command").check(res("command:local:Command", { create: "x", dir: "/tmp" })), /does not understand 'dir'/);
+        assert.throws(
+            () => dockerStandIn.resource(CONTAINER).check(res(CONTAINER, { ...container, privilegedMode: true })),
+            /does not understand 'privilegedMode'/,
+        );
+        assert.throws(
+            () => commandStandIn.resource("command:local:Command").check(res("command:local:Command", { create: "x", dir: "/tmp" })),
+            /does not understand 'dir'/,
+        );
         assert.throws(() => dockerStandIn.resource("docker:index/service:Service"), /does not know the resource type docker:index\/service:Service/);
         assert.throws(() => dockerStandIn.config.check({ host: "unix:///x", certPath: "/c" }, "p"), /does not understand 'certPath'/);
     });
@@ -114,7 +127,10 @@ describe("stand-ins: the provider protocol, as the engine reads it", () => {
         req.setNews(structproto.Struct.fromJavaScript({ ...container, image: "img2" }));
         const { err, value } = await call(dockerStandIn, "diff", req);
         assert.ifError(err);
-        assert.deepStrictEqual([value.getChanges(), value.getReplacesList(), value.getDeletebeforereplace()], [provproto.DiffResponse.DiffChanges.DIFF_SOME, ["image"], true]);
+        assert.deepStrictEqual(
+            [value.getChanges(), value.getReplacesList(), value.getDeletebeforereplace()],
+            [provproto.DiffResponse.DiffChanges.DIFF_SOME, ["image"], true],
+        );
     });
 
     it("Create in a preview returns the inputs and the computed outputs unknown, and runs nothing", async () => {
@@ -130,7 +146,11 @@ describe("stand-ins: the provider protocol, as the engine reads it", () => {
     it("a create that left an object behind answers ErrorResourceInitFailed with its id, so the engine keeps it", async () => {
         const failing: StandIn = {
             ...dockerStandIn,
-            resource: () => ({ ...dockerStandIn.resource(CONTAINER), check: () => undefined, create: async () => Promise.reject(new InitError("Unable to start container", "c9", { exitCode: 127 })) }),
+            resource: () => ({
+                ...dockerStandIn.resource(CONTAINER),
+                check: () => undefined,
+                create: async () => Promise.reject(new InitError("Unable to start container", "c9", { exitCode: 127 })),
+            }),
         };
         const req = new provproto.CreateRequest();
         req.setUrn(urn);
@@ -139,7 +159,10 @@ describe("stand-ins: the provider protocol, as the engine reads it", () => {
         assert.strictEqual(err.message, "Unable to start container");
         const status = statusproto.Status.deserializeBinary(err.metadata.get("grpc-status-details-bin")[0]);
         const detail = provproto.ErrorResourceInitFailed.deserializeBinary(status.getDetailsList()[0].getValue());
-        assert.deepStrictEqual([detail.getId(), detail.getReasonsList(), detail.getProperties().toJavaScript().exitCode], ["c9", ["Unable to start container"], 127]);
+        assert.deepStrictEqual(
+            [detail.getId(), detail.getReasonsList(), detail.getProperties().toJavaScript().exitCode],
+            ["c9", ["Unable to start container"], 127],
+        );
     });
 
     it("Check answers a failure naming what the stand-in does not understand", async () => {
@@ -215,7 +238,10 @@ describe("stand-ins: the Docker engine's API on a local socket", () => {
     it("sends the provider's API request, and gives back what the CLI would print", async () => {
         assert.strictEqual(await dockerCheck(endpoint(), ["volume", "create", "--label", "a=b=c", "--label", "k=v", "vol-1"]), "vol-1");
         assert.deepStrictEqual(seen[0], { method: "POST", url: "/volumes/create", body: JSON.stringify({ Name: "vol-1", Labels: { a: "b=c", k: "v" } }) });
-        assert.strictEqual(await dockerCheck(endpoint(), ["network", "inspect", "-f", "{{json .IPAM.Config}}", "n1"]), '[{"Subnet":"172.30.0.0/16","Gateway":"172.30.0.1"}]');
+        assert.strictEqual(
+            await dockerCheck(endpoint(), ["network", "inspect", "-f", "{{json .IPAM.Config}}", "n1"]),
+            '[{"Subnet":"172.30.0.0/16","Gateway":"172.30.0.1"}]',
+        );
         // Already started: the CLI says nothing and exits 0.
         assert.strictEqual((await docker(endpoint(), ["start", "c1"])).code, 0);
     });
@@ -224,7 +250,10 @@ describe("stand-ins: the Docker engine's API on a local socket", () => {
         const r = await docker(endpoint(), ["stop", "-t", "30", "gone"]);
         assert.strictEqual(r.code, 1);
         assert.strictEqual(r.stderr, "Error response from daemon: No such container: gone\n");
-        await assert.rejects(dockerCheck(endpoint(), ["stop", "-t", "30", "gone"]), /^Error: docker -H unix:\S+ stop … exited 1\nError response from daemon: No such container: gone$/);
+        await assert.rejects(
+            dockerCheck(endpoint(), ["stop", "-t", "30", "gone"]),
+            /^Error: docker -H unix:\S+ stop … exited 1\nError response from daemon: No such container: gone$/,
+        );
     });
 
     it("an engine that is not there is reported as the Go client reports it", async () => {

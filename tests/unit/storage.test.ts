@@ -5,7 +5,6 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { dataCreateScript, dataDeleteScript } from "../../components/nodeResources";
 import { tempDir } from "../support/temp-dirs";
@@ -30,7 +29,12 @@ describe("host data directories", () => {
         assert.strictEqual(fs.statSync(root).dev, rootDevice, "/var/tmp is expected on the root filesystem");
         const r = runScript(dataCreateScript(root, dirsOf(root), "tok", `${root}/bricks`, "g2 (gfs2.example.net)"));
         assert.strictEqual(r.code, 1);
-        assert.match(r.err, new RegExp(`^error on the host of g2 \\(gfs2\\.example\\.net\\): ${root}/bricks is on the root filesystem; .*Fix: mount a filesystem of its own at ${root}/bricks \\(or at its dataRoot\\), or accept the risk with allowBricksOnRootFilesystem: true\\.\\n$`));
+        assert.match(
+            r.err,
+            new RegExp(
+                `^error on the host of g2 \\(gfs2\\.example\\.net\\): ${root}/bricks is on the root filesystem; .*Fix: mount a filesystem of its own at ${root}/bricks \\(or at its dataRoot\\), or accept the risk with allowBricksOnRootFilesystem: true\\.\\n$`,
+            ),
+        );
         assert.ok(!fs.existsSync(`${root}/.glusterfs-cluster-owner`));
     });
 

@@ -38,85 +38,326 @@ const CASES: Array<[string, GlusterClusterArgs, string, RegExp]> = [
         "nodes[1].host",
         /already runs on the local Docker engine/,
     ],
-    ["host mode without an address", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { name: "g3", host: remote("gfs3.example.net") }] }, "nodes[2].address", /required in host mode/],
-    ["an address in container mode", { nodes: [THREE[0], THREE[1], { name: "gluster-2", address: "x.example.net" }] }, "nodes[2].address", /only applies in host mode/],
-    ["a loopback address", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "127.0.0.1" }] }, "nodes[2].address", /loopback/],
-    ["a remote host without SSH", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: { dockerHost: "tcp://10.0.0.3:2376" } as any }] }, "nodes[2].host.ssh", /needs an SSH connection/],
-    ["a remote host without a key", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { privateKey: "" }) }] }, "nodes[2].host.ssh.privateKey", /is required/],
-    ["a malformed Docker endpoint", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: { ...remote("gfs3.example.net"), dockerHost: "gfs3:2376" } }] }, "nodes[2].host.dockerHost", /Docker endpoint/],
-    ["a bad SSH port", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { port: 70000 }) }] }, "nodes[2].host.ssh.port", /1 to 65535; got 70000/],
+    [
+        "host mode without an address",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { name: "g3", host: remote("gfs3.example.net") }] },
+        "nodes[2].address",
+        /required in host mode/,
+    ],
+    [
+        "an address in container mode",
+        { nodes: [THREE[0], THREE[1], { name: "gluster-2", address: "x.example.net" }] },
+        "nodes[2].address",
+        /only applies in host mode/,
+    ],
+    [
+        "a loopback address",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "127.0.0.1" }] },
+        "nodes[2].address",
+        /loopback/,
+    ],
+    [
+        "a remote host without SSH",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: { dockerHost: "tcp://10.0.0.3:2376" } as any }] },
+        "nodes[2].host.ssh",
+        /needs an SSH connection/,
+    ],
+    [
+        "a remote host without a key",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { privateKey: "" }) }] },
+        "nodes[2].host.ssh.privateKey",
+        /is required/,
+    ],
+    [
+        "a malformed Docker endpoint",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: { ...remote("gfs3.example.net"), dockerHost: "gfs3:2376" } }] },
+        "nodes[2].host.dockerHost",
+        /Docker endpoint/,
+    ],
+    [
+        "a bad SSH port",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { port: 70000 }) }] },
+        "nodes[2].host.ssh.port",
+        /1 to 65535; got 70000/,
+    ],
     ["a malformed CIDR", { nodes: THREE, clientCidrs: ["10.0.0.0/33"] }, "clientCidrs[0]", /CIDR form; got "10.0.0.0\/33"/],
     ["a CIDR that is a name", { nodes: THREE, clientCidrs: ["clients.example.net"] }, "clientCidrs[0]", /CIDR/],
-    ["an unknown firewall backend", { networkMode: "host", nodes: HOST_NODES, firewall: { backend: "pf" as any } }, "firewall.backend", /one of "auto", "iptables", "nftables", "firewalld", "ufw"; got "pf"/],
+    [
+        "an unknown firewall backend",
+        { networkMode: "host", nodes: HOST_NODES, firewall: { backend: "pf" as any } },
+        "firewall.backend",
+        /one of "auto", "iptables", "nftables", "firewalld", "ufw"; got "pf"/,
+    ],
     ["a firewall in container mode", { nodes: THREE, firewall: { enabled: true } }, "firewall.enabled", /container mode does not support/],
     ["a one-port brick range", { nodes: THREE, brickPorts: { base: 49152, max: 49152 } }, "brickPorts.max", /TIME_WAIT/],
     ["a brick range below glusterd's ports", { nodes: THREE, brickPorts: { base: 24007, max: 24100 } }, "brickPorts.base", /24010 to 65534/],
-    ["nodes on several engines with a created bridge network", { nodes: HOST_NODES.map(({ address, ...n }) => n) }, "network.existing", /cannot span them/],
+    [
+        "nodes on several engines with a created bridge network",
+        { nodes: HOST_NODES.map(({ address: _address, ...n }) => n) },
+        "network.existing",
+        /cannot span them/,
+    ],
     ["an option with a newline", { nodes: THREE, volumeOptions: { "auth.allow": "a\nb" } }, 'volumeOptions["auth.allow"]', /one-line/],
-    ["an option value that the gluster CLI would take as its own option", { nodes: THREE, volumeOptions: { "diagnostics.client-log-level": "--log-file=/var/lib/glusterd/glusterd.info" } }, 'volumeOptions["diagnostics.client-log-level"]', /must not start with '-'.*gluster CLI would read it as one of its own options/],
+    [
+        "an option value that the gluster CLI would take as its own option",
+        { nodes: THREE, volumeOptions: { "diagnostics.client-log-level": "--log-file=/var/lib/glusterd/glusterd.info" } },
+        'volumeOptions["diagnostics.client-log-level"]',
+        /must not start with '-'.*gluster CLI would read it as one of its own options/,
+    ],
     ["an option name with a space", { nodes: THREE, volumeOptions: { "auth allow": "x" } }, 'volumeOptions["auth allow"]', /not a GlusterFS option name/],
     ["an extra host mapped to a name", { nodes: THREE, extraHosts: { "g1.example.net": "gfs1" } }, 'extraHosts["g1.example.net"]', /IPv4 address/],
     ["a relative mount point", { nodes: THREE, mountPoint: "mnt/x" }, "mountPoint", /absolute path/],
     ["a data root of /", { networkMode: "host", nodes: HOST_NODES, dataRoot: "/" }, "dataRoot", /not "\/"/],
     ["a zero timeout", { nodes: THREE, timeouts: { peersSeconds: 0 } }, "timeouts.peersSeconds", /1 to 3600/],
     ["a misspelt top-level key", { nodes: THREE, clientCidr: ["10.0.5.0/24"] } as any, "clientCidr", /would be ignored. Fix: did you mean `clientCidrs`\?/],
-    ["a key under the wrong argument", { nodes: THREE, firewall: { clientCidrs: ["10.0.5.0/24"] } } as any, "firewall.clientCidrs", /belongs elsewhere: the top-level argument `clientCidrs`/],
+    [
+        "a key under the wrong argument",
+        { nodes: THREE, firewall: { clientCidrs: ["10.0.5.0/24"] } } as any,
+        "firewall.clientCidrs",
+        /belongs elsewhere: the top-level argument `clientCidrs`/,
+    ],
     ["a misspelt node key", { nodes: [THREE[0], THREE[1], { name: "gluster-2", adress: "x" } as any] }, "nodes[2].adress", /did you mean `nodes\[2\].address`/],
-    ["a misspelt SSH key", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { privatekey: key }) }] }, "nodes[2].host.ssh.privatekey", /did you mean `nodes\[2\].host.ssh.privateKey`/],
-    ["an unknown timeout", { nodes: THREE, timeouts: { bricksSeconds: 5 } } as any, "timeouts.bricksSeconds", /Fix: remove it; the keys here are `glusterdSeconds`/],
-    ["a misspelt Rancher key", { nodes: THREE, rancher: { clusterId: "local", clusterID: "local" } } as any, "rancher.clusterID", /did you mean `rancher.clusterId`/],
-    ["a volume open to any client (firewall admits all, no clientCidrs)", { networkMode: "host", nodes: HOST_NODES, firewall: { allowAllClients: true } }, "firewall.allowAllClients", /admits every source and no clientCidrs.*could mount the volume read-write.*insecureAllowAnyClient: true/],
-    ["a volume open to any client (no firewall, no clientCidrs)", { networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false } }, "firewall.enabled", /firewall is disabled and no clientCidrs.*clientCidrs.*insecureAllowAnyClient: true/],
-    ["an open volume whose own auth.allow is *", { networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, volumeOptions: { "auth.allow": "*" } }, "firewall.enabled", /could mount the volume read-write/],
-    ["a client network of every address", { networkMode: "host", nodes: HOST_NODES, clientCidrs: ["10.0.5.0/24", "0.0.0.0/0"] }, "clientCidrs[1]", /admits every address.*insecureAllowAnyClient: true/],
-    ["insecureAllowAnyClient that is not a boolean", { nodes: THREE, insecureAllowAnyClient: "yes" as any }, "insecureAllowAnyClient", /true or false; got "yes"/],
-    ["a host key that is not a key", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "SHA256:abcdef" }) }] }, "nodes[2].host.ssh.hostKey", /one public key as in authorized_keys.*ssh_host_ed25519_key.pub/],
-    ["a host key as ssh-keyscan prints it", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "gfs3.example.net ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq" }) }] }, "nodes[2].host.ssh.hostKey", /starts with a host name.*drop "gfs3.example.net"/],
-    ["allowBricksOnRootFilesystem in container mode", { nodes: THREE, allowBricksOnRootFilesystem: true }, "allowBricksOnRootFilesystem", /only applies in host mode/],
-    ["replaces on a node that is still listed", { nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-2" }, THREE[2]] }, "nodes[1].replaces", /"gluster-2" is still in the node list.*Fix: remove "gluster-2" from nodes, or remove replaces/],
-    ["replaces on the first node", { nodes: [{ name: "gluster-5", replaces: "gluster-0" }, THREE[1], THREE[2]] }, "nodes[0].replaces", /a replacement cannot be first.*list a surviving brick node first/],
-    ["replaces on a pool-only node", { nodes: [...THREE, { name: "gluster-5", replaces: "gluster-9" }] }, "nodes[3].replaces", /only a brick node \(one of the first three\) can replace a lost brick node/],
-    ["replaces that is not a node name", { nodes: [THREE[0], { name: "gluster-5", replaces: "Gluster 1" }, THREE[2]] }, "nodes[1].replaces", /must be the name of the brick node this node takes the place of; got "Gluster 1"/],
-    ["the self-heal daemon turned off", { nodes: THREE, volumeOptions: { "cluster.self-heal-daemon": "off" } }, 'volumeOptions["cluster.self-heal-daemon"]', /would leave nothing to heal a node that comes back.*Fix: remove it/],
+    [
+        "a misspelt SSH key",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { privatekey: key }) }] },
+        "nodes[2].host.ssh.privatekey",
+        /did you mean `nodes\[2\].host.ssh.privateKey`/,
+    ],
+    [
+        "an unknown timeout",
+        { nodes: THREE, timeouts: { bricksSeconds: 5 } } as any,
+        "timeouts.bricksSeconds",
+        /Fix: remove it; the keys here are `glusterdSeconds`/,
+    ],
+    [
+        "a misspelt Rancher key",
+        { nodes: THREE, rancher: { clusterId: "local", clusterID: "local" } } as any,
+        "rancher.clusterID",
+        /did you mean `rancher.clusterId`/,
+    ],
+    [
+        "a volume open to any client (firewall admits all, no clientCidrs)",
+        { networkMode: "host", nodes: HOST_NODES, firewall: { allowAllClients: true } },
+        "firewall.allowAllClients",
+        /admits every source and no clientCidrs.*could mount the volume read-write.*insecureAllowAnyClient: true/,
+    ],
+    [
+        "a volume open to any client (no firewall, no clientCidrs)",
+        { networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false } },
+        "firewall.enabled",
+        /firewall is disabled and no clientCidrs.*clientCidrs.*insecureAllowAnyClient: true/,
+    ],
+    [
+        "an open volume whose own auth.allow is *",
+        { networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, volumeOptions: { "auth.allow": "*" } },
+        "firewall.enabled",
+        /could mount the volume read-write/,
+    ],
+    [
+        "a client network of every address",
+        { networkMode: "host", nodes: HOST_NODES, clientCidrs: ["10.0.5.0/24", "0.0.0.0/0"] },
+        "clientCidrs[1]",
+        /admits every address.*insecureAllowAnyClient: true/,
+    ],
+    [
+        "insecureAllowAnyClient that is not a boolean",
+        { nodes: THREE, insecureAllowAnyClient: "yes" as any },
+        "insecureAllowAnyClient",
+        /true or false; got "yes"/,
+    ],
+    [
+        "a host key that is not a key",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "SHA256:abcdef" }) }] },
+        "nodes[2].host.ssh.hostKey",
+        /one public key as in authorized_keys.*ssh_host_ed25519_key.pub/,
+    ],
+    [
+        "a host key as ssh-keyscan prints it",
+        {
+            networkMode: "host",
+            nodes: [
+                HOST_NODES[0],
+                HOST_NODES[1],
+                { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "gfs3.example.net ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq" }) },
+            ],
+        },
+        "nodes[2].host.ssh.hostKey",
+        /starts with a host name.*drop "gfs3.example.net"/,
+    ],
+    [
+        "allowBricksOnRootFilesystem in container mode",
+        { nodes: THREE, allowBricksOnRootFilesystem: true },
+        "allowBricksOnRootFilesystem",
+        /only applies in host mode/,
+    ],
+    [
+        "replaces on a node that is still listed",
+        { nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-2" }, THREE[2]] },
+        "nodes[1].replaces",
+        /"gluster-2" is still in the node list.*Fix: remove "gluster-2" from nodes, or remove replaces/,
+    ],
+    [
+        "replaces on the first node",
+        { nodes: [{ name: "gluster-5", replaces: "gluster-0" }, THREE[1], THREE[2]] },
+        "nodes[0].replaces",
+        /a replacement cannot be first.*list a surviving brick node first/,
+    ],
+    [
+        "replaces on a pool-only node",
+        { nodes: [...THREE, { name: "gluster-5", replaces: "gluster-9" }] },
+        "nodes[3].replaces",
+        /only a brick node \(one of the first three\) can replace a lost brick node/,
+    ],
+    [
+        "replaces that is not a node name",
+        { nodes: [THREE[0], { name: "gluster-5", replaces: "Gluster 1" }, THREE[2]] },
+        "nodes[1].replaces",
+        /must be the name of the brick node this node takes the place of; got "Gluster 1"/,
+    ],
+    [
+        "the self-heal daemon turned off",
+        { nodes: THREE, volumeOptions: { "cluster.self-heal-daemon": "off" } },
+        'volumeOptions["cluster.self-heal-daemon"]',
+        /would leave nothing to heal a node that comes back.*Fix: remove it/,
+    ],
     ["nodes that are not a list", { nodes: "g1,g2,g3" as any }, "nodes", /must be a list of at least 3 nodes; got "g1,g2,g3"/],
-    ["two nodes with one address", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "gfs1.example.net" }] }, "nodes[2].address", /also the address of nodes\[0\]/],
-    ["an address that is neither a name nor IPv4", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "gfs 3" }] }, "nodes[2].address", /host name or an IPv4 address; got "gfs 3"/],
-    ["a node dataRoot in container mode", { nodes: [THREE[0], THREE[1], { name: "gluster-2", dataRoot: "/srv/g" }] }, "nodes[2].dataRoot", /only applies in host mode/],
-    ["a node dataRoot with ..", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], dataRoot: "/srv/../etc" }] }, "nodes[2].dataRoot", /without "\.\."; got "\/srv\/\.\.\/etc"/],
+    [
+        "two nodes with one address",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "gfs1.example.net" }] },
+        "nodes[2].address",
+        /also the address of nodes\[0\]/,
+    ],
+    [
+        "an address that is neither a name nor IPv4",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], address: "gfs 3" }] },
+        "nodes[2].address",
+        /host name or an IPv4 address; got "gfs 3"/,
+    ],
+    [
+        "a node dataRoot in container mode",
+        { nodes: [THREE[0], THREE[1], { name: "gluster-2", dataRoot: "/srv/g" }] },
+        "nodes[2].dataRoot",
+        /only applies in host mode/,
+    ],
+    [
+        "a node dataRoot with ..",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], dataRoot: "/srv/../etc" }] },
+        "nodes[2].dataRoot",
+        /without "\.\."; got "\/srv\/\.\.\/etc"/,
+    ],
     ["a dataRoot in container mode", { nodes: THREE, dataRoot: "/srv/g" }, "dataRoot", /only applies in host mode/],
-    ["a network in host mode", { networkMode: "host", nodes: HOST_NODES, clientCidrs: ["10.0.5.0/24"], network: { name: "n" } }, "network", /only applies in container mode/],
+    [
+        "a network in host mode",
+        { networkMode: "host", nodes: HOST_NODES, clientCidrs: ["10.0.5.0/24"], network: { name: "n" } },
+        "network",
+        /only applies in container mode/,
+    ],
     ["a network name with a space", { nodes: THREE, network: { name: "my net" } }, "network.name", /Docker network name.*"my net"/],
     ["an existing network without a name", { nodes: THREE, network: { existing: true } }, "network.name", /required with existing: true/],
     ["an image reference with a space", { nodes: THREE, image: "glusterfs 11" }, "image", /Docker image reference.*"glusterfs 11"/],
     ["a mount point with ..", { nodes: THREE, mountPoint: "/mnt/../etc" }, "mountPoint", /absolute path/],
-    ["the component's own option", { nodes: THREE, volumeOptions: { "user.glusterfs-cluster.owner": "x" } }, 'volumeOptions["user.glusterfs-cluster.owner"]', /reserved/],
-    ["an empty option value", { nodes: THREE, volumeOptions: { "network.ping-timeout": "" } }, 'volumeOptions["network.ping-timeout"]', /non-empty one-line string; got ""/],
+    [
+        "the component's own option",
+        { nodes: THREE, volumeOptions: { "user.glusterfs-cluster.owner": "x" } },
+        'volumeOptions["user.glusterfs-cluster.owner"]',
+        /reserved/,
+    ],
+    [
+        "an empty option value",
+        { nodes: THREE, volumeOptions: { "network.ping-timeout": "" } },
+        'volumeOptions["network.ping-timeout"]',
+        /non-empty one-line string; got ""/,
+    ],
     ["an extra host whose key is not a name", { nodes: THREE, extraHosts: { "g 1": "10.0.0.1" } }, 'extraHosts["g 1"]', /the key must be a host name/],
     ["a brick range past 65535", { nodes: THREE, brickPorts: { base: 65530, max: 65536 } }, "brickPorts.max", /up to 65535; got 65536/],
-    ["a brick range wider than 10000 ports", { nodes: THREE, brickPorts: { base: 30000, max: 45000 } }, "brickPorts.max", /wider than 10000 ports.*e\.g\. 30099/],
+    [
+        "a brick range wider than 10000 ports",
+        { nodes: THREE, brickPorts: { base: 30000, max: 45000 } },
+        "brickPorts.max",
+        /wider than 10000 ports.*e\.g\. 30099/,
+    ],
     ["a heal deadline over a day", { nodes: THREE, timeouts: { healSeconds: 86401 } }, "timeouts.healSeconds", /1 to 86400; got 86401/],
     ["a fractional timeout", { nodes: THREE, timeouts: { volumeSeconds: 1.5 } }, "timeouts.volumeSeconds", /whole number/],
-    ["an SSH host with a shell character", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: { ...remote("gfs3.example.net"), ssh: { host: "gfs3;id", privateKey: key } } }] }, "nodes[2].host.ssh.host", /host name or IPv4 address; got "gfs3;id"/],
-    ["an SSH user with a space", { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { user: "ro ot" }) }] }, "nodes[2].host.ssh.user", /Unix user name; got "ro ot"/],
+    [
+        "an SSH host with a shell character",
+        {
+            networkMode: "host",
+            nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: { ...remote("gfs3.example.net"), ssh: { host: "gfs3;id", privateKey: key } } }],
+        },
+        "nodes[2].host.ssh.host",
+        /host name or IPv4 address; got "gfs3;id"/,
+    ],
+    [
+        "an SSH user with a space",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: remote("gfs3.example.net", { user: "ro ot" }) }] },
+        "nodes[2].host.ssh.user",
+        /Unix user name; got "ro ot"/,
+    ],
     [
         "one Docker host reached over two SSH connections",
-        { networkMode: "container", network: { name: "ov", existing: true }, nodes: [{ name: "a", host: remote("gfs1.example.net") }, { name: "b", host: { ...remote("gfs1.example.net"), ssh: { host: "10.0.0.1", privateKey: key } } }, { name: "c", host: remote("gfs3.example.net") }] },
+        {
+            networkMode: "container",
+            network: { name: "ov", existing: true },
+            nodes: [
+                { name: "a", host: remote("gfs1.example.net") },
+                { name: "b", host: { ...remote("gfs1.example.net"), ssh: { host: "10.0.0.1", privateKey: key } } },
+                { name: "c", host: remote("gfs3.example.net") },
+            ],
+        },
         "nodes[1].host.ssh",
         /reached over SSH as "gfs1.example.net:22" by another node, and as "10.0.0.1:22" here/,
     ],
     [
         "one SSH host given two Docker endpoints",
-        { networkMode: "container", network: { name: "ov", existing: true }, nodes: [{ name: "a", host: remote("gfs1.example.net") }, { name: "b", host: { ...remote("gfs1.example.net"), dockerHost: "tcp://gfs1.example.net:2376" } }, { name: "c", host: remote("gfs3.example.net") }] },
+        {
+            networkMode: "container",
+            network: { name: "ov", existing: true },
+            nodes: [
+                { name: "a", host: remote("gfs1.example.net") },
+                { name: "b", host: { ...remote("gfs1.example.net"), dockerHost: "tcp://gfs1.example.net:2376" } },
+                { name: "c", host: remote("gfs3.example.net") },
+            ],
+        },
         "nodes[1].host.dockerHost",
         /is given Docker host "ssh:\/\/root@gfs1.example.net" by another node, and "tcp:\/\/gfs1.example.net:2376" here/,
     ],
     ["a Rancher cluster id that is a name", { nodes: THREE, rancher: { clusterId: "prod" } }, "rancher.clusterId", /Rancher v1 cluster id.*"prod"/],
-    ["a Rancher namespace with capitals", { nodes: THREE, rancher: { clusterId: "local", namespace: "Storage" } }, "rancher.namespace", /Kubernetes namespace name/],
-    ["a ConfigMap name with a slash", { nodes: THREE, rancher: { clusterId: "local", configMapName: "a/b" } }, "rancher.configMapName", /Kubernetes object name/],
-    ["createNamespace without a project", { nodes: THREE, rancher: { clusterId: "local", createNamespace: true } }, "rancher.projectId", /required with createNamespace/],
-    ["a malformed project id", { nodes: THREE, rancher: { clusterId: "local", projectId: "p-abc" } }, "rancher.projectId", /must be "<clusterId>:p-xxxxx"; got "p-abc"/],
-    ["a project of another cluster", { nodes: THREE, rancher: { clusterId: "local", projectId: "c-abcde:p-xyz12" } }, "rancher.projectId", /belongs to cluster "c-abcde", not to rancher.clusterId "local"/],
-    ["an unknown node address kind", { nodes: THREE, rancher: { clusterId: "local", nodeAddress: "public" as any } }, "rancher.nodeAddress", /"internal" or "external"; got "public"/],
+    [
+        "a Rancher namespace with capitals",
+        { nodes: THREE, rancher: { clusterId: "local", namespace: "Storage" } },
+        "rancher.namespace",
+        /Kubernetes namespace name/,
+    ],
+    [
+        "a ConfigMap name with a slash",
+        { nodes: THREE, rancher: { clusterId: "local", configMapName: "a/b" } },
+        "rancher.configMapName",
+        /Kubernetes object name/,
+    ],
+    [
+        "createNamespace without a project",
+        { nodes: THREE, rancher: { clusterId: "local", createNamespace: true } },
+        "rancher.projectId",
+        /required with createNamespace/,
+    ],
+    [
+        "a malformed project id",
+        { nodes: THREE, rancher: { clusterId: "local", projectId: "p-abc" } },
+        "rancher.projectId",
+        /must be "<clusterId>:p-xxxxx"; got "p-abc"/,
+    ],
+    [
+        "a project of another cluster",
+        { nodes: THREE, rancher: { clusterId: "local", projectId: "c-abcde:p-xyz12" } },
+        "rancher.projectId",
+        /belongs to cluster "c-abcde", not to rancher.clusterId "local"/,
+    ],
+    [
+        "an unknown node address kind",
+        { nodes: THREE, rancher: { clusterId: "local", nodeAddress: "public" as any } },
+        "rancher.nodeAddress",
+        /"internal" or "external"; got "public"/,
+    ],
 ];
 
 describe("argument validation", () => {
@@ -125,7 +366,7 @@ describe("argument validation", () => {
             const problems = findProblems(args);
             const hit = problems.find((p) => p.field === field);
             assert.ok(hit, `no problem reported for ${field}; got ${JSON.stringify(problems)}`);
-            assert.match(hit!.message, message);
+            assert.match(hit.message, message);
         });
     }
 
@@ -143,7 +384,11 @@ describe("argument validation", () => {
                 { ...HOST_NODES[0], dataRoot: "/srv/gluster-a" },
                 { ...HOST_NODES[1], address: "10.0.0.12" },
                 { ...HOST_NODES[2], host: remote("gfs3.example.net", { port: 2222, user: "deploy", hostKey: pinned }) },
-                { name: "g4", address: "gfs4.example.net", host: remote("gfs4.example.net", { hostKey: "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=" }) },
+                {
+                    name: "g4",
+                    address: "gfs4.example.net",
+                    host: remote("gfs4.example.net", { hostKey: "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=" }),
+                },
             ],
             image: "registry.example.net/glusterfs:11.1@sha256:0123abcd",
             dataRoot: "/data/gfs",
@@ -155,11 +400,22 @@ describe("argument validation", () => {
             brickPorts: { base: 50000, max: 50099 },
             mountPoint: "/mnt/data",
             timeouts: { glusterdSeconds: 3600, peersSeconds: 1, volumeSeconds: 600, healSeconds: 86400 },
-            rancher: { clusterId: "c-m-abcd1234", namespace: "storage", createNamespace: true, projectId: "c-m-abcd1234:p-xyz12", configMapName: "glusterfs.mount", allowClusterNodes: true, nodeAddress: "external" },
+            rancher: {
+                clusterId: "c-m-abcd1234",
+                namespace: "storage",
+                createNamespace: true,
+                projectId: "c-m-abcd1234:p-xyz12",
+                configMapName: "glusterfs.mount",
+                allowClusterNodes: true,
+                nodeAddress: "external",
+            },
             allowBricksOnRootFilesystem: true,
         };
         assert.deepStrictEqual(findProblems(everything), []);
-        assert.deepStrictEqual(findProblems({ nodes: THREE, network: { name: "gluster.overlay", existing: true }, brickPorts: { base: 24010, max: 34010 } }), []);
+        assert.deepStrictEqual(
+            findProblems({ nodes: THREE, network: { name: "gluster.overlay", existing: true }, brickPorts: { base: 24010, max: 34010 } }),
+            [],
+        );
         assert.deepStrictEqual(findProblems({ nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-1" }, THREE[2]] }), []);
         // The declared default (Pulumi.yaml gives every stack `false`) means nothing in container mode, and is accepted.
         assert.deepStrictEqual(findProblems({ nodes: THREE, allowBricksOnRootFilesystem: false }), []);
@@ -168,8 +424,14 @@ describe("argument validation", () => {
         assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { allowAllClients: true }, insecureAllowAnyClient: true }), []);
         assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, clientCidrs: ["0.0.0.0/0"], insecureAllowAnyClient: true }), []);
         // auth.allow of one's own, or Rancher's nodes, restrict mounting: the volume is not open.
-        assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, volumeOptions: { "auth.allow": "10.0.5.*" } }), []);
-        assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, rancher: { clusterId: "local", allowClusterNodes: true } }), []);
+        assert.deepStrictEqual(
+            findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, volumeOptions: { "auth.allow": "10.0.5.*" } }),
+            [],
+        );
+        assert.deepStrictEqual(
+            findProblems({ networkMode: "host", nodes: HOST_NODES, firewall: { enabled: false }, rancher: { clusterId: "local", allowClusterNodes: true } }),
+            [],
+        );
     });
 
     it("lists every problem in one error, and never shows an SSH key", () => {
@@ -187,9 +449,9 @@ describe("argument validation", () => {
             return undefined;
         })();
         assert.ok(err instanceof GlusterClusterArgsError);
-        assert.deepStrictEqual(err!.problems.map((p) => p.field).sort(), ["nodes[1].name", "nodes[2].host", "volumeName"]);
-        assert.match(err!.message, /nothing was created/);
-        assert.doesNotMatch(err!.message, /secret-material|PRIVATE KEY/);
+        assert.deepStrictEqual(err.problems.map((p) => p.field).sort(), ["nodes[1].name", "nodes[2].host", "volumeName"]);
+        assert.match(err.message, /nothing was created/);
+        assert.doesNotMatch(err.message, /secret-material|PRIVATE KEY/);
     });
 
     it("registers nothing when the arguments are bad", async () => {
@@ -201,7 +463,10 @@ describe("argument validation", () => {
             }
             return {};
         });
-        assert.deepStrictEqual(rec.records.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+        assert.deepStrictEqual(
+            rec.records.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
     });
 });
 
@@ -213,7 +478,10 @@ const hostWith = (third: object, extra: Partial<GlusterClusterArgs> = {}): Glust
     ...extra,
 });
 const sshWith = (ssh: object) => hostWith({ host: { dockerHost: "ssh://root@gfs3.example.net", ssh: { host: "gfs3.example.net", privateKey: key, ...ssh } } });
-const long = (n: number) => Array.from({ length: Math.ceil(n / 50) }, () => "a".repeat(49)).join(".").slice(0, n);
+const long = (n: number) =>
+    Array.from({ length: Math.ceil(n / 50) }, () => "a".repeat(49))
+        .join(".")
+        .slice(0, n);
 
 /** [what, args, the fields reported: exactly these, in order ([] when it must be accepted)] */
 const EXACT: Array<[string, GlusterClusterArgs, string[]]> = [
@@ -229,7 +497,11 @@ const EXACT: Array<[string, GlusterClusterArgs, string[]]> = [
     ["a numeric extra host address", { nodes: THREE, extraHosts: { gfs1: 10 as any } }, ['extraHosts["gfs1"]']],
     ["a numeric client network", hostWith({}, { clientCidrs: [10 as any] }), ["clientCidrs[0]"]],
     ["a numeric dataRoot", hostWith({}, { dataRoot: 5 as any }), ["dataRoot"]],
-    ["a numeric Rancher cluster id (its project is then not compared)", { nodes: THREE, rancher: { clusterId: 5 as any, projectId: "c-abcde:p-xyz12" } }, ["rancher.clusterId"]],
+    [
+        "a numeric Rancher cluster id (its project is then not compared)",
+        { nodes: THREE, rancher: { clusterId: 5 as any, projectId: "c-abcde:p-xyz12" } },
+        ["rancher.clusterId"],
+    ],
     // Missing or null parts are named, never a TypeError.
     ["nodes that are not a list: that alone", { nodes: "g1,g2,g3" as any }, ["nodes"]],
     ["a null node", { nodes: [null as any, THREE[1], THREE[2]] }, ["nodes[0].name"]],
@@ -268,20 +540,46 @@ const EXACT: Array<[string, GlusterClusterArgs, string[]]> = [
     ["a mount point with a space", { nodes: THREE, mountPoint: "/mnt/x y" }, ["mountPoint"]],
     ["a dataRoot with ..", hostWith({}, { dataRoot: "/srv/../etc" }), ["dataRoot"]],
     ["a dataRoot with a space", hostWith({}, { dataRoot: "/srv/g fs" }), ["dataRoot"]],
-    ["a Docker endpoint with a prefix", hostWith({ host: { ...remote("gfs3.example.net"), dockerHost: "xssh://root@gfs3.example.net" } }), ["nodes[2].host.dockerHost"]],
+    [
+        "a Docker endpoint with a prefix",
+        hostWith({ host: { ...remote("gfs3.example.net"), dockerHost: "xssh://root@gfs3.example.net" } }),
+        ["nodes[2].host.dockerHost"],
+    ],
     ["a Docker endpoint with a space", hostWith({ host: { ...remote("gfs3.example.net"), dockerHost: "ssh://root@gfs3 x" } }), ["nodes[2].host.dockerHost"]],
-    ["SSH ports 1 and 65535", hostWith({}, { nodes: [HOST_NODES[0], { ...HOST_NODES[1], host: remote("gfs2.example.net", { port: 1 }) }, { ...HOST_NODES[2], host: remote("gfs3.example.net", { port: 65535 }) }] }), []],
+    [
+        "SSH ports 1 and 65535",
+        hostWith(
+            {},
+            {
+                nodes: [
+                    HOST_NODES[0],
+                    { ...HOST_NODES[1], host: remote("gfs2.example.net", { port: 1 }) },
+                    { ...HOST_NODES[2], host: remote("gfs3.example.net", { port: 65535 }) },
+                ],
+            },
+        ),
+        [],
+    ],
     ["SSH port 0", sshWith({ port: 0 }), ["nodes[2].host.ssh.port"]],
     ["SSH port 65536", sshWith({ port: 65536 }), ["nodes[2].host.ssh.port"]],
     ["a fractional SSH port", sshWith({ port: 22.5 }), ["nodes[2].host.ssh.port"]],
     ["a host key with a line break in its comment", sshWith({ hostKey: "ssh-ed25519 AAAAC3Nz root@gfs3\nssh-rsa AAAA" }), ["nodes[2].host.ssh.hostKey"]],
     ["a host key with a character outside base64", sshWith({ hostKey: "ssh-ed25519 AAAA$C3Nz" }), ["nodes[2].host.ssh.hostKey"]],
     ["a host key of another type", sshWith({ hostKey: "ssh-dss AAAAB3NzaC1kc3M=" }), ["nodes[2].host.ssh.hostKey"]],
-    ["host keys of each accepted type", hostWith({}, { nodes: [
-        { ...HOST_NODES[0], host: remote("gfs1.example.net", { hostKey: "ssh-rsa AAAAB3NzaC1yc2E=" }) },
-        { ...HOST_NODES[1], host: remote("gfs2.example.net", { hostKey: "ecdsa-sha2-nistp521 AAAAE2VjZHNh== comment" }) },
-        { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "sk-ssh-ed25519@openssh.com AAAAGnNr" }) },
-    ] }), []],
+    [
+        "host keys of each accepted type",
+        hostWith(
+            {},
+            {
+                nodes: [
+                    { ...HOST_NODES[0], host: remote("gfs1.example.net", { hostKey: "ssh-rsa AAAAB3NzaC1yc2E=" }) },
+                    { ...HOST_NODES[1], host: remote("gfs2.example.net", { hostKey: "ecdsa-sha2-nistp521 AAAAE2VjZHNh== comment" }) },
+                    { ...HOST_NODES[2], host: remote("gfs3.example.net", { hostKey: "sk-ssh-ed25519@openssh.com AAAAGnNr" }) },
+                ],
+            },
+        ),
+        [],
+    ],
     ["a brick range ending at 65535", { nodes: THREE, brickPorts: { base: 65526, max: 65535 } }, []],
     ["a brick range starting at 65535", { nodes: THREE, brickPorts: { base: 65535, max: 65535 } }, ["brickPorts.base", "brickPorts.max"]],
     ["a brick range starting at 24010", { nodes: THREE, brickPorts: { base: 24010, max: 24019 } }, []],
@@ -307,15 +605,35 @@ const EXACT: Array<[string, GlusterClusterArgs, string[]]> = [
 describe("argument validation, rule by rule", () => {
     for (const [what, args, fields] of EXACT) {
         it(`${fields.length === 0 ? "accepts" : "refuses"} ${what}${fields.length === 0 ? "" : `: ${fields.join(", ")}`}`, () => {
-            assert.deepStrictEqual(findProblems(args).map((p) => p.field), fields);
+            assert.deepStrictEqual(
+                findProblems(args).map((p) => p.field),
+                fields,
+            );
         });
     }
 
     it("refuses every word the gluster CLI reserves as a volume name, and accepts them as part of a name", () => {
-        const reserved = ["volume", "type", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring", "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete", "activate-on-create"];
+        const reserved = [
+            "volume",
+            "type",
+            "subvolumes",
+            "option",
+            "end-volume",
+            "all",
+            "volume_not_in_ring",
+            "description",
+            "force",
+            "snap-max-hard-limit",
+            "snap-max-soft-limit",
+            "auto-delete",
+            "activate-on-create",
+        ];
         for (const volumeName of reserved) {
             const problems = findProblems({ nodes: THREE, volumeName });
-            assert.deepStrictEqual(problems.map((p) => p.message), [`"${volumeName}" is a word the gluster CLI reserves. Fix: choose another name, e.g. "${volumeName}_vol".`]);
+            assert.deepStrictEqual(
+                problems.map((p) => p.message),
+                [`"${volumeName}" is a word the gluster CLI reserves. Fix: choose another name, e.g. "${volumeName}_vol".`],
+            );
             assert.deepStrictEqual(findProblems({ nodes: THREE, volumeName: `${volumeName}_vol` }), []);
         }
     });
@@ -331,13 +649,19 @@ describe("argument validation, rule by rule", () => {
     });
 
     it("says which values a brick range needs, with an example from the base", () => {
-        assert.deepStrictEqual(findProblems({ nodes: THREE, brickPorts: { base: 30000, max: 30000 } }).map((p) => p.message), [
-            "must be above brickPorts.base (30000): a single-port range makes glusterd restarts fail while the old port is in TIME_WAIT; got 30000. Fix: e.g. 30009.",
-        ]);
+        assert.deepStrictEqual(
+            findProblems({ nodes: THREE, brickPorts: { base: 30000, max: 30000 } }).map((p) => p.message),
+            [
+                "must be above brickPorts.base (30000): a single-port range makes glusterd restarts fail while the old port is in TIME_WAIT; got 30000. Fix: e.g. 30009.",
+            ],
+        );
     });
 
     it("the error lists each problem on its own line, under its own name", () => {
-        const err = new GlusterClusterArgsError([{ field: "a", message: "m1" }, { field: "b.c", message: "m2" }]);
+        const err = new GlusterClusterArgsError([
+            { field: "a", message: "m1" },
+            { field: "b.c", message: "m2" },
+        ]);
         assert.strictEqual(err.name, "GlusterClusterArgsError");
         assert.strictEqual(err.message, "GlusterCluster: invalid arguments (nothing was created):\n  - `a`: m1\n  - `b.c`: m2");
     });

@@ -32,7 +32,9 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function cliRoot(env: NodeJS.ProcessEnv = process.env): string {
     const root = path.join(cacheDir(env), `pulumi-v${PULUMI_VERSION}`);
     if (!fs.existsSync(path.join(root, "bin", "pulumi"))) {
-        throw new Error(`the Pulumi CLI v${PULUMI_VERSION} is not built at ${root}/bin/pulumi: run scripts/setup.sh (as root), which builds it from its Go module`);
+        throw new Error(
+            `the Pulumi CLI v${PULUMI_VERSION} is not built at ${root}/bin/pulumi: run scripts/setup.sh (as root), which builds it from its Go module`,
+        );
     }
     return root;
 }

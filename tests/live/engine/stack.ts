@@ -117,7 +117,11 @@ export class LiveStack {
     async preview(program: Program, config: Record<string, unknown> = {}, secretKeys: string[] = []): Promise<{ steps: LogEntry[]; stdout: string }> {
         const stack = await this.ready(program, config, secretKeys);
         const steps: LogEntry[] = [];
-        const r = await this.run((onEvent) => stack.preview({ program: this.inWorkDir(program), onEvent: (e) => (onEvent(e), collectPlanned(e, steps)), color: "never", diff: true }), false);
+        const r = await this.run(
+            (onEvent) =>
+                stack.preview({ program: this.inWorkDir(program), onEvent: (e) => (onEvent(e), collectPlanned(e, steps)), color: "never", diff: true }),
+            false,
+        );
         return { steps, stdout: r.stdout };
     }
 
@@ -164,7 +168,13 @@ export class LiveStack {
 
     find(name: string): StateResource {
         const r = this.state.find((x) => x.name === name && x.custom && !x.delete);
-        if (!r) throw new Error(`no resource named ${name}; have ${this.state.filter((x) => x.custom && !x.delete).map((x) => x.name).join(", ")}`);
+        if (!r)
+            throw new Error(
+                `no resource named ${name}; have ${this.state
+                    .filter((x) => x.custom && !x.delete)
+                    .map((x) => x.name)
+                    .join(", ")}`,
+            );
         return r;
     }
     has(name: string): boolean {
@@ -223,7 +233,8 @@ export class LiveStack {
                 }),
                 ...(this.options.workDir ? {} : { projectSettings: { name: this.options.project ?? "glusterfs", runtime: "nodejs" } }),
             });
-            if (pulumiCommand.version?.toString() !== PULUMI_VERSION) throw new Error(`the Pulumi CLI at ${cliRoot()} is ${pulumiCommand.version}, not ${PULUMI_VERSION}`);
+            if (pulumiCommand.version?.toString() !== PULUMI_VERSION)
+                throw new Error(`the Pulumi CLI at ${cliRoot()} is ${String(pulumiCommand.version)}, not ${PULUMI_VERSION}`);
             this.stack = await Stack.createOrSelect(this.options.stack ?? "live", ws);
         }
         await this.setConfig(this.stack, config, secretKeys);
@@ -249,7 +260,10 @@ export class LiveStack {
             if (record) collectSteps(e, steps);
             const d = e.diagnosticEvent;
             // As the CLI prints it: under the resource's type and name, when it has one.
-            if (d?.severity === "error") errors.push(`${d.urn ? `${d.urn.split("::")[2].split("$").pop()} (${d.urn.split("::").slice(3).join("::")}): ` : ""}error: ${d.message.trim()}`);
+            if (d?.severity === "error")
+                errors.push(
+                    `${d.urn ? `${d.urn.split("::")[2].split("$").pop()} (${d.urn.split("::").slice(3).join("::")}): ` : ""}error: ${d.message.trim()}`,
+                );
             if (d?.severity === "warning") this.warnings.push(d.message.trim());
         };
         const holding = this.watchHolds();
@@ -257,7 +271,7 @@ export class LiveStack {
             return await op(onEvent);
         } catch (e) {
             const out = e instanceof Error ? e.message : String(e);
-            throw new Error(`${errors.join("\n")}\n--- the CLI's output:\n${out}`);
+            throw new Error(`${errors.join("\n")}\n--- the CLI's output:\n${out}`, { cause: e });
         } finally {
             await holding.stop();
             if (record) this.log.push(...this.withJournal(steps));
@@ -297,7 +311,9 @@ export class LiveStack {
     /** Joins each step with the stand-in's journal entry for it (same URN and kind of work, in order). */
     private withJournal(steps: LogEntry[]): LogEntry[] {
         const lines = fs.existsSync(this.journal) ? fs.readFileSync(this.journal, "utf8").split("\n").filter(Boolean) : [];
-        const entries = lines.slice(this.journalRead).map((l) => JSON.parse(l) as { op: string; urn: string; script?: Script; start: number; end: number; used?: boolean });
+        const entries = lines
+            .slice(this.journalRead)
+            .map((l) => JSON.parse(l) as { op: string; urn: string; script?: Script; start: number; end: number; used?: boolean });
         this.journalRead = lines.length;
         return steps.map((s) => {
             const phase = OP_PHASE[s.op];
@@ -316,7 +332,17 @@ function stepOf(e: EngineEvent, failed: boolean): LogEntry | undefined {
     const custom = m.new?.custom ?? m.old?.custom ?? false;
     if (!custom) return undefined;
     const at = e.timestamp * 1000;
-    return { op: m.op, type: m.type, name: m.urn.split("::").slice(3).join("::"), urn: m.urn, seq: e.sequence, ...(failed ? { failed } : {}), start: at, end: at, ms: 0 };
+    return {
+        op: m.op,
+        type: m.type,
+        name: m.urn.split("::").slice(3).join("::"),
+        urn: m.urn,
+        seq: e.sequence,
+        ...(failed ? { failed } : {}),
+        start: at,
+        end: at,
+        ms: 0,
+    };
 }
 
 function collectSteps(e: EngineEvent, steps: LogEntry[]): void {

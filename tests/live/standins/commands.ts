@@ -155,8 +155,10 @@ function sshArgv(c: Connection, dir: string, script: string): string[] {
 /** The dial error as Go's x/crypto/ssh words it, from OpenSSH's stderr; undefined when the command itself ran. */
 function dialError(c: Connection, stderr: string): string | undefined {
     const e = stderr.trim();
-    if (/Permission denied/.test(e)) return "ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain";
-    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* differs/i.test(e)) return "ssh: handshake failed: ssh: host key mismatch";
+    if (/Permission denied/.test(e))
+        return "ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain";
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* differs/i.test(e))
+        return "ssh: handshake failed: ssh: host key mismatch";
     if (/Connection refused/.test(e)) return `dial tcp ${c.host}:${c.port}: connect: connection refused`;
     if (/timed out/.test(e)) return `dial tcp ${c.host}:${c.port}: i/o timeout`;
     if (/No route to host/.test(e)) return `dial tcp ${c.host}:${c.port}: connect: no route to host`;
@@ -189,38 +191,38 @@ async function runRemote(c: Connection, script: string): Promise<CommandRun> {
 }
 
 const commands: ProviderImpl = {
-        check(goal) {
-            readCommand(goal);
-        },
-        diff(_ctx, old, goal): Diff {
-            if (util.isDeepStrictEqual(old.inputs, goal.inputs)) return { kind: "same", keys: [] };
-            // The schema marks `triggers` replaceOnChanges and the SDK adds replaceOnChanges ["triggers[*]"].
-            if (!util.isDeepStrictEqual(old.inputs.triggers, goal.inputs.triggers)) return { kind: "replace", keys: ["triggers"] };
-            return { kind: "update", keys: [] };
-        },
-        // A preview knows none of the outputs of a script that would run.
-        computed: ["stdout", "stderr"],
-        async create(ctx, goal) {
-            const spec = readCommand(goal);
-            if (spec.create === undefined) return { id: idOf(goal), outputs: { stdout: "", stderr: "" } };
-            const r = await runScript(spec, spec.create, undefined, (m) => ctx.warn(goal.urn, m));
-            return { id: idOf(goal), outputs: { stdout: r.stdout, stderr: r.stderr }, script: "create" };
-        },
-        async update(ctx, old, goal) {
-            const spec = readCommand(goal);
-            const which: Script = spec.update !== undefined ? "update" : "create";
-            const script = spec[which];
-            const previous = { stdout: old.outputs.stdout ?? "", stderr: old.outputs.stderr ?? "" };
-            if (script === undefined) return { outputs: previous };
-            const r = await runScript(spec, script, previous, (m) => ctx.warn(goal.urn, m));
-            return { outputs: { stdout: r.stdout, stderr: r.stderr }, script: which };
-        },
-        async delete(ctx, old) {
-            const spec = readCommand(old);
-            if (spec.delete === undefined) return undefined;
-            await runScript(spec, spec.delete, { stdout: old.outputs.stdout ?? "", stderr: old.outputs.stderr ?? "" }, (m) => ctx.warn(old.urn, m));
-            return "delete";
-        },
+    check(goal) {
+        readCommand(goal);
+    },
+    diff(_ctx, old, goal): Diff {
+        if (util.isDeepStrictEqual(old.inputs, goal.inputs)) return { kind: "same", keys: [] };
+        // The schema marks `triggers` replaceOnChanges and the SDK adds replaceOnChanges ["triggers[*]"].
+        if (!util.isDeepStrictEqual(old.inputs.triggers, goal.inputs.triggers)) return { kind: "replace", keys: ["triggers"] };
+        return { kind: "update", keys: [] };
+    },
+    // A preview knows none of the outputs of a script that would run.
+    computed: ["stdout", "stderr"],
+    async create(ctx, goal) {
+        const spec = readCommand(goal);
+        if (spec.create === undefined) return { id: idOf(goal), outputs: { stdout: "", stderr: "" } };
+        const r = await runScript(spec, spec.create, undefined, (m) => ctx.warn(goal.urn, m));
+        return { id: idOf(goal), outputs: { stdout: r.stdout, stderr: r.stderr }, script: "create" };
+    },
+    async update(ctx, old, goal) {
+        const spec = readCommand(goal);
+        const which: Script = spec.update !== undefined ? "update" : "create";
+        const script = spec[which];
+        const previous = { stdout: old.outputs.stdout ?? "", stderr: old.outputs.stderr ?? "" };
+        if (script === undefined) return { outputs: previous };
+        const r = await runScript(spec, script, previous, (m) => ctx.warn(goal.urn, m));
+        return { outputs: { stdout: r.stdout, stderr: r.stderr }, script: which };
+    },
+    async delete(ctx, old) {
+        const spec = readCommand(old);
+        if (spec.delete === undefined) return undefined;
+        await runScript(spec, spec.delete, { stdout: old.outputs.stdout ?? "", stderr: old.outputs.stderr ?? "" }, (m) => ctx.warn(old.urn, m));
+        return "delete";
+    },
 };
 
 /** @pulumi/command 1.2.1 has no provider settings. */

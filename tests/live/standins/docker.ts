@@ -13,9 +13,24 @@ import { Strict } from "./strict";
 
 /** Keys whose change is an in-place update rather than a replacement (the TF schema's non-ForceNew ones). */
 const CONTAINER_IN_PLACE = new Set([
-    "restart", "maxRetryCount", "memory", "memorySwap", "cpuShares", "cpuSet",
-    "tmpfs", "healthcheck", "wait", "waitTimeout", "mustRun", "destroyGraceSeconds",
-    "rm", "start", "attach", "logs", "removeVolumes", "init",
+    "restart",
+    "maxRetryCount",
+    "memory",
+    "memorySwap",
+    "cpuShares",
+    "cpuSet",
+    "tmpfs",
+    "healthcheck",
+    "wait",
+    "waitTimeout",
+    "mustRun",
+    "destroyGraceSeconds",
+    "rm",
+    "start",
+    "attach",
+    "logs",
+    "removeVolumes",
+    "init",
 ]);
 
 /** A diff where every changed key replaces, except those in `inPlace`. */
@@ -76,7 +91,9 @@ async function buildImage(ctx: ProviderContext, g: Res): Promise<Record<string, 
     // Known here: only a preview sends a platform not known yet, and a preview builds nothing.
     if (!platform) throw new Error(`${g.name}: build.platform is not known`);
     const endpoint = ctx.dockerEndpoint();
-    await dockerCheck(endpoint, ["build", "-q", "--platform", platform, "-t", imageName, ...(dockerfile ? ["-f", dockerfile] : []), context], { timeoutMs: 900_000 });
+    await dockerCheck(endpoint, ["build", "-q", "--platform", platform, "-t", imageName, ...(dockerfile ? ["-f", dockerfile] : []), context], {
+        timeoutMs: 900_000,
+    });
     return { imageName, context, dockerfile, platform, repoDigest: "" };
 }
 
@@ -321,7 +338,8 @@ const container: ProviderImpl = {
         const spec = readContainer(new Strict(goal.inputs, `${goal.type} ${goal.name}`));
         // Only the restart policy (and resource limits) reach the running container; tmpfs,
         // health check and the rest are recorded and never applied.
-        if (changedKeys({ r: old.inputs.restart }, { r: goal.inputs.restart }).length > 0) await dockerCheck(endpoint, ["update", "--restart", spec.restart, old.id]);
+        if (changedKeys({ r: old.inputs.restart }, { r: goal.inputs.restart }).length > 0)
+            await dockerCheck(endpoint, ["update", "--restart", spec.restart, old.id]);
         if (old.outputs.mustRun === false && spec.mustRun) await dockerCheck(endpoint, ["start", old.id]);
         return { outputs: { ...old.outputs, mustRun: spec.mustRun } };
     },

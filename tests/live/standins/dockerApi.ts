@@ -33,7 +33,12 @@ export async function docker(endpoint: string, args: string[], opts: { timeoutMs
 export async function dockerCheck(endpoint: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
     const r = await docker(endpoint, args, opts);
     // Worded as `check` words a CLI call's failure.
-    if (r.code !== 0) throw new Error(`${dockerArgv(endpoint, ...args).slice(0, 4).join(" ")} … exited ${r.code}\n${r.stderr.trim() || r.stdout.trim()}`);
+    if (r.code !== 0)
+        throw new Error(
+            `${dockerArgv(endpoint, ...args)
+                .slice(0, 4)
+                .join(" ")} … exited ${r.code}\n${r.stderr.trim() || r.stdout.trim()}`,
+        );
     return r.stdout.trim();
 }
 
@@ -61,12 +66,18 @@ export function apiCall(args: string[]): ApiCall | undefined {
         if (l.rest.length !== 1) return undefined;
         return { method: "POST", path: "/volumes/create", body: { Name: l.rest[0], Labels: l.labels }, out: (r) => r.Name };
     }
-    if (a === "volume" && b === "rm" && rest[0] === "-f" && rest.length === 2) return { method: "DELETE", path: `/volumes/${enc(rest[1])}?force=true`, out: () => rest[1] };
+    if (a === "volume" && b === "rm" && rest[0] === "-f" && rest.length === 2)
+        return { method: "DELETE", path: `/volumes/${enc(rest[1])}?force=true`, out: () => rest[1] };
     if (a === "volume" && b === "inspect" && rest.length === 1) return { method: "GET", path: `/volumes/${enc(rest[0])}`, out: (r) => JSON.stringify([r]) };
     if (a === "network" && b === "create" && rest[0] === "--driver") {
         const l = labels(rest.slice(2));
         if (l.rest.length !== 1) return undefined;
-        return { method: "POST", path: "/networks/create", body: { Name: l.rest[0], Driver: rest[1], Labels: l.labels, CheckDuplicate: true }, out: (r) => r.Id };
+        return {
+            method: "POST",
+            path: "/networks/create",
+            body: { Name: l.rest[0], Driver: rest[1], Labels: l.labels, CheckDuplicate: true },
+            out: (r) => r.Id,
+        };
     }
     if (a === "network" && b === "inspect" && rest.length === 1) return { method: "GET", path: `/networks/${enc(rest[0])}`, out: (r) => JSON.stringify([r]) };
     if (a === "network" && b === "inspect" && rest[0] === "-f" && rest[1] === "{{json .IPAM.Config}}" && rest.length === 3) {
@@ -74,8 +85,10 @@ export function apiCall(args: string[]): ApiCall | undefined {
     }
     if (a === "network" && b === "rm" && rest.length === 1) return { method: "DELETE", path: `/networks/${enc(rest[0])}`, out: () => rest[0] };
     if (a === "start" && b !== undefined && rest.length === 0) return { method: "POST", path: `/containers/${enc(b)}/start`, out: () => b };
-    if (a === "stop" && b === "-t" && rest.length === 2) return { method: "POST", path: `/containers/${enc(rest[1])}/stop?t=${enc(rest[0])}`, out: () => rest[1] };
-    if (a === "rm" && b === "-f" && rest[0] === "-v" && rest.length === 2) return { method: "DELETE", path: `/containers/${enc(rest[1])}?force=true&v=true`, out: () => rest[1] };
+    if (a === "stop" && b === "-t" && rest.length === 2)
+        return { method: "POST", path: `/containers/${enc(rest[1])}/stop?t=${enc(rest[0])}`, out: () => rest[1] };
+    if (a === "rm" && b === "-f" && rest[0] === "-v" && rest.length === 2)
+        return { method: "DELETE", path: `/containers/${enc(rest[1])}?force=true&v=true`, out: () => rest[1] };
     if (a === "container" && b === "inspect" && rest[0] === "-f" && rest[1] === "{{.State.Running}}" && rest.length === 3) {
         return { method: "GET", path: `/containers/${enc(rest[2])}/json`, out: (r) => String(r.State.Running) };
     }
@@ -88,7 +101,12 @@ function request(socketPath: string, call: ApiCall, timeoutMs: number): Promise<
     return new Promise((resolve) => {
         const done = (code: number, stdout: string, stderr: string) => resolve({ code, stdout, stderr, ms: Date.now() - started });
         const req = http.request(
-            { socketPath, path: call.path, method: call.method, headers: body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } : {} },
+            {
+                socketPath,
+                path: call.path,
+                method: call.method,
+                headers: body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } : {},
+            },
             (res) => {
                 let text = "";
                 res.setEncoding("utf8");
@@ -114,7 +132,13 @@ function request(socketPath: string, call: ApiCall, timeoutMs: number): Promise<
         req.setTimeout(timeoutMs, () => req.destroy(new Error(`no reply from the Docker engine within ${timeoutMs} ms`)));
         // An engine that is not there: the Go client's words (client/errors.go, errConnectionFailed).
         req.on("error", (e: NodeJS.ErrnoException) =>
-            done(1, "", e.code === "ENOENT" || e.code === "ECONNREFUSED" ? `Cannot connect to the Docker daemon at unix://${socketPath}. Is the docker daemon running?\n` : `${e.message}\n`),
+            done(
+                1,
+                "",
+                e.code === "ENOENT" || e.code === "ECONNREFUSED"
+                    ? `Cannot connect to the Docker daemon at unix://${socketPath}. Is the docker daemon running?\n`
+                    : `${e.message}\n`,
+            ),
         );
         if (body) req.write(body);
         req.end();

@@ -120,7 +120,12 @@ function nodesOf(ctx: ProviderContext, g: Res): Record<string, any> {
     const nodes = ctx.options.rancherNodes;
     if (!nodes) throw new Error(`${g.name}: the rancher2 stand-in's ClusterSync needs the cluster's nodes (STANDIN_RANCHER_NODES)`);
     const clusterId = readClusterSync(new Strict(g.inputs, g.name));
-    return { nodes: nodes.map((n) => ({ clusterId, ...n })), synced: true, defaultProjectId: `${clusterId}:p-default`, systemProjectId: `${clusterId}:p-system` };
+    return {
+        nodes: nodes.map((n) => ({ clusterId, ...n })),
+        synced: true,
+        defaultProjectId: `${clusterId}:p-default`,
+        systemProjectId: `${clusterId}:p-system`,
+    };
 }
 
 const clusterSync: ProviderImpl = {

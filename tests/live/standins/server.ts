@@ -24,7 +24,6 @@ import * as grpc from "@grpc/grpc-js";
 import { UNKNOWN, unwrapSecrets } from "./strict";
 import { changedKeys, Diff, InitError, ProviderContext, Res, StandIn } from "./provider";
 
-/* eslint-disable @typescript-eslint/no-var-requires */
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const plugproto = require("@pulumi/pulumi/proto/plugin_pb");
@@ -315,7 +314,20 @@ export async function serve(standIn: StandIn, argv: string[]): Promise<void> {
     const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
     const impl = new StandInServer(standIn, engineAddress);
     const handlers: Record<string, unknown> = {};
-    for (const m of ["getPluginInfo", "getSchema", "checkConfig", "diffConfig", "configure", "check", "diff", "create", "update", "delete", "read", "cancel"] as const) {
+    for (const m of [
+        "getPluginInfo",
+        "getSchema",
+        "checkConfig",
+        "diffConfig",
+        "configure",
+        "check",
+        "diff",
+        "create",
+        "update",
+        "delete",
+        "read",
+        "cancel",
+    ] as const) {
         handlers[m] = (impl as any)[m].bind(impl);
     }
     server.addService(provrpc.ResourceProviderService, handlers as any);

@@ -106,7 +106,7 @@ export class Strict {
         const v = this.take(key);
         if (v === undefined) return [];
         if (!Array.isArray(v)) this.fail(key, "a list", v);
-        return (v as any[]).map((x, i) => new Strict(x, `${this.where}.${key}[${i}]`));
+        return v.map((x, i) => new Strict(x, `${this.where}.${key}[${i}]`));
     }
     optionalLabels(key: string): Array<{ label: string; value: string }> {
         return this.optionalObjectList(key).map((l) => {
