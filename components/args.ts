@@ -29,6 +29,19 @@ export interface SshConnectionArgs {
     hostKey?: string;
 }
 
+/**
+ * The TLS material of a Docker endpoint that requires client certificates (`dockerd
+ * --tlsverify`, usually `tcp://…:2376`): it reaches the host's Docker provider.
+ */
+export interface DockerTlsArgs {
+    /** The CA certificate that signed the engine's certificate (PEM). */
+    caCert: string;
+    /** The client certificate (PEM), signed by a CA the engine trusts. */
+    cert: string;
+    /** The client certificate's private key (PEM). Pass a secret; the component marks it secret in any case. */
+    key: pulumi.Input<string>;
+}
+
 /** A remote Docker host. */
 export interface RemoteHostArgs {
     /**
@@ -38,6 +51,11 @@ export interface RemoteHostArgs {
     dockerHost: string;
     /** How to run commands on this host (gluster bootstrap, firewall). */
     ssh: SshConnectionArgs;
+    /**
+     * The TLS material of a `tcp://` endpoint that requires client certificates. Required for
+     * port 2376 (Docker's TLS port); refused on `ssh://` and `unix://` endpoints. Defaults to none.
+     */
+    dockerTls?: DockerTlsArgs;
 }
 
 /** One GlusterFS server. */

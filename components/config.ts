@@ -16,7 +16,13 @@ export interface NodeConfig extends Omit<GlusterNodeArgs, "host"> {
             /** The host's public key, pinned ("ssh-ed25519 AAAA..."). */
             hostKey?: string;
         };
+        /** A tcp:// endpoint's TLS material: the certificates, and the config key holding the client key (a secret). */
+        dockerTls?: { caCert: string; cert: string; keySecret?: string };
     };
+}
+
+function dockerTlsConfigKeys(): string[] {
+    return ["caCert", "cert", "keySecret"];
 }
 
 function sshConfigKeys(): string[] {
@@ -30,7 +36,11 @@ function sshConfigKeys(): string[] {
 function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[] {
     const problems: ArgProblem[] = [];
     const prefix = `${config.name}:`;
-    const secrets = ["sshPrivateKey", ...nodes.map((n) => n?.host?.ssh?.privateKeySecret).filter((k): k is string => typeof k === "string")];
+    const secrets = [
+        "sshPrivateKey",
+        ...nodes.map((n) => n?.host?.ssh?.privateKeySecret).filter((k): k is string => typeof k === "string"),
+        ...nodes.flatMap((n) => (n?.host?.dockerTls ? [n.host.dockerTls.keySecret ?? "dockerTlsKey"] : [])),
+    ];
     const known = [...argKeys()[""], ...secrets];
     for (const full of Object.keys(pulumi.runtime.allConfig())) {
         if (!full.startsWith(prefix)) continue;
@@ -43,6 +53,18 @@ function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[
         });
     }
     nodes.forEach((node, i) => {
+        for (const key of Object.keys((node?.host?.dockerTls as Record<string, unknown> | undefined) ?? {})) {
+            if (dockerTlsConfigKeys().includes(key)) continue;
+            const field = `${prefix}nodes[${i}].host.dockerTls.${key}`;
+            problems.push(
+                key === "key"
+                    ? {
+                          field,
+                          message: `never holds a key in stack config (it would be stored in clear text). Fix: pulumi config set --secret dockerTlsKey < KEY, and name another key with keySecret if hosts differ.`,
+                      }
+                    : { field, message: `is not a known key here, and would be ignored. Fix: the keys are ${dockerTlsConfigKeys().join(", ")}.` },
+            );
+        }
         const ssh = node?.host?.ssh as Record<string, unknown> | undefined;
         for (const key of Object.keys(ssh ?? {})) {
             if (sshConfigKeys().includes(key)) continue;
@@ -78,6 +100,11 @@ function nodeArgs(config: pulumi.Config, node: NodeConfig): GlusterNodeArgs {
                 privateKey: config.requireSecret(ssh.privateKeySecret ?? "sshPrivateKey"),
                 hostKey: ssh.hostKey,
             }) as SshConnectionArgs,
+            dockerTls: node.host.dockerTls && {
+                caCert: node.host.dockerTls.caCert,
+                cert: node.host.dockerTls.cert,
+                key: config.requireSecret(node.host.dockerTls.keySecret ?? "dockerTlsKey"),
+            },
         },
     };
 }

@@ -44,7 +44,8 @@ export function declareEngine(parent: pulumi.ComponentResource, spec: ClusterSpe
 export function declareHost(scope: Scope, host: HostSpec, engine: pulumi.Output<string>): HostResources {
     const { parent, spec } = scope;
     const opts = (role: string): pulumi.CustomResourceOptions => ({ parent, dependsOn: scope.after, aliases: legacyAliases(spec, host, role) });
-    const provider = new docker.Provider(`${spec.name}-docker-${host.id}`, host.dockerHost ? { host: host.dockerHost } : {}, opts("docker"));
+    const tls = host.dockerTls ? { caMaterial: host.dockerTls.caCert, certMaterial: host.dockerTls.cert, keyMaterial: host.dockerTls.key } : {};
+    const provider = new docker.Provider(`${spec.name}-docker-${host.id}`, host.dockerHost ? { host: host.dockerHost, ...tls } : {}, opts("docker"));
     const imageOpts = { ...opts("image"), provider };
     let image: pulumi.Output<string>;
     if (spec.image) {

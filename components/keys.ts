@@ -5,6 +5,7 @@
  * compile time, so a new argument cannot be forgotten here.
  */
 import {
+    DockerTlsArgs,
     BrickPortsArgs,
     FirewallArgs,
     GlusterClusterArgs,
@@ -49,7 +50,8 @@ export function argKeys() {
             "allowBricksOnRootFilesystem",
         ] as const),
         node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot", "replaces"] as const),
-        host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh"] as const),
+        host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh", "dockerTls"] as const),
+        dockerTls: keysOf<DockerTlsArgs>()(["caCert", "cert", "key"] as const),
         ssh: keysOf<SshConnectionArgs>()(["host", "port", "user", "privateKey", "hostKey"] as const),
         network: keysOf<NetworkArgs>()(["name", "existing"] as const),
         firewall: keysOf<FirewallArgs>()(["enabled", "backend", "allowAllClients"] as const),

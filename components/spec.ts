@@ -14,6 +14,8 @@ export interface HostSpec {
     legacyId?: string;
     dockerHost?: string;
     ssh?: Required<Omit<SshConnectionArgs, "privateKey" | "hostKey">> & { privateKey: pulumi.Input<string>; hostKey?: string };
+    /** The TLS material of a tcp:// endpoint, the key a secret. */
+    dockerTls?: { caCert: string; cert: string; key: pulumi.Input<string> };
 }
 
 export interface NodeSpec {
@@ -90,6 +92,15 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
                           privateKey: pulumi.secret(ssh.privateKey),
                           ...(ssh.hostKey !== undefined ? { hostKey: ssh.hostKey.trim() } : {}),
                       },
+                      ...(node.host!.dockerTls
+                          ? {
+                                dockerTls: {
+                                    caCert: node.host!.dockerTls.caCert,
+                                    cert: node.host!.dockerTls.cert,
+                                    key: pulumi.secret(node.host!.dockerTls.key),
+                                },
+                            }
+                          : {}),
                   }
                 : { key, id: "local" };
             hosts.set(key, host);

@@ -417,6 +417,7 @@ function problemsOfKeys(args: GlusterClusterArgs, add: Add): void {
         unknownKeys(node, "node", `nodes[${i}]`, add);
         unknownKeys(node?.host, "host", `nodes[${i}].host`, add);
         unknownKeys(node?.host?.ssh, "ssh", `nodes[${i}].host.ssh`, add);
+        unknownKeys(node?.host?.dockerTls, "dockerTls", `nodes[${i}].host.dockerTls`, add);
     });
     for (const level of ["network", "firewall", "brickPorts", "timeouts", "rancher"] as const) {
         unknownKeys(args[level], level, level, add);
@@ -468,12 +469,52 @@ function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: A
     }
 }
 
+/** A PEM block of this kind (a certificate, or a private key of any algorithm). */
+function isPem(value: unknown, kind: "CERTIFICATE" | "PRIVATE KEY"): boolean {
+    const label = kind === "CERTIFICATE" ? "CERTIFICATE" : "(?:[A-Z]+ )?PRIVATE KEY";
+    return typeof value === "string" && new RegExp(`-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----`).test(value);
+}
+
+/**
+ * `dockerTls`: only on a tcp:// endpoint; PEM certificates; a key (never shown). Docker's TLS
+ * port, 2376, without it would connect unauthenticated or not at all.
+ */
+function problemsOfDockerTls(host: NonNullable<GlusterClusterArgs["nodes"][number]["host"]>, f: string, add: Add): void {
+    const endpoint = typeof host.dockerHost === "string" ? host.dockerHost : "";
+    const tls = host.dockerTls;
+    if (tls === undefined) {
+        if (/^tcp:\/\/[^/]*:2376\/?$/.test(endpoint)) {
+            add(
+                `${f}.host.dockerTls`,
+                `is required for ${show(endpoint)}: port 2376 is Docker's TLS port, whose engine wants a client certificate. Fix: dockerTls: { caCert, cert, key: config.requireSecret("dockerKey") } (README: Docker over tcp://).`,
+            );
+        }
+        return;
+    }
+    if (!endpoint.startsWith("tcp://")) {
+        add(
+            `${f}.host.dockerTls`,
+            `only applies to a tcp:// endpoint (ssh:// and unix:// are authenticated otherwise); the endpoint is ${show(endpoint)}. Fix: remove it.`,
+        );
+        return;
+    }
+    if (!isPem(tls.caCert, "CERTIFICATE"))
+        add(`${f}.host.dockerTls.caCert`, `must be a PEM certificate ("-----BEGIN CERTIFICATE-----..."): the CA that signed the engine's certificate.`);
+    if (!isPem(tls.cert, "CERTIFICATE"))
+        add(`${f}.host.dockerTls.cert`, `must be a PEM certificate ("-----BEGIN CERTIFICATE-----..."): the client certificate.`);
+    if (tls.key === undefined || tls.key === null || tls.key === "" || (typeof tls.key === "string" && !isPem(tls.key, "PRIVATE KEY"))) {
+        // The key itself is never shown.
+        add(`${f}.host.dockerTls.key`, `must be the client certificate's private key (PEM). Fix: key: config.requireSecret("dockerKey").`);
+    }
+}
+
 /** Checks one node's `host` and returns its host key ("local" or the Docker endpoint). */
 function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: string, add: Add): string {
     if (host === undefined) return "local";
     if (typeof host.dockerHost !== "string" || !/^(ssh|tcp|unix):\/\/[A-Za-z0-9_.@:/[\]-]+$/.test(host.dockerHost)) {
         add(`${f}.host.dockerHost`, `must be a Docker endpoint "ssh://user@host", "tcp://host:port" or "unix:///path"; got ${show(host.dockerHost)}.`);
     }
+    problemsOfDockerTls(host, f, add);
     const ssh = host.ssh;
     if (ssh === undefined || ssh === null) {
         add(

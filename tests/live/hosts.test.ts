@@ -299,6 +299,46 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
     });
 
+    describe("Docker over tcp:// with TLS client certificates", () => {
+        const h = new LiveStack();
+        let baseline: string[];
+        // The first host's engine listens on its TLS port for the machine running pulumi (the operator's own rule).
+        const tlsArgs = (tls: ReturnType<typeof bed.dockerTls>) => {
+            const a = args({ backend: "iptables" });
+            a.nodes[0] = { ...a.nodes[0], host: { ...a.nodes[0].host!, dockerHost: bed.tcpDockerHost(H1), dockerTls: tls } };
+            return a;
+        };
+
+        before(async () => {
+            await lockDown("iptables");
+            await bed.inNs(H1, `iptables -A INPUT -p tcp --dport ${bed.TLS_PORT} -s ${bed.MACHINE_IP} -j ACCEPT`);
+            baseline = await rules();
+        });
+        after(async () => {
+            await h.destroy().catch(() => undefined);
+            for (const host of bed.CLUSTER_HOSTS) await bed.resetFirewall(host);
+        });
+
+        it("7t. the provider reaches the first host's engine over tcp:// with its TLS material; a certificate of another CA is refused", async () => {
+            await assert.rejects(
+                h.up(program(tlsArgs(bed.dockerTls(true)))),
+                /hc-(image|docker)-gt-h1[\s\S]*(bad certificate|unknown certificate|certificate required|tls)/i,
+            );
+            assert.strictEqual(await on(H1)("ps", "-aq"), "", "a container was created with a certificate the engine does not trust");
+            await h.up(program(tlsArgs(bed.dockerTls())));
+            await clusterFormed();
+            assert.deepStrictEqual(
+                h
+                    .ofType("pulumi:providers:docker")
+                    .map((p) => p.inputs.host)
+                    .sort(),
+                [bed.tcpDockerHost(H1), H2.dockerHost, H3.dockerHost].sort(),
+            );
+            await h.destroy();
+            assert.deepStrictEqual(await rules(), baseline);
+        });
+    });
+
     describe("Docker over ssh:// endpoints, clients from Rancher's node list", () => {
         const RANCHER_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "rancher-hosts-"));
         // What ClusterSync reads from the Rancher cluster: one worker, the bed's client host.

@@ -83,15 +83,61 @@ async function waitFor(what: string, limitMs: number, probe: () => Promise<boole
     }
 }
 
+/** The TLS port of the first host's engine, which wants client certificates (`dockerd --tlsverify`). */
+export const TLS_PORT = 2376;
+const TLS_DIR = `${ROOT}/tls`;
+
+/**
+ * A CA, a server certificate for the first host's address, and a client certificate it
+ * signed; and a client certificate of another CA, which the engine must refuse.
+ */
+async function makeTlsMaterial(ip: string): Promise<void> {
+    fs.mkdirSync(TLS_DIR, { recursive: true });
+    const ca = (name: string) =>
+        `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=${name} -keyout ${TLS_DIR}/${name}-key.pem -out ${TLS_DIR}/${name}.pem`;
+    const leaf = (name: string, signer: string, ext: string) =>
+        `openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=${name} -keyout ${TLS_DIR}/${name}-key.pem -out ${TLS_DIR}/${name}.csr && ` +
+        `printf '%s\n' '${ext}' > ${TLS_DIR}/${name}.ext && ` +
+        `openssl x509 -req -in ${TLS_DIR}/${name}.csr -CA ${TLS_DIR}/${signer}.pem -CAkey ${TLS_DIR}/${signer}-key.pem -CAcreateserial -days 2 -extfile ${TLS_DIR}/${name}.ext -out ${TLS_DIR}/${name}.pem`;
+    await sh(
+        [
+            ca("bed-ca"),
+            ca("stranger-ca"),
+            leaf("server", "bed-ca", `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth`),
+            leaf("client", "bed-ca", "extendedKeyUsage=clientAuth"),
+            leaf("stranger", "stranger-ca", "extendedKeyUsage=clientAuth"),
+        ]
+            .map((c) => `${c} 2>/dev/null`)
+            .join(" && "),
+    );
+}
+
+/** TLS material for the first host's tcp:// endpoint: from the engine's CA, or (stranger) from another CA. */
+export function dockerTls(stranger = false): { caCert: string; cert: string; key: string } {
+    const read = (f: string) => fs.readFileSync(`${TLS_DIR}/${f}`, "utf8");
+    const who = stranger ? "stranger" : "client";
+    return { caCert: read("bed-ca.pem"), cert: read(`${who}.pem`), key: read(`${who}-key.pem`) };
+}
+
+/** The first host's engine as a tcp:// endpoint with TLS. */
+export function tcpDockerHost(h: BedHost): string {
+    return `tcp://${h.ip}:${TLS_PORT}`;
+}
+
 async function startEngine(h: BedHost, images: string[]): Promise<void> {
     const run_ = `/run/gt-${h.name}`;
     const data = `${ROOT}/${h.name}/docker`;
     fs.mkdirSync(run_, { recursive: true });
     fs.mkdirSync(data, { recursive: true });
+    // The first host's engine also listens on its TLS port and wants client certificates.
+    const tls =
+        h === HOSTS[0]
+            ? `-H tcp://${h.ip}:${TLS_PORT} --tlsverify --tlscacert ${TLS_DIR}/bed-ca.pem --tlscert ${TLS_DIR}/server.pem --tlskey ${TLS_DIR}/server-key.pem `
+            : "";
     // `ip netns exec` remounts /sys and the cgroup mounts vanish; nsenter keeps them.
     await sh(
         `nohup nsenter --net=/var/run/netns/${h.ns} dockerd --data-root ${data} --exec-root ${run_}/exec ` +
-            `--pidfile ${run_}/docker.pid -H ${h.dockerHost} --bridge=none --iptables=false --ip6tables=false ` +
+            `--pidfile ${run_}/docker.pid -H ${h.dockerHost} ${tls}--bridge=none --iptables=false --ip6tables=false ` +
             `>${ROOT}/${h.name}/dockerd.log 2>&1 &`,
     );
     await waitFor(`the engine of ${h.name}`, 60_000, async () => (await run(["docker", "-H", h.dockerHost!, "info"])).code === 0);
@@ -179,6 +225,7 @@ export async function setUp(images: string[]): Promise<void> {
             ].join(" && "),
         );
     }
+    await makeTlsMaterial(HOSTS[0].ip);
     await Promise.all(HOSTS.filter((h) => h.dockerHost).map((h) => startEngine(h, images)));
     for (const h of HOSTS.filter((x) => x.sshd)) await startSshd(h);
     // A real host keeps its bricks on a filesystem of their own (the component refuses the

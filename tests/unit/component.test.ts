@@ -502,6 +502,26 @@ describe("GlusterCluster options", () => {
         assert.deepStrictEqual(outputs.clientDockerArgs.slice(-2), ["--network", "overlay-a"]);
     });
 
+    it("gives a tcp:// endpoint's TLS material to that host's Docker provider, the key as a secret", async () => {
+        const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        const nodes = threeRemoteNodes();
+        nodes[0] = {
+            ...nodes[0],
+            host: {
+                ...nodes[0].host,
+                dockerHost: "tcp://10.10.0.1:2376",
+                dockerTls: { caCert: cert, cert, key: "-----BEGIN EC PRIVATE KEY-----\nk\n-----END EC PRIVATE KEY-----" },
+            } as any,
+        };
+        const { rec } = await build({ networkMode: "host", nodes, clientCidrs: ["10.0.5.0/24"] });
+        const tls = rec.named("gluster-docker-g1").inputs;
+        assert.strictEqual(tls.host, "tcp://10.10.0.1:2376");
+        assert.strictEqual(tls.caMaterial, cert);
+        assert.strictEqual(tls.certMaterial, cert);
+        assert.ok("4dabf18193072939515e22adb298388d" in tls.keyMaterial, "the TLS key does not reach the provider as a secret");
+        assert.strictEqual(rec.named("gluster-docker-g2").inputs.keyMaterial, undefined);
+    });
+
     it("makes the firewall follow the pinned brick range (host mode)", async () => {
         const nodes = threeRemoteNodes();
         const { rec } = await build({ networkMode: "host", nodes, brickPorts: { base: 50000, max: 50019 }, firewall: { backend: "iptables" } });

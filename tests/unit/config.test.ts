@@ -50,6 +50,30 @@ describe("stack config", () => {
         }
     });
 
+    it("reads a tcp:// endpoint's TLS key from the secret it names (dockerTlsKey by default); a key written in clear text is refused", async () => {
+        const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        const node = (name: string, tls: Record<string, unknown>) => ({
+            ...remoteNode(name, {}),
+            host: { dockerHost: `tcp://${name}:2376`, ssh: { host: name }, dockerTls: tls },
+        });
+        const args = argsOf({
+            "glusterfs:nodes": [node("g1", { caCert: cert, cert }), node("g2", { caCert: cert, cert, keySecret: "g2Key" })],
+            "glusterfs:sshPrivateKey": "ssh-key",
+            "glusterfs:dockerTlsKey": "tls-key-1",
+            "glusterfs:g2Key": "tls-key-2",
+        });
+        assert.strictEqual(await value(pulumi.output(args.nodes[0].host!.dockerTls!.key)), "tls-key-1");
+        assert.strictEqual(await value(pulumi.output(args.nodes[1].host!.dockerTls!.key)), "tls-key-2");
+        assert.strictEqual(args.nodes[1].host!.dockerTls!.caCert, cert);
+        const clear = refusal({
+            "glusterfs:nodes": [node("g1", { caCert: cert, cert, key: "-----BEGIN EC PRIVATE KEY-----" })],
+            "glusterfs:sshPrivateKey": "k",
+            "glusterfs:dockerTlsKey": "t",
+        });
+        assert.match(clear, /`glusterfs:nodes\[0\]\.host\.dockerTls\.key`: never holds a key in stack config/);
+        assert.doesNotMatch(clear, /BEGIN EC PRIVATE KEY/);
+    });
+
     it("defaults to three local nodes gluster-0..2 when no nodes are configured", () => {
         assert.deepStrictEqual(
             argsOf({}).nodes.map((n) => ({ ...n })),

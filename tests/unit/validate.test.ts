@@ -9,6 +9,9 @@ const remote = (h: string, extra: object = {}) => ({
     dockerHost: `ssh://root@${h}`,
     ssh: { host: h, privateKey: key, ...extra },
 });
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+const TLS_KEY = "-----BEGIN EC PRIVATE KEY-----\ntls-secret-material\n-----END EC PRIVATE KEY-----";
+const tcp = (h: string, tls?: object) => ({ ...remote(h), dockerHost: `tcp://${h}:2376`, ...(tls ? { dockerTls: tls } : {}) });
 const HOST_NODES = [
     { name: "g1", address: "gfs1.example.net", host: remote("gfs1.example.net") },
     { name: "g2", address: "gfs2.example.net", host: remote("gfs2.example.net") },
@@ -220,6 +223,52 @@ const CASES: Array<[string, GlusterClusterArgs, string, RegExp]> = [
         'volumeOptions["cluster.self-heal-daemon"]',
         /would leave nothing to heal a node that comes back.*Fix: remove it/,
     ],
+    [
+        "Docker's TLS port without TLS material",
+        { networkMode: "host", nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: tcp("gfs3.example.net") }] },
+        "nodes[2].host.dockerTls",
+        /is required for "tcp:\/\/gfs3\.example\.net:2376": port 2376 is Docker's TLS port.*Fix: dockerTls: \{ caCert, cert, key/,
+    ],
+    [
+        "TLS material on an ssh:// endpoint",
+        {
+            networkMode: "host",
+            nodes: [
+                HOST_NODES[0],
+                HOST_NODES[1],
+                { ...HOST_NODES[2], host: { ...remote("gfs3.example.net"), dockerTls: { caCert: CERT, cert: CERT, key: TLS_KEY } } },
+            ],
+        },
+        "nodes[2].host.dockerTls",
+        /only applies to a tcp:\/\/ endpoint/,
+    ],
+    [
+        "a CA that is not a PEM certificate",
+        {
+            networkMode: "host",
+            nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: tcp("gfs3.example.net", { caCert: "ca.pem", cert: CERT, key: TLS_KEY }) }],
+        },
+        "nodes[2].host.dockerTls.caCert",
+        /must be a PEM certificate/,
+    ],
+    [
+        "a TLS key that is not a key",
+        {
+            networkMode: "host",
+            nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: tcp("gfs3.example.net", { caCert: CERT, cert: CERT, key: "key.pem" }) }],
+        },
+        "nodes[2].host.dockerTls.key",
+        /must be the client certificate's private key \(PEM\)/,
+    ],
+    [
+        "a misspelt TLS key",
+        {
+            networkMode: "host",
+            nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: tcp("gfs3.example.net", { ca: CERT, cert: CERT, key: TLS_KEY }) }],
+        } as any,
+        "nodes[2].host.dockerTls.ca",
+        /would be ignored/,
+    ],
     ["nodes that are not a list", { nodes: "g1,g2,g3" as any }, "nodes", /must be a list of at least 3 nodes; got "g1,g2,g3"/],
     [
         "two nodes with one address",
@@ -417,6 +466,14 @@ describe("argument validation", () => {
             [],
         );
         assert.deepStrictEqual(findProblems({ nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-1" }, THREE[2]] }), []);
+        assert.deepStrictEqual(
+            findProblems({
+                networkMode: "host",
+                clientCidrs: ["10.0.5.0/24"],
+                nodes: [HOST_NODES[0], HOST_NODES[1], { ...HOST_NODES[2], host: tcp("gfs3.example.net", { caCert: CERT, cert: CERT, key: TLS_KEY }) }],
+            }),
+            [],
+        );
         // The declared default (Pulumi.yaml gives every stack `false`) means nothing in container mode, and is accepted.
         assert.deepStrictEqual(findProblems({ nodes: THREE, allowBricksOnRootFilesystem: false }), []);
         // An open volume is accepted when insecureAllowAnyClient says so, in either form.

@@ -8,7 +8,10 @@
  * current context); `ssh://` endpoints dial through the runner's `ssh`, as the provider does.
  */
 import { changedKeys, Diff, InitError, ProviderConfig, ProviderContext, ProviderImpl, Res, StandIn } from "./provider";
-import { docker, dockerCheck } from "./dockerApi";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { docker, dockerCheck, useTls } from "./dockerApi";
 import { Strict } from "./strict";
 
 /** Keys whose change is an in-place update rather than a replacement (the TF schema's non-ForceNew ones). */
@@ -48,7 +51,28 @@ const providerConfig: ProviderConfig = {
         const s = new Strict(config, where);
         s.optionalString("host");
         s.optionalString("version");
+        // A tcp:// endpoint's TLS material (pulumi-docker's caMaterial, certMaterial, keyMaterial).
+        s.optionalString("caMaterial");
+        s.optionalString("certMaterial");
+        s.optionalString("keyMaterial");
         s.done();
+    },
+    configure(config) {
+        // As the provider's client does with the material: it verifies the engine with the CA and
+        // authenticates with the certificate. The CLI takes them as files, in a private directory.
+        const host = config.host as string | undefined;
+        if (!host?.startsWith("tcp://") || !config.caMaterial) return;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "standin-docker-tls-"));
+        process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        const file = (name: string, text: string) => {
+            fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
+            return path.join(dir, name);
+        };
+        useTls(host, {
+            ca: file("ca.pem", config.caMaterial),
+            cert: file("cert.pem", config.certMaterial ?? ""),
+            key: file("key.pem", config.keyMaterial ?? ""),
+        });
     },
 };
 

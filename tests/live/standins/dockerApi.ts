@@ -10,8 +10,18 @@
 import * as http from "http";
 import { run, RunResult } from "../run";
 
+/** The TLS files of the endpoints that have them (a tcp:// endpoint with the provider's TLS material). */
+const tlsFiles = new Map<string, { ca: string; cert: string; key: string }>();
+
+/** Makes every call to `endpoint` verify it with this CA and authenticate with this client certificate. */
+export function useTls(endpoint: string, files: { ca: string; cert: string; key: string }): void {
+    tlsFiles.set(endpoint, files);
+}
+
 export function dockerArgv(endpoint: string, ...args: string[]): string[] {
-    return ["docker", "-H", endpoint, ...args];
+    const tls = tlsFiles.get(endpoint);
+    const flags = tls ? ["--tlsverify", "--tlscacert", tls.ca, "--tlscert", tls.cert, "--tlskey", tls.key] : [];
+    return ["docker", ...flags, "-H", endpoint, ...args];
 }
 
 interface ApiCall {

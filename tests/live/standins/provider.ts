@@ -85,6 +85,8 @@ export interface ProviderImpl {
 export interface ProviderConfig {
     /** Reads the provider's settings strictly; throws on anything it does not understand. */
     check(config: Record<string, any>, where: string): void;
+    /** Takes the provider's settings once the engine configures it (secrets unwrapped). */
+    configure?(config: Record<string, any>): void;
 }
 
 /** A stand-in plugin: its package name, version, configuration and resource types. */

@@ -148,6 +148,7 @@ export class StandInServer {
             call.request.getVariablesMap().forEach((v: string, k: string) => (vars[k.startsWith(prefix) ? k.slice(prefix.length) : k] = v));
             this.config = vars;
         }
+        this.standIn.config.configure?.(this.config);
         const resp = new provproto.ConfigureResponse();
         resp.setAcceptsecrets(true);
         resp.setSupportspreview(true);
