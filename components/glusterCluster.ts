@@ -57,7 +57,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
         const scope: Scope = { parent: this, spec, after: [this.declareIdentity(spec, engines)] };
 
         // Rancher (optional): the cluster's node addresses may mount, like clientCidrs.
-        const rancher = args.rancher ? declareRancher(this, spec, args.rancher) : undefined;
+        const rancher = args.rancher ? declareRancher(scope, args.rancher) : undefined;
         const extraClients = rancher?.nodeAddresses ?? pulumi.output([] as string[]);
 
         const hosts = new Map<string, HostResources>(spec.hosts.map((h) => [h.key, declareHost(scope, h, engines.get(h.key)!)]));

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rancher2 from "@pulumi/rancher2";
 import { RancherArgs } from "./args";
 import { clientDockerArgs, mountInfo } from "./mount";
+import { Scope } from "./hostResources";
 import { ClusterSpec, sortedRecord } from "./spec";
 
 /** Bumped when a key changes meaning or goes away; adding a key keeps the version. */
@@ -70,8 +71,10 @@ export interface RancherResources {
 }
 
 /** Declares the Rancher side: the node list (optional), the namespace (optional), the ConfigMap. */
-export function declareRancher(parent: pulumi.ComponentResource, spec: ClusterSpec, r: RancherArgs): RancherResources {
-    const opts: pulumi.CustomResourceOptions = { parent, ...(r.provider ? { provider: r.provider } : {}) };
+export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
+    const { parent, spec } = scope;
+    // Like every child, after the identity guard: a refused update changes nothing in Rancher either.
+    const opts: pulumi.CustomResourceOptions = { parent, dependsOn: scope.after, ...(r.provider ? { provider: r.provider } : {}) };
     const namespace = r.namespace ?? "glusterfs";
     let nodeAddresses: pulumi.Output<string[]> | undefined;
     if (r.allowClusterNodes) {
@@ -85,7 +88,9 @@ export function declareRancher(parent: pulumi.ComponentResource, spec: ClusterSp
         ? new rancher2.Namespace(
               `${spec.name}-rancher-namespace`,
               { name: namespace, projectId: r.projectId!, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
-              { ...opts, deleteBeforeReplace: true },
+              // The namespace may hold more than the contract: a changed name creates the new one and
+              // leaves the old (and destroy leaves it), rather than deleting whatever lives in it.
+              { ...opts, retainOnDelete: true },
           )
         : undefined;
     return {
@@ -105,7 +110,7 @@ export function declareRancher(parent: pulumi.ComponentResource, spec: ClusterSp
                     data: mountContractData(spec),
                 },
                 // A replacement must not leave two objects behind (the name is fixed).
-                { ...opts, deleteBeforeReplace: true, dependsOn: after },
+                { ...opts, deleteBeforeReplace: true, dependsOn: [...scope.after, ...after] },
             ),
     };
 }

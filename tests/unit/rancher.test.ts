@@ -47,7 +47,7 @@ describe("Rancher: the published mount contract", () => {
         assert.strictEqual(cm.name, "gluster-mount-contract");
         assert.strictEqual(cm.parent, "gluster");
         assert.strictEqual(cm.deleteBeforeReplace, true);
-        assert.deepStrictEqual(cm.dependsOn, ["gluster-volume"]);
+        assert.deepStrictEqual(cm.dependsOn.sort(), ["gluster-identity", "gluster-volume"]);
         assert.deepStrictEqual(cm.inputs, {
             clusterId: "c-m-abcdefgh",
             namespace: "storage",
@@ -119,7 +119,12 @@ describe("Rancher: the published mount contract", () => {
         const ns = rec.ofType(NS);
         assert.strictEqual(ns.length, 1);
         assert.deepStrictEqual(ns[0].inputs, { name: "storage", projectId: "c-m-abcdefgh:p-xyz12", labels: { "app.kubernetes.io/managed-by": "pulumi" } });
-        assert.strictEqual(ns[0].deleteBeforeReplace, true);
+        // Kept on a change of name and on destroy: it may hold more than the contract.
+        assert.strictEqual(ns[0].retainOnDelete, true);
+        assert.notStrictEqual(ns[0].deleteBeforeReplace, true);
+        // After the identity guard, like every child: a refused update changes nothing in Rancher.
+        assert.ok(ns[0].dependsOn.includes("gluster-identity"), `the namespace waits for ${ns[0].dependsOn.join(", ")}`);
+        assert.ok(rec.ofType(CM)[0].dependsOn.includes("gluster-identity"));
         assert.strictEqual(rec.ofType(CM)[0].inputs.namespace, "storage");
         assert.strictEqual(rec.ofType(CM)[0].inputs.name, "shared-vol");
     });
