@@ -12,9 +12,9 @@ import { inContainer, inContainerIfPresent } from "./gluster/exec";
 import { detachScript, probeBackScript, probeScript } from "./gluster/pool";
 import { versionFromReadyOutput } from "./gluster/ready";
 import { globalOptions, volumeDeleteScript, volumeScript } from "./gluster/volume";
-import { Scope } from "./hostResources";
 import { NodeResources } from "./nodeResources";
 import { ownerToken } from "./owner";
+import { childOptions, Scope } from "./scope";
 import { brickPath, ClusterSpec, NodeSpec, serverSourceAddresses, sortedRecord } from "./spec";
 
 export interface Bootstrap {
@@ -31,11 +31,11 @@ export function declareBootstrap(
     extraClients: pulumi.Output<string[]>,
     restrictClients: boolean,
 ): Bootstrap {
-    const { parent, spec } = scope;
+    const { spec, names } = scope;
     const [first, second] = spec.nodes;
     const brickNodes = spec.nodes.filter((n) => n.holdsBrick);
     const ready = (n: NodeSpec) => nodes.get(n.name)!;
-    const opts = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent, dependsOn: [...scope.after, ...dependsOn] });
+    const opts = (dependsOn: pulumi.Resource[]) => childOptions(scope, { dependsOn });
     const finished: pulumi.Output<string>[] = [];
 
     // The pool step (converge: true) also detaches the peers no node of the program is.
@@ -72,10 +72,10 @@ export function declareBootstrap(
             opts(dependsOn),
         );
 
-    const pool = probe(`${spec.name}-pool`, brickNodes.slice(1), [...[...nodes.values()].map((n) => n.ready), ...after], true);
-    const back = probeBack(`${spec.name}-probe-back`, second, [pool]);
+    const pool = probe(names.pool(), brickNodes.slice(1), [...[...nodes.values()].map((n) => n.ready), ...after], true);
+    const back = probeBack(names.probeBack(), second, [pool]);
 
-    const volumeName = `${spec.name}-volume`;
+    const volumeName = names.volume();
     const owner = ownerToken(first.host, volumeName);
     // Every node's GlusterFS version is in the script's text (a comment): when an upgrade
     // changes one, the step runs again and raises the op-version once every node allows it.
@@ -119,8 +119,8 @@ export function declareBootstrap(
     const last: pulumi.Resource[] = [volume];
     let previous: pulumi.Resource = volume;
     for (const node of spec.nodes.filter((n) => !n.holdsBrick)) {
-        const joined = probe(`${spec.name}-probe-${node.name}`, [node], [previous]);
-        const knowsFirst = probeBack(`${spec.name}-probe-back-${node.name}`, node, [joined]);
+        const joined = probe(names.probe(node.name), [node], [previous]);
+        const knowsFirst = probeBack(names.probeBackOf(node.name), node, [joined]);
         finished.push(stdoutOf(knowsFirst));
         last.push(joined, knowsFirst);
         previous = knowsFirst;

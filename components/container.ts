@@ -1,18 +1,20 @@
 import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { childNames } from "./names";
 import { BRICKS_MOUNT, ClusterSpec, NodeSpec } from "./spec";
 
 /** Where glusterd keeps its identity (glusterd.info), peers and volume definitions. */
 export const STATE_DIR = "/var/lib/glusterd";
 export const LOG_DIR = "/var/log/glusterfs";
 
-/** The named Docker volumes of a node in container mode, by role. */
+/** The named Docker volumes of a node in container mode, by role (each named as its Pulumi resource). */
 export function nodeVolumeNames(spec: ClusterSpec, node: NodeSpec): { state: string; bricks: string; logs: string } {
+    const names = childNames(spec.name);
     return {
-        state: `${spec.name}-${node.name}-state`,
-        bricks: `${spec.name}-${node.name}-bricks`,
-        logs: `${spec.name}-${node.name}-logs`,
+        state: names.storage(node.name, "state"),
+        bricks: names.storage(node.name, "bricks"),
+        logs: names.storage(node.name, "logs"),
     };
 }
 

@@ -1,18 +1,17 @@
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GlusterClusterArgs } from "./args";
 import { declareBootstrap } from "./bootstrap";
-import { hostCommand } from "./commands";
-import { clusterLabels, nodeFingerprint, nodeHostDirs, nodeVolumeNames } from "./container";
-import { preflightScript } from "./gluster/whole";
-import { engineIdFromOutput } from "./engine";
-import { declareEngine, declareFirewall, declareFirewallSettle, declareHost, HostResources, Scope } from "./hostResources";
-import { identityCreateScript, identityUpdateScript } from "./identity";
+import { clusterLabels } from "./container";
+import { declareEngine, declareFirewall, declareFirewallSettle, declareHost, HostResources } from "./hostResources";
+import { declareIdentity } from "./identity";
 import { clientDockerArgs, clientDockerNote, mountInfo } from "./mount";
-import { declareNode, declareStorage, NodeDeps, NodeResources } from "./nodeResources";
+import { childNames } from "./names";
+import { declareStorage } from "./nodeResources";
 import { declareRancher } from "./rancher";
-import { brickPath, ClusterSpec, resolveSpec } from "./spec";
+import { declareNodes, declarePreflight } from "./rolling";
+import { childOptions, Scope } from "./scope";
+import { resolveSpec } from "./spec";
 import { isIPv4Cidr } from "./validate";
 import { configWarnings } from "./warnings";
 
@@ -53,8 +52,9 @@ export class GlusterCluster extends pulumi.ComponentResource {
         for (const warning of configWarnings(spec)) void pulumi.log.warn(`GlusterCluster ${name}: ${warning}`, this);
         // Every child comes after the identity guard (which reads the engines' IDs): a change
         // that would build a new, empty cluster or volume is refused before anything is touched.
-        const engines = new Map(spec.hosts.map((h) => [h.key, declareEngine(this, spec, h)]));
-        const scope: Scope = { parent: this, spec, after: [this.declareIdentity(spec, engines)] };
+        const names = childNames(name);
+        const engines = new Map(spec.hosts.map((h) => [h.key, declareEngine(this, names, h)]));
+        const scope: Scope = { parent: this, spec, names, after: [declareIdentity(this, names.identity(), spec, engines)] };
 
         // Rancher (optional): the cluster's node addresses may mount, like clientCidrs.
         const rancher = args.rancher ? declareRancher(scope, args.rancher) : undefined;
@@ -64,27 +64,22 @@ export class GlusterCluster extends pulumi.ComponentResource {
         const onFirstHost = hosts.get(spec.nodes[0].host.key)!;
         // The checks that can refuse the update come before anything a cluster runs with
         // changes: the firewalls come after the preflight.
-        const preflight = this.declarePreflight(scope, onFirstHost.image);
+        const preflight = declarePreflight(scope, onFirstHost.image);
         const firewalls = spec.firewall.enabled ? spec.hosts.map((h) => declareFirewall(scope, h, extraClients, [preflight])) : [];
         // The network first: the containers need it and the storage; declared first, it is
         // created while the volumes are.
         const network =
             spec.networkMode === "container" && !spec.networkExisting
                 ? new docker.Network(
-                      `${name}-net`,
+                      names.network(),
                       { name: spec.networkName, driver: "bridge", labels: clusterLabels(spec) },
-                      { parent: this, provider: onFirstHost.provider, dependsOn: [...scope.after, preflight] },
+                      childOptions(scope, { provider: onFirstHost.provider, dependsOn: [preflight] }),
                   )
                 : undefined;
         // Every node's storage after the preflight check and the firewalls (which refuse another
         // stack's or cluster's hosts), and before the first container: a refusal there (in host
         // mode, bricks on a host's root filesystem) comes before any container is touched.
-        const storage = new Map(
-            spec.nodes.map((n) => [
-                n.name,
-                declareStorage(scope, n, { parent: this, provider: hosts.get(n.host.key)!.provider, dependsOn: [...scope.after, preflight, ...firewalls] }),
-            ]),
-        );
+        const storage = new Map(spec.nodes.map((n) => [n.name, declareStorage(scope, n, hosts.get(n.host.key)!.provider, [preflight, ...firewalls])]));
         const allStorage = [...storage.values()].flat();
 
         // The containers come after every firewall holds the new rules (a new brick range must be
@@ -122,71 +117,6 @@ export class GlusterCluster extends pulumi.ComponentResource {
             brickPortRange: this.brickPortRange,
         });
     }
-
-    /**
-     * The identity guard (identity.ts): always a local command, because it compares the new
-     * identity with the previous run's output, which the provider hands only to local updates.
-     */
-    private declareIdentity(spec: ClusterSpec, engines: Map<string, pulumi.Output<string>>): command.local.Command {
-        const ids = pulumi.all(Object.fromEntries([...engines].map(([key, out]) => [key, out.apply(engineIdFromOutput)])));
-        return new command.local.Command(
-            `${spec.name}-identity`,
-            {
-                create: ids.apply((e) => identityCreateScript(spec, e)),
-                update: ids.apply((e) => identityUpdateScript(spec, e)),
-                interpreter: ["/bin/sh", "-c"],
-            },
-            { parent: this },
-        );
-    }
-
-    /** Before anything a cluster runs with is touched: refuses a renamed component, and wants the cluster whole before a rolling replacement starts. */
-    private declarePreflight(scope: Scope, image: pulumi.Output<string>): command.local.Command | command.remote.Command {
-        const { spec } = scope;
-        const first = spec.nodes[0];
-        const bricks = spec.nodes.filter((n) => n.holdsBrick).map((n) => `${n.address}:${brickPath(spec.volumeName)}`);
-        const create = nodeFingerprint(spec, first, image).apply((fingerprint) =>
-            preflightScript({
-                cluster: spec.name,
-                container: first.name,
-                fingerprint,
-                volumeName: spec.volumeName,
-                bricks,
-                glusterdSeconds: spec.timeouts.glusterdSeconds,
-                healSeconds: spec.timeouts.healSeconds,
-                declared: spec.nodes.map((n) => n.address),
-                state: spec.networkMode === "host" ? { dir: nodeHostDirs(first).state } : { volume: nodeVolumeNames(spec, first).state },
-            }),
-        );
-        return hostCommand(`${spec.name}-preflight`, first.host, { create }, { parent: this, dependsOn: scope.after });
-    }
-}
-
-/**
- * The nodes' containers and ready steps. Each node's container comes after the previous
- * node's ready step (the first after the preflight check and the firewalls): whatever
- * replaces the containers (a new image, changed settings, `pulumi up --replace`, a
- * provider's own decision) replaces them one at a time, each back in service, its peers and
- * clients reconnected and self-heal caught up, before the next is touched. And each
- * container goes only once its ready step's delete has found the cluster whole at that
- * moment (nodeResources.ts). A new cluster's containers start one after another too: what
- * is new cannot be told apart, for certain, from what was lost.
- */
-function declareNodes(
-    scope: Scope,
-    hosts: Map<string, HostResources>,
-    first: pulumi.Resource[],
-    shared: Omit<NodeDeps, "provider" | "image" | "after">,
-): Map<string, NodeResources> {
-    const nodes = new Map<string, NodeResources>();
-    let previous: pulumi.Resource[] = first;
-    for (const node of scope.spec.nodes) {
-        const host = hosts.get(node.host.key)!;
-        const declared = declareNode(scope, node, { provider: host.provider, image: host.image, after: previous, ...shared });
-        nodes.set(node.name, declared);
-        previous = [declared.ready];
-    }
-    return nodes;
 }
 
 /**

@@ -8,16 +8,10 @@ import { hostCommand, stdoutOf } from "./commands";
 import { engineScript, platformFromOutput } from "./engine";
 import { firewallApplyScript, firewallRemoveScript } from "./firewall";
 import { imageBuildContext, projectImageName } from "./image";
+import { ChildNames } from "./names";
 import { clusterClaim, ownerToken } from "./owner";
-import { ClusterSpec, HostSpec, serverSourceAddresses } from "./spec";
-
-/** What the children of a component share: their parent, and what they all come after. */
-export interface Scope {
-    parent: pulumi.ComponentResource;
-    spec: ClusterSpec;
-    /** Every child depends on these (the identity guard). */
-    after: pulumi.Resource[];
-}
+import { childOptions, Scope } from "./scope";
+import { HostSpec, serverSourceAddresses } from "./spec";
 
 export interface HostResources {
     provider: docker.Provider;
@@ -26,34 +20,35 @@ export interface HostResources {
 }
 
 /** Aliases under the names earlier versions gave a host's children (by SSH host). */
-function legacyAliases(spec: ClusterSpec, host: HostSpec, role: string): pulumi.Alias[] {
-    return host.legacyId && host.legacyId !== host.id ? [{ name: `${spec.name}-${role}-${host.legacyId}` }] : [];
+function legacyAliases(names: ChildNames, host: HostSpec, role: "engine" | "docker" | "image" | "firewall"): pulumi.Alias[] {
+    return host.legacyId && host.legacyId !== host.id ? [{ name: names[role](host.legacyId) }] : [];
 }
 
 /**
  * The engine check of a host: first of all, before the identity guard (which reads the
  * engine's ID); it only reads.
  */
-export function declareEngine(parent: pulumi.ComponentResource, spec: ClusterSpec, host: HostSpec): pulumi.Output<string> {
-    return stdoutOf(
-        hostCommand(`${spec.name}-engine-${host.id}`, host, { create: engineScript(host.id) }, { parent, aliases: legacyAliases(spec, host, "engine") }),
-    );
+export function declareEngine(parent: pulumi.ComponentResource, names: ChildNames, host: HostSpec): pulumi.Output<string> {
+    return stdoutOf(hostCommand(names.engine(host.id), host, { create: engineScript(host.id) }, { parent, aliases: legacyAliases(names, host, "engine") }));
 }
 
 /** A host's Docker provider and image. They change nothing a cluster runs with: they may come before the preflight check. */
 export function declareHost(scope: Scope, host: HostSpec, engine: pulumi.Output<string>): HostResources {
-    const { parent, spec } = scope;
-    const opts = (role: string): pulumi.CustomResourceOptions => ({ parent, dependsOn: scope.after, aliases: legacyAliases(spec, host, role) });
+    const { spec, names } = scope;
     const tls = host.dockerTls ? { caMaterial: host.dockerTls.caCert, certMaterial: host.dockerTls.cert, keyMaterial: host.dockerTls.key } : {};
-    const provider = new docker.Provider(`${spec.name}-docker-${host.id}`, host.dockerHost ? { host: host.dockerHost, ...tls } : {}, opts("docker"));
-    const imageOpts = { ...opts("image"), provider };
+    const provider = new docker.Provider(
+        names.docker(host.id),
+        host.dockerHost ? { host: host.dockerHost, ...tls } : {},
+        childOptions(scope, { aliases: legacyAliases(names, host, "docker") }),
+    );
+    const imageOpts = childOptions(scope, { provider, aliases: legacyAliases(names, host, "image") });
     let image: pulumi.Output<string>;
     if (spec.image) {
-        image = new docker.RemoteImage(`${spec.name}-image-${host.id}`, { name: spec.image, keepLocally: true }, imageOpts).imageId;
+        image = new docker.RemoteImage(names.image(host.id), { name: spec.image, keepLocally: true }, imageOpts).imageId;
     } else {
         const build = { ...imageBuildContext(), platform: engine.apply(platformFromOutput) };
         // Built for the target engine's platform, not for the machine running pulumi.
-        image = new docker.Image(`${spec.name}-image-${host.id}`, { imageName: projectImageName(), build, skipPush: true }, imageOpts).imageName;
+        image = new docker.Image(names.image(host.id), { imageName: projectImageName(), build, skipPush: true }, imageOpts).imageName;
     }
     return { provider, image };
 }
@@ -80,9 +75,9 @@ function firewallScript(scope: Scope, host: HostSpec, extraClients: pulumi.Outpu
  * identity guard and the preflight, in `after`): a refused update has changed no host's rules.
  */
 export function declareFirewall(scope: Scope, host: HostSpec, extraClients: pulumi.Output<string[]>, after: pulumi.Resource[]): pulumi.Resource {
-    const name = `${scope.spec.name}-firewall-${host.id}`;
+    const name = scope.names.firewall(host.id);
     const owner = ownerToken(host, name);
-    const opts = { parent: scope.parent, dependsOn: [...scope.after, ...after], aliases: legacyAliases(scope.spec, host, "firewall") };
+    const opts = childOptions(scope, { dependsOn: after, aliases: legacyAliases(scope.names, host, "firewall") });
     return hostCommand(
         name,
         host,
@@ -98,11 +93,11 @@ export function declareFirewall(scope: Scope, host: HostSpec, extraClients: pulu
  * then narrows it. It shares the firewall command's ownership (it has no delete).
  */
 export function declareFirewallSettle(scope: Scope, host: HostSpec, extraClients: pulumi.Output<string[]>, after: pulumi.Resource[]): pulumi.Resource {
-    const owner = ownerToken(host, `${scope.spec.name}-firewall-${host.id}`);
+    const owner = ownerToken(host, scope.names.firewall(host.id));
     return hostCommand(
-        `${scope.spec.name}-firewall-settle-${host.id}`,
+        scope.names.firewallSettle(host.id),
         host,
         { create: firewallScript(scope, host, extraClients, owner) },
-        { parent: scope.parent, dependsOn: [...scope.after, ...after] },
+        childOptions(scope, { dependsOn: after }),
     );
 }

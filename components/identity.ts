@@ -14,6 +14,9 @@
  * a node the pool did not hold as a brick before, not in the first position, which says
  * which node it replaces (`replaces`): a misspelt name is never taken for a lost host.
  */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { engineIdFromOutput } from "./engine";
 import { shq } from "./shell";
 import { ClusterSpec, NodeSpec } from "./spec";
 import { nodeVolumeNames } from "./container";
@@ -96,4 +99,27 @@ END {
   if (nr == 1 && !bad) print "replacing brick node" removed " with" added
   exit bad
 }`;
+}
+
+/**
+ * The identity guard's resource: always a local command, because it compares the new
+ * identity with the previous run's output, which the provider hands only to local updates.
+ * It comes first: every other child depends on it.
+ */
+export function declareIdentity(
+    parent: pulumi.ComponentResource,
+    name: string,
+    spec: ClusterSpec,
+    engines: Map<string, pulumi.Output<string>>,
+): command.local.Command {
+    const ids = pulumi.all(Object.fromEntries([...engines].map(([key, out]) => [key, out.apply(engineIdFromOutput)])));
+    return new command.local.Command(
+        name,
+        {
+            create: ids.apply((e) => identityCreateScript(spec, e)),
+            update: ids.apply((e) => identityUpdateScript(spec, e)),
+            interpreter: ["/bin/sh", "-c"],
+        },
+        { parent },
+    );
 }

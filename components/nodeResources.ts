@@ -8,9 +8,9 @@ import { hostCommand, stdoutOf } from "./commands";
 import { clusterLabels, containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
 import { inContainer } from "./gluster/exec";
 import { readyDeleteScript, readyScript } from "./gluster/ready";
-import { Scope } from "./hostResources";
+import { dataCreateScript, dataDeleteScript } from "./data";
 import { ownerToken } from "./owner";
-import { shq, shqAll } from "./shell";
+import { childOptions, Scope } from "./scope";
 import { NodeSpec } from "./spec";
 
 export interface NodeResources {
@@ -37,14 +37,17 @@ export interface NodeDeps {
 }
 
 export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeResources {
-    const { parent, spec } = scope;
-    const onHost: pulumi.CustomResourceOptions = { parent, provider: deps.provider };
-    const container = new docker.Container(`${spec.name}-${node.name}`, containerArgs(spec, node, deps.image), {
-        ...onHost,
-        // The container's name is fixed, so the old one must go before its replacement starts.
-        deleteBeforeReplace: true,
-        dependsOn: [...scope.after, ...deps.after, ...deps.storage, ...(deps.network ? [deps.network] : [])],
-    });
+    const { spec, names } = scope;
+    const container = new docker.Container(
+        names.container(node.name),
+        containerArgs(spec, node, deps.image),
+        childOptions(scope, {
+            provider: deps.provider,
+            // The container's name is fixed, so the old one must go before its replacement starts.
+            deleteBeforeReplace: true,
+            dependsOn: [...deps.after, ...deps.storage, ...(deps.network ? [deps.network] : [])],
+        }),
+    );
     const params = {
         name: node.name,
         address: node.address,
@@ -53,7 +56,7 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
         ...spec.timeouts,
     };
     const ready = hostCommand(
-        `${spec.name}-ready-${node.name}`,
+        names.ready(node.name),
         node.host,
         {
             // A replaced container (a new id replaces this step) is waited for until it is back in service.
@@ -72,7 +75,7 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
             }),
             triggers: [container.id],
         },
-        { parent, dependsOn: [...scope.after, container, ...deps.readyAfter] },
+        childOptions(scope, { dependsOn: [container, ...deps.readyAfter] }),
     );
     return { container, ready, readyStdout: stdoutOf(ready) };
 }
@@ -82,22 +85,19 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
  * on destroy unless deleteDataOnDestroy; or host directories (host mode), created by a
  * command that empties them on destroy only when deleteDataOnDestroy is set.
  */
-export function declareStorage(scope: Scope, node: NodeSpec, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
-    const { spec } = scope;
+export function declareStorage(scope: Scope, node: NodeSpec, provider: docker.Provider, after: pulumi.Resource[]): pulumi.Resource[] {
+    const { spec, names } = scope;
     if (spec.networkMode === "container") {
-        return Object.entries(nodeVolumeNames(spec, node)).map(
+        return (Object.entries(nodeVolumeNames(spec, node)) as Array<["state" | "bricks" | "logs", string]>).map(
             ([role, volumeName]) =>
                 new docker.Volume(
-                    `${spec.name}-${node.name}-${role}`,
+                    names.storage(node.name, role),
                     { name: volumeName, labels: clusterLabels(spec) },
-                    {
-                        ...opts,
-                        retainOnDelete: !spec.deleteDataOnDestroy,
-                    },
+                    childOptions(scope, { provider, dependsOn: after, retainOnDelete: !spec.deleteDataOnDestroy }),
                 ),
         );
     }
-    const name = `${spec.name}-data-${node.name}`;
+    const name = names.data(node.name);
     const dirs = Object.values(nodeHostDirs(node));
     const owner = ownerToken(node.host, name);
     return [
@@ -114,69 +114,7 @@ export function declareStorage(scope: Scope, node: NodeSpec, opts: pulumi.Custom
                 ),
                 ...(spec.deleteDataOnDestroy ? { delete: dataDeleteScript(node.dataRoot, dirs, owner) } : {}),
             },
-            { ...opts, provider: undefined },
+            childOptions(scope, { dependsOn: after }),
         ),
     ];
-}
-
-const OWNER_FILE = ".glusterfs-cluster-owner";
-
-/**
- * Creates a node's host directories and records which resource owns them; with `bricks`,
- * refuses a bricks directory on the host's root filesystem.
- */
-export function dataCreateScript(dataRoot: string, dirs: string[], owner: string, bricks?: string, who = "the node"): string {
-    return [
-        `set -eu`,
-        `mkdir -p ${shqAll(dirs)}`,
-        ...(bricks ? rootFilesystemCheck(bricks, who) : []),
-        `echo ${shq(owner)} > ${shq(`${dataRoot}/${OWNER_FILE}`)}`,
-        ``,
-    ].join("\n");
-}
-
-/**
- * GlusterFS refuses a brick on the root filesystem, but inside its container it sees the
- * container's root, never the host's: the check is made here, on the host.
- */
-function rootFilesystemCheck(bricks: string, who: string): string[] {
-    return [
-        `if [ "$(stat -c %d /)" = "$(stat -c %d ${shq(bricks)})" ]; then`,
-        `  echo ${shq(
-            `error on the host of ${who}: ${bricks} is on the root filesystem; bricks filling it would stop Docker, sshd and the journal with them. ` +
-                `Fix: mount a filesystem of its own at ${bricks} (or at its dataRoot), or accept the risk with allowBricksOnRootFilesystem: true.`,
-        )} >&2`,
-        `  exit 1`,
-        `fi`,
-    ];
-}
-
-/**
- * Empties a node's host directories (deleteDataOnDestroy), if this resource still owns them
- * and no container uses them. Mount points stay (the README advises a filesystem mounted at
- * the bricks directory): their contents go, the directories remain.
- */
-export function dataDeleteScript(dataRoot: string, dirs: string[], owner: string): string {
-    const record = shq(`${dataRoot}/${OWNER_FILE}`);
-    return [
-        `set -eu`,
-        `if [ -f ${record} ] && [ "$(cat ${record})" != ${shq(owner)} ]; then`,
-        `  echo ${shq(`${dataRoot} now belongs to another resource of this stack; leaving it`)}`,
-        `  exit 0`,
-        `fi`,
-        `dirs=${shq(dirs.join(" "))}`,
-        `for d in $dirs; do`,
-        `  users=$(docker ps -a --format '{{.Names}}' --filter "volume=$d")`,
-        `  [ -z "$users" ] || { echo "error: $d is still used by container(s) $users; not deleting it" >&2; exit 1; }`,
-        `done`,
-        `for d in $dirs; do`,
-        `  [ -d "$d" ] || continue`,
-        `  rm -rf -- "\${d:?}"/* "\${d:?}"/.[!.]* "\${d:?}"/..?*`,
-        `  # A mount point cannot be removed, and must not be: it stays, empty.`,
-        `  rmdir -- "$d" 2>/dev/null || echo "$d is a mount point (or not empty): kept, emptied"`,
-        `done`,
-        `rm -f ${record}`,
-        `echo ${shq(`deleted the data under ${dataRoot}`)}`,
-        ``,
-    ].join("\n");
 }

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rancher2 from "@pulumi/rancher2";
 import { RancherArgs } from "./args";
 import { clientDockerArgs, mountInfo } from "./mount";
-import { Scope } from "./hostResources";
+import { Scope, childOptions } from "./scope";
 import { ClusterSpec, sortedRecord } from "./spec";
 
 /** Bumped when a key changes meaning or goes away; adding a key keeps the version. */
@@ -72,13 +72,13 @@ export interface RancherResources {
 
 /** Declares the Rancher side: the node list (optional), the namespace (optional), the ConfigMap. */
 export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
-    const { parent, spec } = scope;
+    const { spec, names } = scope;
     // Like every child, after the identity guard: a refused update changes nothing in Rancher either.
-    const opts: pulumi.CustomResourceOptions = { parent, dependsOn: scope.after, ...(r.provider ? { provider: r.provider } : {}) };
+    const provider = r.provider ? { provider: r.provider } : {};
     const namespace = r.namespace ?? "glusterfs";
     let nodeAddresses: pulumi.Output<string[]> | undefined;
     if (r.allowClusterNodes) {
-        const sync = new rancher2.ClusterSync(`${spec.name}-rancher-nodes`, { clusterId: r.clusterId }, opts);
+        const sync = new rancher2.ClusterSync(names.rancherNodes(), { clusterId: r.clusterId }, childOptions(scope, provider));
         const external = r.nodeAddress === "external";
         nodeAddresses = sync.nodes.apply((nodes) =>
             [...new Set((nodes ?? []).map((n) => (external ? n.externalIpAddress : n.ipAddress)).filter((a) => !!a))].sort(),
@@ -86,18 +86,18 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
     }
     const ns = r.createNamespace
         ? new rancher2.Namespace(
-              `${spec.name}-rancher-namespace`,
+              names.rancherNamespace(),
               { name: namespace, projectId: r.projectId!, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
               // The namespace may hold more than the contract: a changed name creates the new one and
               // leaves the old (and destroy leaves it), rather than deleting whatever lives in it.
-              { ...opts, retainOnDelete: true },
+              childOptions(scope, { ...provider, retainOnDelete: true }),
           )
         : undefined;
     return {
         nodeAddresses,
         publish: (after) =>
             new rancher2.ConfigMapV2(
-                `${spec.name}-mount-contract`,
+                names.mountContract(),
                 {
                     clusterId: r.clusterId,
                     namespace: ns ? ns.name : namespace,
@@ -110,7 +110,7 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
                     data: mountContractData(spec),
                 },
                 // A replacement must not leave two objects behind (the name is fixed).
-                { ...opts, deleteBeforeReplace: true, dependsOn: [...scope.after, ...after] },
+                childOptions(scope, { ...provider, deleteBeforeReplace: true, dependsOn: after }),
             ),
     };
 }

@@ -7,7 +7,7 @@ import { volumeDeleteScript, volumeScript } from "../../components/gluster/volum
 import { preflightScript, wholeBeforeRoll } from "../../components/gluster/whole";
 import { firewallApplyScript, firewallRemoveScript, firewallRulesScript } from "../../components/firewall";
 import { engineScript } from "../../components/engine";
-import { dataCreateScript, dataDeleteScript } from "../../components/nodeResources";
+import { dataCreateScript, dataDeleteScript } from "../../components/data";
 import { shq } from "../../components/shell";
 
 const VOLUME = {

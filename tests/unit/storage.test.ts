@@ -6,7 +6,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { dataCreateScript, dataDeleteScript } from "../../components/nodeResources";
+import { dataCreateScript, dataDeleteScript } from "../../components/data";
 import { tempDir } from "../support/temp-dirs";
 
 /** Runs `script` with a `docker` stand-in that lists `users` for any volume filter. */

@@ -1,0 +1,59 @@
+/**
+ * The name of every child of a GlusterCluster, in one table. A child's name is part of its
+ * URN: a released child is never renamed (Pulumi would create the new one and delete the
+ * old, with whatever its delete does), so every name is made here and reviewed here. The
+ * component, the owner tokens, the legacy aliases and the tests all take names from it.
+ */
+export interface ChildNames {
+    /** Per Docker host (`id`: "local", or the first node's name on the host). */
+    readonly engine: (hostId: string) => string;
+    readonly docker: (hostId: string) => string;
+    readonly image: (hostId: string) => string;
+    readonly firewall: (hostId: string) => string;
+    readonly firewallSettle: (hostId: string) => string;
+    /** Once. */
+    readonly identity: () => string;
+    readonly preflight: () => string;
+    readonly network: () => string;
+    readonly pool: () => string;
+    readonly probeBack: () => string;
+    readonly volume: () => string;
+    readonly rancherNodes: () => string;
+    readonly rancherNamespace: () => string;
+    readonly mountContract: () => string;
+    /** Per node. */
+    readonly container: (node: string) => string;
+    readonly ready: (node: string) => string;
+    readonly data: (node: string) => string;
+    readonly storage: (node: string, role: "state" | "bricks" | "logs") => string;
+    /** Per pool-only node. */
+    readonly probe: (node: string) => string;
+    readonly probeBackOf: (node: string) => string;
+}
+
+/** The names of the children of the GlusterCluster named `cluster`. */
+export function childNames(cluster: string): ChildNames {
+    const n = (...parts: string[]) => [cluster, ...parts].join("-");
+    return {
+        engine: (h) => n("engine", h),
+        docker: (h) => n("docker", h),
+        image: (h) => n("image", h),
+        firewall: (h) => n("firewall", h),
+        firewallSettle: (h) => n("firewall-settle", h),
+        identity: () => n("identity"),
+        preflight: () => n("preflight"),
+        network: () => n("net"),
+        pool: () => n("pool"),
+        probeBack: () => n("probe-back"),
+        volume: () => n("volume"),
+        rancherNodes: () => n("rancher-nodes"),
+        rancherNamespace: () => n("rancher-namespace"),
+        mountContract: () => n("mount-contract"),
+        container: (node) => n(node),
+        ready: (node) => n("ready", node),
+        data: (node) => n("data", node),
+        storage: (node, role) => n(node, role),
+        probe: (node) => n("probe", node),
+        probeBackOf: (node) => n("probe-back", node),
+    };
+}

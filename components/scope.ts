@@ -1,0 +1,26 @@
+/**
+ * What every part of a GlusterCluster shares: its parent, its spec, its children's names,
+ * and what every child comes after (the identity guard). `childOptions` is the one way a
+ * child's resource options are made, so "every child comes after the identity guard" holds
+ * by construction.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ChildNames } from "./names";
+import { ClusterSpec } from "./spec";
+
+export interface Scope {
+    parent: pulumi.ComponentResource;
+    spec: ClusterSpec;
+    names: ChildNames;
+    /** Every child depends on these (the identity guard). */
+    after: pulumi.Resource[];
+}
+
+/** A child's options: parented, after the identity guard and `dependsOn`, with anything else given. */
+export function childOptions(
+    scope: Scope,
+    extra: Omit<pulumi.CustomResourceOptions, "parent" | "dependsOn"> & { dependsOn?: pulumi.Resource[] } = {},
+): pulumi.CustomResourceOptions {
+    const { dependsOn = [], ...rest } = extra;
+    return { parent: scope.parent, ...rest, dependsOn: [...scope.after, ...dependsOn] };
+}
