@@ -113,7 +113,8 @@ export function firewallRulesScript(p: FirewallParams): string {
         `echo "$backend" > "$state_dir/firewall-backend"`,
         `reserve_brick_ports`,
         `# What each peer name resolved to, for a boot at which DNS does not answer yet.`,
-        `if [ "\${GLUSTERFS_CLUSTER_APPLY:-}" = 1 ]; then printf "$resolved" > "$resolved_file"; fi`,
+        `# and the brick ranges the containers had, for a boot (which must not ask Docker).`,
+        `if [ "\${GLUSTERFS_CLUSTER_APPLY:-}" = 1 ]; then printf "$resolved" > "$resolved_file"; printf '%s\\n' $brick_ranges > "$ranges_file"; fi`,
         ``,
     ].join("\n");
 }
@@ -230,7 +231,7 @@ export function firewallRemoveScript(host: string, owner: string): string {
         `remove_nftables`,
         `remove_firewalld`,
         `remove_ufw`,
-        `rm -f "$state_dir/firewall-owner" "$state_dir/firewall-backend" "$state_dir/firewall.sh" "$state_dir/firewall-resolved"`,
+        `rm -f "$state_dir/firewall-owner" "$state_dir/firewall-backend" "$state_dir/firewall.sh" "$state_dir/firewall-resolved" "$state_dir/firewall-brick-ranges"`,
         `echo "removed the GlusterFS firewall rules from $host"`,
         ``,
     ].join("\n");

@@ -205,6 +205,18 @@ describe("firewall scripts", () => {
         assert.ok(nftFile(settled.log).includes("add rule inet glusterfs glusterfs ip saddr 10.0.0.1 tcp dport { 24007-24008, 49152-49161 } accept"));
     });
 
+    it("at boot never asks Docker (the unit runs before docker.service: a socket-activated Docker would wait for it), and keeps the ranges of the last apply", () => {
+        const apply = runWithShims(firewallApplyScript({ ...PARAMS, backend: "iptables" }), { RUNNING: "1" });
+        const stateDir = path.join(apply.dir, "state");
+        assert.strictEqual(fs.readFileSync(path.join(stateDir, "firewall-brick-ranges"), "utf8"), "49152-49161\n50000-50009\n");
+        const boot = runWithShims(`sh ${stateDir}/firewall.sh`, { GLUSTERFS_CLUSTER_STATE_DIR: "", RUNNING: "1" });
+        assert.deepStrictEqual(
+            boot.log.filter((l) => l.startsWith("docker")),
+            [],
+        );
+        assert.ok(boot.log.includes("-A GLUSTERFS -s 10.0.0.1 -p tcp -m multiport --dports 24007:24008,49152:49161,50000:50009 -j ACCEPT"));
+    });
+
     it("nftables: on a host without an nftables input chain, uses a table of its own", () => {
         const { log } = runWithShims(firewallApplyScript({ ...PARAMS, backend: "nftables" }));
         const file = nftFile(log);
