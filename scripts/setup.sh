@@ -70,19 +70,31 @@ start_engine() {
   log "Docker engine answers"
 }
 
-# The Debian mirror apt is configured with (the first non-security one): users behind a
-# mirror of their own need the base image built from it too.
+# The Debian mirror apt is configured with: the first source of Debian's own "main"
+# component that is not the security archive (Docker's or any other vendor's repository has
+# other components). Users behind a mirror of their own need the base image built from it.
 debian_mirror() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /-security\/?$/) { print $i; exit } }' "$f"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    # deb [options] URI suite components: the URI is the first word after the options.
-    awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ } if ($i !~ /-security\/?$/) { print $i; exit } }' "$f"
-  done | head -n 1
+  local apt=${GLUSTERFS_CLUSTER_APT_DIR:-/etc/apt} f
+  {
+    for f in "$apt"/sources.list.d/*.sources; do
+      [ -f "$f" ] || continue
+      # deb822: stanzas of "Field: value" lines, separated by blank lines.
+      awk '
+        function flush() { if (uri != "" && comps ~ / main / && suites !~ /-security/) print uri; uri = ""; comps = ""; suites = "" }
+        /^[ \t]*$/ { flush(); next }
+        /^URIs:/ { uri = ""; for (i = 2; i <= NF; i++) if ($i !~ /-security\/?$/) { uri = $i; break } }
+        /^Suites:/ { suites = $0 }
+        /^Components:/ { comps = $0 " " }
+        END { flush() }' "$f"
+    done
+    for f in "$apt"/sources.list "$apt"/sources.list.d/*.list; do
+      [ -f "$f" ] || continue
+      # deb [options] URI suite components...: the URI is the first word after the options.
+      awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+        comps = " "; for (j = i + 2; j <= NF; j++) comps = comps $j " "
+        if ($i !~ /-security\/?$/ && $(i + 1) !~ /-security/ && comps ~ / main /) print $i }' "$f"
+    done
+  } | head -n 1
 }
 
 base_image() {
