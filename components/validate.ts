@@ -1,3 +1,4 @@
+import { childNames } from "./names";
 import { argDefaults, GlusterClusterArgs } from "./args";
 import { unknownKeys } from "./keys";
 
@@ -99,6 +100,7 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
     }
     problemsOfVolumeName(args, add);
     const hostOfNode = problemsOfNodes(args, mode, add);
+    problemsOfChildNames(args, hostOfNode, add);
     problemsOfHostLayout(args, mode, hostOfNode, add);
     problemsOfNetwork(args, mode, hostOfNode, add);
     problemsOfPaths(args, mode, add);
@@ -161,6 +163,43 @@ function problemsOfNodes(args: GlusterClusterArgs, mode: string, add: Add): stri
     });
 }
 
+/**
+ * Node names that would give two of the component's children the same name (and so the same
+ * URN): a node named "pool" beside the pool step, or nodes "a" and "a-state" (a's state
+ * volume). Each name is made by the one table (names.ts), so the check is that table's.
+ */
+function problemsOfChildNames(args: GlusterClusterArgs, hostOfNode: string[], add: Add): void {
+    const nodes = (Array.isArray(args.nodes) ? args.nodes : []).map((n) => n?.name).filter((n): n is string => typeof n === "string");
+    if (nodes.length !== (args.nodes ?? []).length || new Set(nodes).size !== nodes.length) return;
+    const names = childNames("c");
+    const made = new Map<string, number | undefined>();
+    const clashes = new Map<number, string>();
+    const make = (child: string, node?: number) => {
+        if (made.has(child)) {
+            const other = made.get(child);
+            for (const i of [node, other]) if (i !== undefined && !clashes.has(i)) clashes.set(i, child.slice(2));
+        } else made.set(child, node);
+    };
+    for (const f of [names.identity, names.preflight, names.network, names.pool, names.probeBack, names.volume]) make(f());
+    for (const f of [names.rancherNodes, names.rancherNamespace, names.mountContract]) make(f());
+    const firstOnHost = new Map<string, number>();
+    hostOfNode.forEach((key, i) => firstOnHost.has(key) || firstOnHost.set(key, i));
+    for (const [key, i] of firstOnHost) {
+        const id = key === "local" ? "local" : nodes[i];
+        for (const f of [names.engine, names.docker, names.image, names.firewall, names.firewallSettle]) make(f(id), key === "local" ? undefined : i);
+    }
+    nodes.forEach((n, i) => {
+        for (const f of [names.container, names.ready, names.data]) make(f(n), i);
+        for (const role of ["state", "bricks", "logs"] as const) make(names.storage(n, role), i);
+        if (i >= 3) for (const f of [names.probe, names.probeBackOf]) make(f(n), i);
+    });
+    for (const [i, child] of [...clashes].sort(([a], [b]) => a - b))
+        add(
+            `nodes[${i}].name`,
+            `${show(nodes[i])} would give two of the component's resources the same name (NAME-${child}, after the component's name). Fix: choose another node name.`,
+        );
+}
+
 /** `replaces`: the name of a brick node that is no longer in the list, on a new brick node that is not the first. */
 function problemsOfReplaces(nodes: GlusterClusterArgs["nodes"], i: number, add: Add): void {
     const r = nodes[i]?.replaces;
@@ -173,14 +212,14 @@ function problemsOfReplaces(nodes: GlusterClusterArgs["nodes"], i: number, add: 
             f,
             `only a brick node (one of the first three) can replace a lost brick node; this is nodes[${i}]. Fix: list it among the first three, or remove replaces.`,
         );
-    } else if (i === 0) {
+    } else if (nodes.some((n) => n?.name === r)) {
         add(
             f,
-            `the first node runs the pool and volume steps, so it must already be in the pool; a replacement cannot be first. Fix: list a surviving brick node first.`,
+            `${show(r)} is still in the node list; a node replaces one that has left it. Fix: remove ${show(r)} from nodes; or, if the replacement is done and the name is used again, remove replaces.`,
         );
-    } else if (nodes.some((n) => n?.name === r)) {
-        add(f, `${show(r)} is still in the node list; a node replaces one that has left it. Fix: remove ${show(r)} from nodes, or remove replaces.`);
     }
+    // A replacement listed first is the identity guard's to judge: refused while it is to be
+    // done (the first node runs the pool and volume steps), fine once it is (README).
 }
 
 function problemsOfAddress(node: GlusterClusterArgs["nodes"][number], f: string, mode: string, seen: Map<string, number>, i: number, add: Add): void {

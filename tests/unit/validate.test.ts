@@ -197,13 +197,25 @@ const CASES: Array<[string, GlusterClusterArgs, string, RegExp]> = [
         "replaces on a node that is still listed",
         { nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-2" }, THREE[2]] },
         "nodes[1].replaces",
-        /"gluster-2" is still in the node list.*Fix: remove "gluster-2" from nodes, or remove replaces/,
+        /"gluster-2" is still in the node list.*Fix: remove "gluster-2" from nodes; or, if the replacement is done and the name is used again, remove replaces/,
     ],
     [
-        "replaces on the first node",
-        { nodes: [{ name: "gluster-5", replaces: "gluster-0" }, THREE[1], THREE[2]] },
-        "nodes[0].replaces",
-        /a replacement cannot be first.*list a surviving brick node first/,
+        "a node name that names another child too (a node 'pool' beside the pool step)",
+        { nodes: [THREE[0], THREE[1], { name: "pool" }] },
+        "nodes[2].name",
+        /"pool" would give two of the component's resources the same name \(NAME-pool, after the component's name\)\. Fix: choose another node name\./,
+    ],
+    [
+        "node names whose resources share a name (a's state volume and the container of a-state)",
+        { nodes: [THREE[0], { name: "a" }, { name: "a-state" }] },
+        "nodes[1].name",
+        /"a" would give two of the component's resources the same name \(NAME-a-state/,
+    ],
+    [
+        "a pool-only node named 'back' (its probe step and the first node's probe-back)",
+        { nodes: [...THREE, { name: "back" }] },
+        "nodes[3].name",
+        /"back" would give two of the component's resources the same name \(NAME-probe-back/,
     ],
     [
         "replaces on a pool-only node",
@@ -422,6 +434,10 @@ describe("argument validation", () => {
     it("accepts the local default and a three-host host-mode config", () => {
         assert.deepStrictEqual(findProblems({ nodes: THREE }), []);
         assert.deepStrictEqual(findProblems({ networkMode: "host", nodes: HOST_NODES, clientCidrs: ["10.0.5.0/24"] }), []);
+    });
+
+    it("leaves replaces in the config once the replacement is done, the new node listed first too (the identity guard judges a replacement to do)", () => {
+        assert.deepStrictEqual(findProblems({ nodes: [{ name: "gluster-5", replaces: "gluster-2" }, THREE[0], THREE[1]] }), []);
     });
 
     it("accepts a valid value for every optional field", () => {
