@@ -228,6 +228,10 @@ export class LiveStack {
                 envVars: engineEnv(this.dir, {
                     STANDIN_JOURNAL: this.journal,
                     STANDIN_HOLD_DIR: path.join(this.dir, "holds"),
+                    // The stand-ins' private files (the Docker TLS key): under the stack's directory,
+                    // which this process removes; the engine ends a plugin with SIGKILL, so a plugin's
+                    // own exit handler never runs.
+                    STANDIN_SCRATCH_DIR: this.dir,
                     ...(this.options.rancherDir ? { STANDIN_RANCHER_DIR: this.options.rancherDir } : {}),
                     ...(this.options.rancherNodes ? { STANDIN_RANCHER_NODES: JSON.stringify(this.options.rancherNodes) } : {}),
                 }),

@@ -9,7 +9,6 @@
  */
 import { changedKeys, Diff, InitError, ProviderConfig, ProviderContext, ProviderImpl, Res, StandIn } from "./provider";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { docker, dockerCheck, useTls } from "./dockerApi";
 import { Strict } from "./strict";
@@ -62,8 +61,11 @@ const providerConfig: ProviderConfig = {
         // authenticates with the certificate. The CLI takes them as files, in a private directory.
         const host = config.host as string | undefined;
         if (!host?.startsWith("tcp://") || !config.caMaterial) return;
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "standin-docker-tls-"));
-        process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        // Under the test's stack directory, which the test removes: the engine ends a plugin with
+        // SIGKILL, so no exit handler of this process would run.
+        const scratch = process.env.STANDIN_SCRATCH_DIR;
+        if (!scratch) throw new Error("the docker stand-in needs STANDIN_SCRATCH_DIR (where it keeps the TLS material for the docker CLI)");
+        const dir = fs.mkdtempSync(path.join(scratch, "docker-tls-"));
         const file = (name: string, text: string) => {
             fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
             return path.join(dir, name);
