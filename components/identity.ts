@@ -47,9 +47,19 @@ export function identityCreateScript(spec: ClusterSpec, engines: EngineIds): str
     return [`cat <<'IDENTITY_END'`, identityText(spec, engines), `IDENTITY_END`, ``].join("\n");
 }
 
+/** How many earlier identities the record keeps (newest first), for a revert of failed attempts. */
+export const IDENTITY_HISTORY = 8;
+
 /**
  * Later runs: compares the recorded identity (PULUMI_COMMAND_STDOUT) with the new one;
  * prints the new one when the change is safe, else fails listing every refusal.
+ *
+ * The record is the identity of the last run whose guard passed, then the earlier ones, each
+ * after a line "earlier" (newest first, at most IDENTITY_HISTORY). The guard passes before the
+ * rest of the update runs, so a failed attempt is recorded too: a change refused against the
+ * last identity is accepted against an earlier one — going back from attempts that failed.
+ * Whether the volume still is what that earlier node list describes is checked next, on the
+ * cluster, by the preflight step (gluster/whole.ts bricksMatch), before anything is touched.
  */
 export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): string {
     return [
@@ -59,13 +69,40 @@ export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): str
         `IDENTITY_END`,
         `)`,
         `old=\${PULUMI_COMMAND_STDOUT:-}`,
+        `# compare OLD: the refusals of the change from OLD to $new (exit 1), or what it does.`,
+        `compare() { { printf '%s\\n' "$1" | sed 's/^/O /'; printf '%s\\n' "$new" | sed 's/^/N /'; } | awk ${shq(compareSteps())}; }`,
+        `# block K: the K-th identity of the record (1: the last one).`,
+        `block() { printf '%s\\n' "$old" | awk -v k="$1" '$0 == "earlier" { n++; next } n + 1 == k'; }`,
+        `last=$(block 1)`,
         `# Nothing recorded (the step ran before with an older component): nothing to compare.`,
-        `if [ -n "$old" ]; then`,
-        `  { printf '%s\\n' "$old" | sed 's/^/O /'; printf '%s\\n' "$new" | sed 's/^/N /'; } | awk ${shq(compareSteps())} >&2`,
+        `if [ -n "$last" ] && ! verdict=$(compare "$last"); then`,
+        `  k=2`,
+        `  while earlier=$(block "$k") && [ -n "$earlier" ]; do`,
+        `    if compare "$earlier" >/dev/null; then`,
+        `      verdict="back to an earlier node list: the change from the last one is refused, but not from one before it (the runs since failed?); the preflight step checks that the volume is what it describes"`,
+        `      break`,
+        `    fi`,
+        `    k=$((k + 1))`,
+        `  done`,
+        `  [ -n "$earlier" ] || { printf '%s\\n' "$verdict" >&2; exit 1; }`,
         `fi`,
+        `[ -z "\${verdict:-}" ] || printf '%s\\n' "$verdict" >&2`,
         `printf '%s\\n' "$new"`,
+        `# The earlier identities: the last one if it differs, then the record's, each once, newest first.`,
+        `{ [ -z "$last" ] || [ "$last" = "$new" ] || printf 'earlier\\n%s\\n' "$last"; printf '%s\\n' "$old" | sed -n '/^earlier$/,$p'; } |`,
+        `  IDENTITY_NEW=$new awk -v max=${IDENTITY_HISTORY} ${shq(keepHistory())}`,
         ``,
     ].join("\n");
+}
+
+/** Prints the "earlier" blocks it reads, without duplicates or the new identity (from the environment: -v would mangle it), at most `max`. */
+function keepHistory(): string {
+    return `
+BEGIN { new = ENVIRON["IDENTITY_NEW"] }
+function flush() { if (b != "" && b != new && !(b in seen) && kept < max) { seen[b] = 1; kept++; print "earlier"; print b } b = "" }
+$0 == "earlier" { flush(); next }
+{ b = (b == "" ? $0 : b "\\n" $0) }
+END { flush() }`;
 }
 
 /** The comparison, in awk: old lines come prefixed "O ", new ones "N ". Prints each refusal; exits 1 if any. */

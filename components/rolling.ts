@@ -13,13 +13,15 @@ import { preflightScript } from "./gluster/whole";
 import { HostResources } from "./hostResources";
 import { declareNode, NodeDeps, NodeResources } from "./nodeResources";
 import { childOptions, Scope } from "./scope";
-import { brickPath } from "./spec";
+import { brickPath, NodeSpec } from "./spec";
 
 /** Before anything a cluster runs with is touched: refuses a renamed component, and wants the cluster whole before a rolling replacement starts. */
 export function declarePreflight(scope: Scope, image: pulumi.Output<string>): command.local.Command | command.remote.Command {
     const { spec } = scope;
     const first = spec.nodes[0];
-    const bricks = spec.nodes.filter((n) => n.holdsBrick).map((n) => `${n.address}:${brickPath(spec.volumeName)}`);
+    const brickOf = (n: NodeSpec) => `${n.address}:${brickPath(spec.volumeName)}`;
+    const bricks = spec.nodes.filter((n) => n.holdsBrick).map(brickOf);
+    const replacer = spec.nodes.find((n) => n.holdsBrick && n.replaces);
     const create = nodeFingerprint(spec, first, image).apply((fingerprint) =>
         preflightScript({
             cluster: spec.name,
@@ -30,6 +32,7 @@ export function declarePreflight(scope: Scope, image: pulumi.Output<string>): co
             glusterdSeconds: spec.timeouts.glusterdSeconds,
             healSeconds: spec.timeouts.healSeconds,
             declared: spec.nodes.map((n) => n.address),
+            ...(replacer ? { replacer: brickOf(replacer) } : {}),
             state: spec.networkMode === "host" ? { dir: nodeHostDirs(first).state } : { volume: nodeVolumeNames(spec, first).state },
         }),
     );

@@ -29,15 +29,20 @@ export function inContainerIfPresent(container: string, script: string): string 
 
 /**
  * Sets $state to the container's state ("running", "exited", ...) or "gone"; any other
- * failure of docker stops the script, saying what docker said.
+ * failure of docker stops the script, saying what docker said. What docker prints on stderr
+ * beside a success (a warning about its config file, a podman shim's notice) is not the
+ * state: the state is the line docker's template marks.
  */
 export function containerState(container: string): string[] {
     const c = shq(container);
     return [
-        `if ! state=$(docker container inspect -f '{{.State.Status}}' ${c} 2>&1); then`,
-        `  case $state in`,
+        `if said=$(docker container inspect -f 'state={{.State.Status}}' ${c} 2>&1); then`,
+        `  state=$(printf '%s\n' "$said" | sed -n 's/^state=//p' | tail -n 1)`,
+        `  [ -n "$state" ] || { echo "error: cannot tell whether container ${dq(container)} runs: docker said: $said" >&2; exit 1; }`,
+        `else`,
+        `  case $said in`,
         `    *"No such container"*|*"No such object"*) state=gone ;;`,
-        `    *) echo "error: cannot tell whether container ${dq(container)} runs: docker said: $state" >&2; exit 1 ;;`,
+        `    *) echo "error: cannot tell whether container ${dq(container)} runs: docker said: $said" >&2; exit 1 ;;`,
         `  esac`,
         `fi`,
     ];

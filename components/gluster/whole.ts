@@ -81,6 +81,31 @@ export interface PreflightParams {
     state: { volume: string } | { dir: string };
     /** Every node's address: a disconnected peer none of them is gets named as a leftover. */
     declared?: string[];
+    /** The brick (`address:path`) of the node that replaces a lost one (`replaces`), if any. */
+    replacer?: string;
+}
+
+/**
+ * The volume's bricks must be the ones the node list declares, but for at most one: the
+ * brick of a node that replaces a lost one (`replaces`), in place of one the volume holds.
+ * Anything else means the node list does not describe the volume — a lost-host replacement
+ * that finished and is being reverted, or attempts stacked on one another — and building
+ * it would rebuild bricks the volume does not hold. Checked on every change of the node
+ * list, before anything is touched; needs \`vol\` and glusterd answering.
+ */
+export function bricksMatch(p: PreflightParams): string[] {
+    return [
+        `out=$(g volume info "$vol")`,
+        `if [ "$(xv "count(/cliOutput[opRet=0]//volume/bricks/brick)")" != 0 ]; then`,
+        `  have=$(xl '//volume/bricks/brick/name/text()' | sort)`,
+        `  want=$(printf '%s\n' ${shqAll(p.bricks)} | sort)`,
+        `  undeclared=$(printf '%s\n' "$have" | grep -vxF -e "$want" || true)`,
+        `  absent=$(printf '%s\n' "$want" | grep -vxF -e "$have" || true)`,
+        `  if [ -n "$undeclared$absent" ] && { [ "$absent" != ${shq(p.replacer ?? "")} ] || [ "$(printf '%s\n' "$undeclared" | wc -l)" != 1 ]; }; then`,
+        `    die "the volume $vol has the bricks $(echo $have), and the node list declares $(echo $want): it must list the nodes that hold the volume's bricks, with at most one new node that replaces a lost one (replaces:). On no node of the list: $(echo $undeclared). Not in the volume: $(echo $absent). If a lost host's replacement finished, its new node holds the brick now: keep it in the list. Nothing was changed."`,
+        `  fi`,
+        `fi`,
+    ];
 }
 
 /** The part that runs in the first node's container: the cluster must be whole. */
@@ -93,6 +118,9 @@ export function wholeBeforeRoll(p: PreflightParams): string {
         ...wholeFunctions(),
         `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
         `wait_for "glusterd on ${dq(p.container)} to answer" ${p.glusterdSeconds} glusterd_answers`,
+        `pool=$out`,
+        ...bricksMatch(p),
+        `out=$pool`,
         `if [ "$(xv 'count(//peerStatus/peer)')" -le 1 ]; then echo "no pool yet: nothing to keep whole"; exit 0; fi`,
         `poll ${p.settleSeconds ?? 15} peers_connected || die "a rolling replacement replaces the nodes one at a time and needs the others in service; these peers are not connected: $why. $(stray_hint)Start them (or replace a lost one first), then run pulumi up again. ${nothing}"`,
         `out=$(g volume info "$vol")`,
@@ -100,6 +128,17 @@ export function wholeBeforeRoll(p: PreflightParams): string {
         `[ "$(xl '//volume/bricks/brick/name/text()' | sort)" = "$(printf '%s\\n' ${shqAll(p.bricks)} | sort)" ] || die "the volume's bricks are not the ones the program wants (a lost host being replaced?) while the containers would be replaced too: replace the lost host in one update and change the containers in another. ${nothing}"`,
         `poll ${p.settleSeconds ?? 15} bricks_up || die "a rolling replacement needs every brick online; offline on: $why. ${nothing}"`,
         `wait_for "self-heal to catch up before the first node is replaced" ${p.healSeconds} heal_done`,
+    );
+}
+
+/** The part that runs in the first node's container when it keeps its settings: the volume's bricks are the declared ones. */
+export function bricksBeforeChange(p: PreflightParams): string {
+    return script(
+        `vol=${shq(p.volumeName)}`,
+        `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
+        `wait_for "glusterd on ${dq(p.container)} to answer" ${p.glusterdSeconds} glusterd_answers`,
+        ...bricksMatch(p),
+        `echo "the volume's bricks are the declared ones"`,
     );
 }
 
@@ -123,7 +162,8 @@ export function preflightScript(p: PreflightParams): string {
         `# One inspect for the three fields (each docker call costs a round trip, over SSH too).`,
         `# Only "no such container" means there is none: any other failure (the engine, the user's`,
         `# access to it) stops here, rather than being taken for a cluster that does not exist.`,
-        `if ! info=$(docker container inspect -f '{{.State.Status}}|${label("io.glusterfs-cluster.cluster")}|${label("io.glusterfs-cluster.spec")}' ${c} 2>&1); then`,
+        `# The fields are the line the template marks: a warning docker prints beside them is not one.`,
+        `if ! info=$(docker container inspect -f 'info={{.State.Status}}|${label("io.glusterfs-cluster.cluster")}|${label("io.glusterfs-cluster.spec")}' ${c} 2>&1); then`,
         `  case $info in`,
         `    *"No such container"*|*"No such object"*) ;;`,
         `    *) echo "error: cannot tell whether ${dq(p.container)} runs on this host: docker said: $info. Nothing was changed." >&2; exit 1 ;;`,
@@ -132,12 +172,19 @@ export function preflightScript(p: PreflightParams): string {
         `  echo "no container ${dq(p.container)}, but its state is there: an existing cluster"`,
         `  exit 0`,
         `fi`,
+        `said=$info; info=$(printf '%s\\n' "$said" | sed -n 's/^info=//p' | tail -n 1)`,
+        `[ -n "$info" ] || { echo "error: cannot tell whether ${dq(p.container)} runs on this host: docker said: $said. Nothing was changed." >&2; exit 1; }`,
         `state=\${info%%|*}; labels=\${info#*|}; owner=\${labels%%|*}; spec=\${labels#*|}`,
         `if [ "$owner" != ${shq(p.cluster)} ]; then`,
         `  echo "error: the container ${dq(p.container)} on this host belongs to GlusterCluster \\"$owner\\", and this one is named ${dq(p.cluster)}. A GlusterCluster's name names its storage and resources: renamed, it would build a new, empty cluster beside the old one. Put back the name \\"$owner\\". Nothing was changed." >&2`,
         `  exit 1`,
         `fi`,
-        `if [ "$spec" = ${shq(p.fingerprint)} ]; then echo ${c}" already runs with these settings: no rolling replacement starts"; exit 0; fi`,
+        `if [ "$spec" = ${shq(p.fingerprint)} ]; then`,
+        `  echo ${c}" already runs with these settings: no rolling replacement starts"`,
+        `  [ "$state" = running ] || exit 0`,
+        `  ${inContainer(p.container, bricksBeforeChange(p))}`,
+        `  exit 0`,
+        `fi`,
         `if [ "$state" != running ]; then`,
         `  echo "error: ${dq(p.container)} is $state; a rolling replacement starts with it and needs the whole cluster in service. Start it (docker start ${dq(p.container)}), then run pulumi up again. Nothing was changed." >&2`,
         `  exit 1`,

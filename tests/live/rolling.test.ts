@@ -168,6 +168,25 @@ describe("live: rolling replacement and lost hosts", function () {
         assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-2:/bricks/${VOL}`]);
     });
 
+    it("3e. two failed lost-host attempts (a survivor down) are reverted: the old node list is accepted, nothing of the attempts is left in the pool", async () => {
+        await docker("stop", "rg-1");
+        try {
+            // rg-7 for rg-2 fails (rg-1 is down); then rg-8 for rg-1 on top of it fails too (the volume never changed).
+            await assert.rejects(h.up(program(args(V1, ["rg-0", "rg-1", "rg-7<rg-2"]))));
+            await assert.rejects(h.up(program(args(V1, ["rg-0", "rg-8<rg-1", "rg-7<rg-2"]))));
+        } finally {
+            await docker("start", "rg-1");
+        }
+        await settled();
+        assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-2:/bricks/${VOL}`]);
+        // Back to the node list the volume has: accepted, though the last attempt recorded another.
+        await h.up(program(args(V1)));
+        assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-2:/bricks/${VOL}`]);
+        assert.deepStrictEqual((await peers("rg-0")).split("\n").sort(), ["localhost", "rg-1", "rg-2"]);
+        for (const n of ["rg-7", "rg-8"]) assert.strictEqual((await run(["docker", "container", "inspect", n])).code, 1, `${n}'s container is still there`);
+        for (const n of ["rg-0", "rg-1", "rg-2"]) assert.strictEqual(await nodeUuid(docker, n), uuids[n], `${n}'s identity`);
+    });
+
     it("4. a lost host: its container and storage destroyed out of band, a new node in its place takes its brick; the files are on it, the old peer is gone", async () => {
         await docker("rm", "-f", "rg-2");
         await docker("volume", "rm", "rg-rg-2-state", "rg-rg-2-bricks", "rg-rg-2-logs");
@@ -178,6 +197,16 @@ describe("live: rolling replacement and lost hosts", function () {
         assert.deepStrictEqual(sums["rg-3"], sums["rg-0"]);
         assert.deepStrictEqual(sums["rg-1"], sums["rg-0"]);
         assert.strictEqual(await writer.sh(`cat /mnt/${VOL}/while-down/f300`), "file 300");
+    });
+
+    it("4b. going back to the lost node after its replacement finished is refused before anything is created, naming the node that holds its brick", async () => {
+        await assert.rejects(
+            h.up(program(args(V1))),
+            /the volume rvol has the bricks rg-0:\/bricks\/rvol rg-1:\/bricks\/rvol rg-3:\/bricks\/rvol, and the node list declares rg-0:\/bricks\/rvol rg-1:\/bricks\/rvol rg-2:\/bricks\/rvol[\s\S]*Nothing was changed/,
+        );
+        assert.strictEqual((await run(["docker", "container", "inspect", "rg-2"])).code, 1, "a container rg-2 was created");
+        assert.strictEqual((await run(["docker", "volume", "inspect", "rg-rg-2-state"])).code, 1, "rg-2's storage was created");
+        assert.deepStrictEqual((await bricks()).split("\n"), [`rg-0:/bricks/${VOL}`, `rg-1:/bricks/${VOL}`, `rg-3:/bricks/${VOL}`]);
     });
 
     it("5. the same with the old node still running: its brick moves, then its container goes", async () => {
@@ -208,10 +237,12 @@ describe("live: every container replacement waits for a whole cluster", function
     this.timeout(900_000);
     const h = new LiveStack();
     const NAMES = ["gg-0", "gg-1", "gg-2"];
-    const gated = () => () => {
-        const c = new GlusterCluster("gg", { volumeName: "gvol", image: V1, nodes: NAMES.map(node) });
-        return { mountCommand: c.mountCommand };
-    };
+    const gated =
+        (extra: Partial<GlusterClusterArgs> = {}) =>
+        () => {
+            const c = new GlusterCluster("gg", { volumeName: "gvol", image: V1, nodes: NAMES.map(node), ...extra });
+            return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs };
+        };
     const ids = () => Promise.all(NAMES.map((n) => docker("container", "inspect", "-f", "{{.Id}}", n)));
     const whole = () =>
         eventually(
@@ -229,6 +260,7 @@ describe("live: every container replacement waits for a whole cluster", function
         await h.up(gated());
     });
     after(async () => {
+        await run(["docker", "rm", "-f", "gg-client"]);
         for (const n of NAMES) await run(["docker", "start", n]);
         await h.destroy().catch(() => undefined);
         await removeLeftovers(docker, "gg");
@@ -262,6 +294,32 @@ describe("live: every container replacement waits for a whole cluster", function
             await docker("start", "gg-2");
         }
         await whole();
+    });
+
+    it("4. two mounts from one client host: a node is back only once both have reconnected to it (one does not stand for the other)", async () => {
+        const outputs = await h.up(gated());
+        const client = await ClientWriter.start(docker, "gg-client", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/gvol");
+        const second = (outputs.mountCommand as string).replace(" /mnt/gvol", " /mnt/second");
+        assert.notStrictEqual(second, outputs.mountCommand, `no mount point to replace in ${outputs.mountCommand}`);
+        await client.sh(`mkdir -p /mnt/second && ${second} && findmnt -n -o FSTYPE /mnt/second | grep -qx fuse.glusterfs`);
+        // The second mount's client process, stopped: it cannot reconnect to a brick that restarts.
+        const pid = await client.sh("pgrep -f '^[^ ]*glusterfs .*/mnt/second'");
+        assert.match(pid, /^\d+$/, `one client process for /mnt/second: ${pid}`);
+        await client.sh(`kill -STOP ${pid}`);
+        try {
+            h.taint("gg-gg-1");
+            await assert.rejects(
+                h.up(gated({ timeouts: { volumeSeconds: 20 } })),
+                /waiting for the clients of gvol to reconnect to gg-1 \(last seen: clients not yet reconnected: \d+\.\d+\.\d+\.\d+ \(1 of 2\)\)/,
+            );
+        } finally {
+            await client.sh(`kill -CONT ${pid}`);
+        }
+        // Resumed, it reconnects, and the node's ready step (created again) sees both.
+        await h.up(gated());
+        await whole();
+        await client.sh("umount /mnt/second && umount /mnt/gvol");
+        await run(["docker", "rm", "-f", "gg-client"]);
     });
 
     it("3. a docker that fails otherwise than 'no such container' (access denied) stops the update before any container goes", async () => {

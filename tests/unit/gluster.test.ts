@@ -137,8 +137,8 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(r.code, 0, r.stderr);
             // glusterd answers 1, pool 1, peers connected 1, peer list 1, seen by 2 peers 2
             // (which is also where they are asked about its identity), volume info 2, bricks 1,
-            // clients 4, heal 1. It took 32.
-            assert.strictEqual(r.xmllint, 14);
+            // clients 6 (per client address, each other brick's list on its own), heal 1. It took 32.
+            assert.strictEqual(r.xmllint, 16);
         });
 
         it("in recheck mode, checks the identity only", () => {
@@ -197,7 +197,21 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             const dropped = clients.slice(0, mine).replace(/<client>\s*<hostname>172\.27\.0\.4:\d+<\/hostname>[^]*?<\/client>/, "") + clients.slice(mine);
             const r = runWithGluster(readyScript(READY), { ...WHOLE, "volume status vol clients": dropped }, INFO(U0));
             assert.strictEqual(r.code, 1);
-            assert.match(r.stderr, /waiting for the clients of vol to reconnect to rec-0 \(last seen: clients not yet reconnected: 172\.27\.0\.4\)/);
+            assert.match(r.stderr, /waiting for the clients of vol to reconnect to rec-0 \(last seen: clients not yet reconnected: 172\.27\.0\.4 \(0 of 1\)\)/);
+        });
+
+        it("counts clients per address: of two mounts on one host, the one that reconnected does not stand for the other", () => {
+            // A second mount on 172.27.0.4, connected to rec-1 and rec-2 but not yet to rec-0 (this node).
+            const second = `<client><hostname>172.27.0.4:49999</hostname><bytesRead>1</bytesRead><bytesWrite>1</bytesWrite><opVersion>110000</opVersion></client>`;
+            const clients = fixture("volume-status-clients");
+            const mine = clients.indexOf("<hostname>rec-1</hostname>");
+            const others = clients.slice(mine).replace(/<clientsStatus>/g, `<clientsStatus>${second}`);
+            const r = runWithGluster(readyScript(READY), { ...WHOLE, "volume status vol clients": clients.slice(0, mine) + others }, INFO(U0));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /waiting for the clients of vol to reconnect to rec-0 \(last seen: clients not yet reconnected: 172\.27\.0\.4 \(1 of 2\)\)/);
+            // Once it has, rec-0 is back.
+            const back = clients.replace(/<clientsStatus>/g, `<clientsStatus>${second}`);
+            assert.strictEqual(runWithGluster(readyScript(READY), { ...WHOLE, "volume status vol clients": back }, INFO(U0)).code, 0);
         });
 
         it("waits for pending heals, asking the self-heal daemon to crawl, and goes on once they are done", () => {
@@ -752,6 +766,21 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             const noVolume = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "volume info vol": fixture("volume-info-absent") }, running);
             assert.strictEqual(noVolume.code, 0, noVolume.stderr);
             assert.match(noVolume.stdout, /no started volume vol: nothing to keep whole/);
+            // A glusterd that does not answer says nothing about the bricks, which serve on their own: it stays.
+            const silent = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "pool list": failed(-1, "") }, running);
+            assert.strictEqual(silent.code, 1, silent.stdout);
+            assert.match(
+                silent.stderr,
+                /glusterd in rec-1 does not answer, so whether the others can serve without it cannot be told\. Nothing was changed: rec-1 still runs\. .*docker stop rec-1/,
+            );
+            // A warning docker prints beside the state is not the state: the node is running, and is checked.
+            const warned = runWithGluster(
+                readyDeleteScript(GO),
+                { ...WHOLE, "peer status": PEERS_ONE_DOWN },
+                { ...running, dockerWarning: "WARNING: config.json unreadable" },
+            );
+            assert.strictEqual(warned.code, 1, warned.stdout);
+            assert.match(warned.stderr, /rec-1 cannot go now/);
             const denied = runWithGluster(readyDeleteScript(GO), WHOLE, { dockerError: "permission denied" });
             assert.strictEqual(denied.code, 1);
             assert.match(denied.stderr, /cannot tell whether container rec-1 runs: docker said: permission denied/);
@@ -820,10 +849,36 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             );
         });
 
-        it("the first node keeps its settings: no rolling replacement starts, nothing to check", () => {
+        it("the first node keeps its settings: no rolling replacement starts; only the volume's bricks are checked against the node list", () => {
             const r = runWithGluster(preflightScript(PRE), WHOLE, running("fp-2"));
             assert.strictEqual(r.code, 0, r.stderr);
-            assert.deepStrictEqual(r.calls, []);
+            assert.deepStrictEqual(r.calls, ["pool list", "volume info vol"]);
+            assert.match(r.stdout, /the volume's bricks are the declared ones/);
+            const stopped = runWithGluster(preflightScript(PRE), WHOLE, running("fp-2", "gc", "exited"));
+            assert.deepStrictEqual([stopped.code, stopped.calls], [0, []]);
+        });
+
+        it("refuses a node list that does not describe the volume (a finished replacement reverted, attempts stacked), before anything is touched", () => {
+            // rec-2's brick was moved to rec-3; the list declares rec-2 again.
+            const moved = { ...WHOLE, "volume info vol": fixture("volume-info").replace(/rec-2:\/bricks\/vol/g, "rec-3:/bricks/vol") };
+            for (const spec of ["fp-2", "fp-1"]) {
+                const r = runWithGluster(preflightScript(PRE), moved, running(spec));
+                assert.strictEqual(r.code, 1, spec);
+                assert.match(
+                    r.stderr,
+                    /error: the volume vol has the bricks rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-3:\/bricks\/vol, and the node list declares rec-0:\/bricks\/vol rec-1:\/bricks\/vol rec-2:\/bricks\/vol: .*On no node of the list: rec-3:\/bricks\/vol\. Not in the volume: rec-2:\/bricks\/vol\. If a lost host's replacement finished, its new node holds the brick now: keep it in the list\. Nothing was changed\./,
+                );
+                assert.deepStrictEqual(writes(r.calls), []);
+            }
+            // One new node in place of one brick, saying which it replaces: the replacement to do.
+            const replacing = { ...PRE, bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-4:/bricks/vol"], replacer: "rec-4:/bricks/vol" };
+            const ok = runWithGluster(preflightScript(replacing), WHOLE, running("fp-2"));
+            assert.strictEqual(ok.code, 0, ok.stderr);
+            // Not when the replacer is not the one new brick, nor with two bricks out of the list.
+            const two = { ...replacing, bricks: ["rec-0:/bricks/vol", "rec-5:/bricks/vol", "rec-4:/bricks/vol"] };
+            assert.strictEqual(runWithGluster(preflightScript(two), WHOLE, running("fp-2")).code, 1);
+            const unsaid = { ...replacing, replacer: undefined };
+            assert.strictEqual(runWithGluster(preflightScript(unsaid), WHOLE, running("fp-2")).code, 1);
         });
 
         it("refuses to start a roll with the first node stopped", () => {
@@ -835,9 +890,9 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         it("a roll starts only with the cluster whole", () => {
             const ok = runWithGluster(preflightScript(PRE), WHOLE, { ...running(), countXmllint: true });
             assert.strictEqual(ok.code, 0, ok.stderr);
-            // One xmllint per check in the common case: glusterd answers 1, pool size 1, peers 1,
-            // volume info 2, brick list 1, bricks online 1, heal 1 (it took 22 before).
-            assert.strictEqual(ok.xmllint, 8);
+            // One xmllint per check in the common case: glusterd answers 1, the bricks against the
+            // node list 2, pool size 1, peers 1, volume info 2, brick list 1, bricks online 1, heal 1.
+            assert.strictEqual(ok.xmllint, 10);
             // The container's state and labels in one docker call (each is a round trip, over SSH too).
             assert.deepStrictEqual(ok.docker.filter((c) => c.startsWith("container inspect")).length, 1);
             assert.match(ok.stdout, /ok: self-heal to catch up before the first node is replaced/);
@@ -853,7 +908,7 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(brickDown.code, 1);
             assert.match(brickDown.stderr, /a rolling replacement needs every brick online; offline on: rec-1/);
             const otherBricks = runWithGluster(
-                preflightScript({ ...PRE, bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-3:/bricks/vol"] }),
+                preflightScript({ ...PRE, bricks: ["rec-0:/bricks/vol", "rec-1:/bricks/vol", "rec-3:/bricks/vol"], replacer: "rec-3:/bricks/vol" }),
                 WHOLE,
                 running(),
             );

@@ -13,7 +13,7 @@ import { preflightScript } from "../../components/gluster/whole";
 import { resolveSpec } from "../../components/spec";
 
 /** Runs a delete wrapper with a stand-in docker whose `container inspect` prints `state` (or fails when undefined, or with `error`). */
-function runWrapper(state: string | undefined, error?: string) {
+function runWrapper(state: string | undefined, error?: string, warning?: string) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "exec-"));
     try {
         const calls = path.join(dir, "calls");
@@ -21,7 +21,7 @@ function runWrapper(state: string | undefined, error?: string) {
             `#!/bin/sh`,
             `echo "$*" >> ${calls}`,
             `case $1 in`,
-            `  container) ${error ? `echo "${error}" >&2; exit 1` : state === undefined ? `echo "Error: No such container: $5" >&2; exit 1` : `echo ${state}`} ;;`,
+            `  container) ${error ? `echo "${error}" >&2; exit 1` : state === undefined ? `echo "Error: No such container: $5" >&2; exit 1` : `${warning ? `echo "${warning}" >&2; ` : ""}printf '%s\\n' "$4" | sed 's/{{.State.Status}}/${state}/'`} ;;`,
             `  exec) shift 4; exec /bin/sh -c "$1" ;;`,
             `esac`,
         ].join("\n");
@@ -41,7 +41,7 @@ describe("a delete run inside a node's container", () => {
         const r = runWrapper(undefined);
         assert.strictEqual(r.status, 0, r.stderr);
         assert.strictEqual(r.stdout, "container gluster-0 is gone; nothing to do\n");
-        assert.deepStrictEqual(r.calls, ["container inspect -f {{.State.Status}} gluster-0"]);
+        assert.deepStrictEqual(r.calls, ["container inspect -f state={{.State.Status}} gluster-0"]);
     });
 
     it("fails, saying what docker said, when docker fails otherwise (it does not pass for a container that is gone)", () => {
@@ -66,7 +66,15 @@ describe("a delete run inside a node's container", () => {
         const r = runWrapper("running");
         assert.strictEqual(r.status, 0, r.stderr);
         assert.strictEqual(r.stdout, "inner ran\n");
-        assert.deepStrictEqual(r.calls, ["container inspect -f {{.State.Status}} gluster-0", "exec gluster-0 sh -c echo inner ran"]);
+        assert.deepStrictEqual(r.calls, ["container inspect -f state={{.State.Status}} gluster-0", "exec gluster-0 sh -c echo inner ran"]);
+    });
+});
+
+describe("a container's state", () => {
+    it("is the line docker's template marks: a warning docker prints beside it is not the state", () => {
+        const r = runWrapper("running", undefined, "WARNING: Error loading config file: /root/.docker/config.json: permission denied");
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.strictEqual(r.stdout, "inner ran\n");
     });
 });
 

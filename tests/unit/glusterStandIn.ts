@@ -101,6 +101,7 @@ case "$1" in
   container) [ "$2" = inspect ] || exit 0
     [ -f "$STANDIN/docker-error" ] && { cat "$STANDIN/docker-error" >&2; exit 1; }
     [ -f "$STANDIN/container" ] || { echo "Error: No such container" >&2; exit 1; }
+    [ -f "$STANDIN/docker-warning" ] && cat "$STANDIN/docker-warning" >&2
     # The -f template, with the fields the scripts read filled in (what Go's text/template would print).
     [ "$3" = -f ] || exit 0
     { read -r status; read -r cluster; read -r spec; } < "$STANDIN/container"
@@ -126,6 +127,8 @@ export interface RunOptions {
     unresolved?: string[];
     /** docker fails with this message (an engine that does not answer, access denied). */
     dockerError?: string;
+    /** docker succeeds, and prints this on stderr besides (a warning about its config file). */
+    dockerWarning?: string;
     /** Count the script's xmllint runs (through a wrapper, which costs a fork each). */
     countXmllint?: boolean;
 }
@@ -166,6 +169,7 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
     fs.mkdirSync(path.join(dir, "volumes"));
     for (const v of opts.volumes ?? []) fs.writeFileSync(path.join(dir, "volumes", v), "");
     if (opts.dockerError) fs.writeFileSync(path.join(dir, "docker-error"), opts.dockerError);
+    if (opts.dockerWarning) fs.writeFileSync(path.join(dir, "docker-warning"), `${opts.dockerWarning}\n`);
     if (opts.container) {
         const c = opts.container;
         // One line each, in the order the docker stand-in reads them.

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import { GlusterClusterArgs } from "../../components";
-import { identityCreateScript, identityText, identityUpdateScript } from "../../components/identity";
+import { IDENTITY_HISTORY, identityCreateScript, identityText, identityUpdateScript } from "../../components/identity";
 import { resolveSpec } from "../../components/spec";
 import { threeRemoteNodes } from "../helpers";
 
@@ -18,8 +18,13 @@ const text = (args: GlusterClusterArgs) => identityText(spec(args), engines(args
 
 /** Runs the update script of `next` as the provider would after a run that printed `previous`. */
 function update(previous: GlusterClusterArgs, next: GlusterClusterArgs, nextEngines: Record<string, string> = {}) {
+    return updateFrom(text(previous), next, nextEngines);
+}
+
+/** The same, after a run that printed `recorded` (a record with its earlier identities). */
+function updateFrom(recorded: string, next: GlusterClusterArgs, nextEngines: Record<string, string> = {}) {
     const r = spawnSync("/bin/sh", ["-c", identityUpdateScript(spec(next), engines(next, nextEngines))], {
-        env: { PATH: process.env.PATH, PULUMI_COMMAND_STDOUT: text(previous) },
+        env: { PATH: process.env.PATH, PULUMI_COMMAND_STDOUT: recorded },
         encoding: "utf8",
     });
     return { status: r.status, stdout: r.stdout.replace(/\n$/, ""), stderr: r.stderr };
@@ -127,6 +132,41 @@ describe("the identity guard", () => {
         const r = update({ nodes: THREE }, { nodes: [THREE[0], { name: "gluster-5" }, { name: "gluster-6" }], volumeName: "other" });
         assert.strictEqual(r.status, 1);
         assert.deepStrictEqual((r.stderr.match(/^error: (volumeName|brick nodes)/gm) ?? []).sort(), ["error: brick nodes", "error: volumeName"]);
+    });
+
+    it("accepts going back from failed attempts: a change refused against the last identity is accepted against an earlier one", () => {
+        // [0,1,2]; an attempt with 5 for 2 (recorded, then failed); another with 6 for 1 on top of it.
+        const first = update({ nodes: THREE }, { nodes: [THREE[0], THREE[1], { name: "gluster-5", replaces: "gluster-2" }] });
+        assert.strictEqual(first.status, 0, first.stderr);
+        assert.ok(first.stdout.endsWith(`\nearlier\n${text({ nodes: THREE })}`), first.stdout);
+        const stacked = { nodes: [THREE[0], { name: "gluster-6", replaces: "gluster-1" }, { name: "gluster-5", replaces: "gluster-2" }] };
+        const second = updateFrom(first.stdout, stacked);
+        assert.strictEqual(second.status, 0, second.stderr);
+        // Back to [0,1,2]: two brick nodes from the last identity, none from the first.
+        const back = updateFrom(second.stdout, { nodes: THREE });
+        assert.strictEqual(back.status, 0, back.stderr);
+        assert.match(back.stderr, /back to an earlier node list: .*the preflight step checks that the volume is what it describes/);
+        assert.ok(back.stdout.startsWith(`${text({ nodes: THREE })}\nearlier\n${text(stacked)}\nearlier\n`), back.stdout);
+        // What no recorded identity allows is refused, with the reasons against the last one.
+        const two = updateFrom(second.stdout, { nodes: [THREE[0], { name: "gluster-7" }, { name: "gluster-8" }] });
+        assert.strictEqual(two.status, 1);
+        assert.match(two.stderr, /^error: brick nodes gluster-6 gluster-5 would be replaced by gluster-7 gluster-8 in one update/m);
+        // Nor does history let a changed volume name through.
+        assert.strictEqual(updateFrom(second.stdout, { nodes: THREE, volumeName: "other" }).status, 1);
+    });
+
+    it("keeps at most the last few earlier identities, each once", () => {
+        let recorded = text({ nodes: THREE });
+        for (let i = 0; i < IDENTITY_HISTORY + 4; i++) {
+            const r = updateFrom(recorded, { nodes: [...THREE, { name: `extra-${i % (IDENTITY_HISTORY + 2)}` }] });
+            assert.strictEqual(r.status, 0, r.stderr);
+            recorded = r.stdout;
+        }
+        const blocks = recorded.split("\nearlier\n");
+        assert.strictEqual(blocks.length, IDENTITY_HISTORY + 1);
+        assert.strictEqual(new Set(blocks).size, blocks.length);
+        // Unchanged: the record stays as it is.
+        assert.strictEqual(updateFrom(recorded, { nodes: [...THREE, { name: `extra-${(IDENTITY_HISTORY + 3) % (IDENTITY_HISTORY + 2)}` }] }).stdout, recorded);
     });
 
     it("compares nothing when the previous run printed nothing (a stack from before the guard)", () => {
