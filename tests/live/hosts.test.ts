@@ -495,6 +495,44 @@ describe("live: host mode across three hosts, with firewalls", function () {
             await eventually("the stopped nodes back", 120_000, () => whole(FOUR));
         });
 
+        it("8i. a lost host that cannot be reached: its brick moves to a new host; its leftovers fail the update until the README's way out (pulumi state delete), then up and refresh are green", async () => {
+            const [, , , H4, H5] = FIVE;
+            const replaced = day2({ hosts: [H1, H2, H5, H4] });
+            replaced.nodes[2] = { ...replaced.nodes[2], replaces: "gt-h3" };
+            await bed.powerOff(H3);
+            try {
+                // The replacement is done; then each delete of what the program no longer declares on
+                // the dead host needs the host, and fails.
+                await assert.rejects(h.up(program(replaced)), /gt-h3/);
+                const bricks = await gx(on(H1), "gt-h1", "volume info hvol", "//volume/bricks/brick/name/text()");
+                assert.deepStrictEqual(bricks.split("\n"), ["h1.gt.test:/bricks/hvol", "h2.gt.test:/bricks/hvol", "h5.gt.test:/bricks/hvol"]);
+                assert.strictEqual(await gx(on(H1), "gt-h1", "peer status", "count(//peer[hostname='h3.gt.test'])"), "0", "gt-h3 is still a peer");
+                await assert.rejects(h.up(program(replaced)), /gt-h3/, "a second up went green with the dead host's resources in the state");
+                // The README's way out (A host that is gone for good), as written there.
+                const listed = await h.cli(["stack", "--show-urns"]);
+                const urns = [...listed.matchAll(/urn:pulumi:[^ \n]*::hc-([a-z0-9-]+-)?gt-h3$/gm)].map((m) => m[0]);
+                assert.ok(urns.length >= 5, `the dead host's resources in the state: ${urns.join(" ")}`);
+                await h.cli(["state", "delete", "--yes", ...urns]);
+                assert.deepStrictEqual(
+                    h.ofType("command:remote:Command").filter((r) => r.name.endsWith("gt-h3")),
+                    [],
+                );
+                await h.up(program(replaced));
+                await h.refresh();
+                await clusterFormed([H1, H2, H5, H4]);
+            } finally {
+                await bed.powerOn(H3);
+                // h3 as a new host again for what follows: what the dead node left, taken away by hand.
+                await run(["docker", "-H", H3.dockerHost!, "rm", "-f", "gt-h3"]);
+                await bed.inNs(
+                    H3,
+                    `rm -rf ${bed.dataRootOf(H3)}/glusterd ${bed.dataRootOf(H3)}/log ${bed.stateDirOf(H3)} && find ${bed.dataRootOf(H3)}/bricks -mindepth 1 -delete`,
+                );
+                await bed.resetFirewall(H3);
+                await bed.inNs(H3, bed.BASELINE.nftables);
+            }
+        });
+
         it("8h. destroy with a filesystem mounted at a bricks directory empties it and leaves the mount point", async () => {
             await h.destroy();
             assert.match(await bed.inNs(H1, `grep -c ' ${BRICKS_FS} tmpfs' /proc/mounts`), /^1$/);

@@ -11,6 +11,8 @@ export interface RunResult {
 export interface RunOptions {
     input?: string;
     env?: NodeJS.ProcessEnv;
+    /** The working directory. Defaults to this process's. */
+    cwd?: string;
     /** Kill the process after this long. Defaults to 10 minutes. */
     timeoutMs?: number;
     /** The first back-off of a docker call over ssh:// run again (it doubles each time). Defaults to 500 ms. */
@@ -38,7 +40,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
 function runOnce(argv: string[], opts: RunOptions): Promise<RunResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(argv[0], argv.slice(1), { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(argv[0], argv.slice(1), { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));

@@ -124,7 +124,7 @@ export function tcpDockerHost(h: BedHost): string {
     return `tcp://${h.ip}:${TLS_PORT}`;
 }
 
-async function startEngine(h: BedHost, images: string[]): Promise<void> {
+async function startEngine(h: BedHost, images: string[], load = true): Promise<void> {
     const run_ = `/run/gt-${h.name}`;
     const data = `${ROOT}/${h.name}/docker`;
     fs.mkdirSync(run_, { recursive: true });
@@ -142,13 +142,14 @@ async function startEngine(h: BedHost, images: string[]): Promise<void> {
     );
     await waitFor(`the engine of ${h.name}`, 60_000, async () => (await run(["docker", "-H", h.dockerHost!, "info"])).code === 0);
     // No registry here: images move between engines with save | load.
-    await sh(`docker save ${images.join(" ")} | docker -H ${h.dockerHost} load -q >/dev/null`);
+    if (load) await sh(`docker save ${images.join(" ")} | docker -H ${h.dockerHost} load -q >/dev/null`);
 }
 
 async function startSshd(h: BedHost): Promise<void> {
     const dir = `${ROOT}/${h.name}`;
     fs.mkdirSync("/run/sshd", { recursive: true });
-    await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${dir}/ssh_host_ed25519_key`]);
+    // A host started again keeps its host key.
+    if (!fs.existsSync(`${dir}/ssh_host_ed25519_key`)) await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${dir}/ssh_host_ed25519_key`]);
     fs.writeFileSync(
         `${dir}/sshd_config`,
         [
@@ -265,20 +266,42 @@ export function sshDockerHost(h: BedHost): string {
     return `ssh://root@${h.ip}`;
 }
 
+/**
+ * A host that is gone: its containers stopped, then its engine and its sshd ended, so that
+ * neither Docker nor SSH answers (connections are refused at once). Its files stay.
+ */
+export async function powerOff(h: BedHost): Promise<void> {
+    await shQuiet(`ids=$(docker -H ${h.dockerHost} ps -q); [ -z "$ids" ] || docker -H ${h.dockerHost} stop -t 5 $ids`);
+    // Everything in the namespace: the engine, sshd and the sessions it forked (a runner's shared
+    // SSH connection would keep one alive), what the containers run with the host's network.
+    await killNamespace(h);
+    await shQuiet(`rm -f /run/gt-${h.name}/docker.pid /run/gt-${h.name}/sshd.pid`);
+}
+
+/** Kills every process in a host's namespace, and waits (bounded) for them to be gone. */
+async function killNamespace(h: BedHost): Promise<void> {
+    const pids = async () => (await shQuiet(`ip netns pids ${h.ns} 2>/dev/null`)).stdout.split("\n").filter(Boolean);
+    for (const signal of ["TERM", "KILL"]) {
+        const p = await pids();
+        if (p.length === 0) break;
+        await shQuiet(`kill -${signal} ${p.join(" ")}`);
+        await waitFor(`the processes of ${h.ns} to exit`, 20_000, async () => (await pids()).length === 0).catch(() => undefined);
+    }
+}
+
+/** The same host back: its engine (with the images it had) and its sshd (with its host key). */
+export async function powerOn(h: BedHost): Promise<void> {
+    await startEngine(h, [], false);
+    await startSshd(h);
+}
+
 /** Kills what runs in the bed's namespaces, then removes namespaces, links, rules and files. */
 export async function tearDown(): Promise<void> {
     for (const h of HOSTS) {
         if (h.dockerHost && (await run(["docker", "-H", h.dockerHost, "info"])).code === 0) {
             await shQuiet(`ids=$(docker -H ${h.dockerHost} ps -aq); [ -z "$ids" ] || docker -H ${h.dockerHost} rm -f -v $ids`);
         }
-        // Kill what runs in the namespace, and wait (bounded) for it to be gone.
-        const pids = async () => (await shQuiet(`ip netns pids ${h.ns} 2>/dev/null`)).stdout.split("\n").filter(Boolean);
-        for (const signal of ["TERM", "KILL"]) {
-            const p = await pids();
-            if (p.length === 0) break;
-            await shQuiet(`kill -${signal} ${p.join(" ")}`);
-            await waitFor(`the processes of ${h.ns} to exit`, 20_000, async () => (await pids()).length === 0).catch(() => undefined);
-        }
+        await killNamespace(h);
         await shQuiet(`ip netns del ${h.ns} 2>/dev/null; ip link del gtv-${h.name} 2>/dev/null`);
         await shQuiet(`rm -f /run/gt-${h.name}/docker.pid /run/gt-${h.name}/sshd.pid`);
     }

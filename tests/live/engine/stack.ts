@@ -16,6 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigMap, EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { cliRoot, engineEnv, PULUMI_VERSION } from "./cli";
+import { run } from "../run";
 import type { Script } from "../standins/provider";
 
 export interface LogEntry {
@@ -142,6 +143,24 @@ export class LiveStack {
             live.delete(this.dir);
             this.stack = undefined;
         }
+    }
+
+    /**
+     * Runs the Pulumi CLI on this stack, as an operator would (`pulumi stack --show-urns`,
+     * `pulumi state delete …`), in the project's directory with the stack's environment.
+     * Returns its output; fails with it.
+     */
+    async cli(args: string[]): Promise<string> {
+        if (!this.stack) throw new Error("live stack: no CLI before the first up");
+        const env = { ...process.env, ...(this.stack.workspace as LocalWorkspace).envVars };
+        const r = await run([path.join(cliRoot(), "bin", "pulumi"), ...args, "--stack", this.stack.name, "--non-interactive"], {
+            env,
+            cwd: this.workDir(),
+            timeoutMs: 120_000,
+        });
+        this.state = await exportState(this.stack);
+        if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}): ${r.stdout}\n${r.stderr}`);
+        return r.stdout;
     }
 
     /** Marks a resource for replacement on the next up, as `pulumi up --replace` does. */
