@@ -233,8 +233,9 @@ function options(p: VolumeScriptParams): string[] {
     const setAll = ([k, v]: [string, string]) =>
         `[ "$(value_in "$current" ${shq(k)})" = ${shq(v)} ] || { tx volume set all ${shq(k)} ${shq(v)} || die "volume set all ${dq(k)}: $(reason)"; echo "set on all volumes: "${shq(`${k} ${v}`)}; }`;
     const globalLines = Object.entries(p.globalOptions).map(setAll);
-    // Options cannot be set to an empty value, so an empty record is written as "none".
-    const managed = Object.keys(p.options).join(",") || "none";
+    // Options cannot be set to an empty value, so an empty record is written as "none". The
+    // cluster-wide ones are in the record too: taken out of the map, they are reset as well.
+    const managed = [...Object.keys(p.options), ...Object.keys(p.globalOptions)].sort().join(",") || "none";
     return [
         `value_in() { printf '%s' "$1" | xmllint --xpath "string(//volGetopts/Opt[Option='$2']/Value)" - 2>/dev/null || true; }`,
         `# A volume created just now holds no option yet, so nothing needs to be read. The user.*`,
@@ -248,10 +249,13 @@ function options(p: VolumeScriptParams): string[] {
         `  owner_before=$(xv "//volGetopts/Opt[Option='${OWNER_KEY}']/Value")`,
         `fi`,
         `managed=${shq(managed)}`,
+        `global_keys=${shq(globalOptions().join(" "))}`,
         `for key in $(IFS=,; echo $managed_before); do`,
         `  case ",$managed," in *",$key,"*) continue ;; esac`,
-        `  tx volume reset ${vol} "$key" || die "volume reset ${dq(p.volumeName)} $key: $(reason)"`,
-        `  echo "reset $key on "${vol}`,
+        `  case " $global_keys " in`,
+        `    *" $key "*) tx volume reset all "$key" || die "volume reset all $key: $(reason)"; echo "reset $key on all volumes" ;;`,
+        `    *) tx volume reset ${vol} "$key" || die "volume reset ${dq(p.volumeName)} $key: $(reason)"; echo "reset $key on "${vol} ;;`,
+        `  esac`,
         `done`,
         ...(globalLines.length > 0 ? [`current=""; [ -n "$created" ] || current=$(g volume get all all)`, ...globalLines] : []),
         `current=""; [ -n "$created" ] || current=$(g volume get ${vol} all)`,

@@ -172,11 +172,13 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.strictEqual(await clientSh("cat /mnt/my_vol/hello.txt"), "hello");
     });
 
-    it("3b. a changed option is applied in place, and an option taken out of the config is reset", async () => {
+    it("3b. a changed option is applied in place, and an option taken out of the config is reset, a cluster-wide one too", async () => {
         const option = (name: string) => gx(docker, "gluster-0", "volume info my_vol", `string(//volume/options/option[name='${name}']/value)`);
+        const global = (name: string) => gx(docker, "gluster-0", `volume get all ${name}`, `string(//volGetopts/Opt[Option='${name}']/Value)`);
         const id = await volumeId();
         let mark = h.log.length;
-        await h.up(stackProgram, { ...DEV, "glusterfs:volumeOptions": { "network.ping-timeout": "20" } }, SECRET_KEYS);
+        await h.up(stackProgram, { ...DEV, "glusterfs:volumeOptions": { "network.ping-timeout": "20", "cluster.localtime-logging": "enable" } }, SECRET_KEYS);
+        assert.strictEqual(await global("cluster.localtime-logging"), "enable");
         assert.deepStrictEqual(
             h
                 .since(mark)
@@ -195,6 +197,7 @@ describe("live: the dev stack on the local Docker engine", function () {
             ["gluster-volume"],
         );
         assert.strictEqual(await option("network.ping-timeout"), "", "the option was not reset");
+        assert.strictEqual(await global("cluster.localtime-logging"), "disable (DEFAULT)", "the cluster-wide option was not reset");
         assert.strictEqual(await option("cluster.server-quorum-type"), "none");
         assert.strictEqual(await volumeId(), id);
         assert.strictEqual(await gx(docker, "gluster-0", "volume info my_vol", "string(//volume/statusStr)"), "Started");

@@ -472,7 +472,10 @@ describe("GlusterCluster options", () => {
         assert.ok(global.includes(`[ "$(value_in "$current" cluster.server-quorum-ratio)" = 60% ] || { tx volume set all cluster.server-quorum-ratio 60% ||`));
         const perVolume = script.slice(script.indexOf("current=$(g volume get my_vol all)"), script.indexOf('tx volume set my_vol "$@"'));
         assert.ok(perVolume.includes(holds("cluster.server-quorum-type", "server")));
-        assert.ok(!perVolume.includes("server-quorum-ratio"));
+        assert.ok(!perVolume.includes(`value_in "$current" cluster.server-quorum-ratio`));
+        // Recorded as managed, with the per-volume ones: taken out of the map, it is reset on all volumes.
+        assert.match(script, /^managed=[a-z.,-]*\bcluster\.server-quorum-ratio\b/m);
+        assert.ok(script.includes(`*" $key "*) tx volume reset all "$key"`));
     });
 
     it("lets volumeOptions override a default and add options", async () => {

@@ -234,7 +234,7 @@ describe("generated scripts", () => {
     });
 
     it("reset options that an earlier run managed and this one does not", () => {
-        assert.match(all().volume, /managed=auth\.allow,cluster\.quorum-type\n[\s\S]*case ",\$managed," in/);
+        assert.match(all().volume, /managed=auth\.allow,cluster\.quorum-type,cluster\.server-quorum-ratio\n[\s\S]*case ",\$managed," in/);
         assert.match(all().volume, /tx volume reset my_vol "\$key"/);
     });
 });
