@@ -244,6 +244,14 @@ export interface GlusterClusterArgs {
      * on the root filesystem.
      */
     allowBricksOnRootFilesystem?: boolean;
+    /**
+     * Create the volume although this stack created it before and it has gone (someone
+     * deleted it): a new, empty volume in its place. Without it such an update is refused.
+     * Its bricks must be empty first — GlusterFS refuses a brick that still holds the old
+     * volume's marks (README: A volume that vanished). Defaults to `false`; take it out again
+     * once the volume is back.
+     */
+    createMissingVolume?: boolean;
 }
 
 /** Defaults, stated once. */

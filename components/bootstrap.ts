@@ -107,7 +107,8 @@ export function declareBootstrap(
         {
             // Only the first run may create the volume: later, a missing volume is this stack's, vanished.
             create: render(true),
-            update: render(false),
+            // ...or a later one that says so (createMissingVolume).
+            update: render(spec.createMissingVolume),
             delete: inContainerIfPresent(first.name, volumeDeleteScript({ volumeName: spec.volumeName, owner })),
         },
         opts([back]),

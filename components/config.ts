@@ -137,5 +137,6 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
         rancher: config.getObject("rancher"),
         insecureAllowAnyClient: config.getBoolean("insecureAllowAnyClient"),
         allowBricksOnRootFilesystem: config.getBoolean("allowBricksOnRootFilesystem"),
+        createMissingVolume: config.getBoolean("createMissingVolume"),
     };
 }

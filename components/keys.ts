@@ -48,6 +48,7 @@ export function argKeys() {
             "rancher",
             "insecureAllowAnyClient",
             "allowBricksOnRootFilesystem",
+            "createMissingVolume",
         ] as const),
         node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot", "replaces"] as const),
         host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh", "dockerTls"] as const),

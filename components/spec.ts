@@ -51,6 +51,7 @@ export interface ClusterSpec {
     /** Any host that reaches the servers may mount (accepted with insecureAllowAnyClient). */
     openToAnyClient: boolean;
     allowBricksOnRootFilesystem: boolean;
+    createMissingVolume: boolean;
     ports: { base: number; max: number };
     mountPoint: string;
     timeouts: { glusterdSeconds: number; peersSeconds: number; volumeSeconds: number; healSeconds: number };
@@ -139,6 +140,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         },
         openToAnyClient: isOpenToAnyClient(args),
         allowBricksOnRootFilesystem: args.allowBricksOnRootFilesystem ?? false,
+        createMissingVolume: args.createMissingVolume ?? false,
         ports: { base: args.brickPorts?.base ?? argDefaults().brickPortBase, max: args.brickPorts?.max ?? argDefaults().brickPortMax },
         mountPoint: args.mountPoint ?? `/mnt/${args.volumeName ?? argDefaults().volumeName}`,
         timeouts: {

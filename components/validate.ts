@@ -399,6 +399,9 @@ function problemsOfAccess(args: GlusterClusterArgs, mode: string, add: Add): voi
                 `Fix: list the client networks in clientCidrs (auth.allow then admits only them and the servers), or accept an open volume with insecureAllowAnyClient: true.`,
         );
     }
+    if (args.createMissingVolume !== undefined && typeof args.createMissingVolume !== "boolean") {
+        add("createMissingVolume", `must be true or false; got ${show(args.createMissingVolume)}.`);
+    }
     if (args.insecureAllowAnyClient !== undefined && typeof args.insecureAllowAnyClient !== "boolean") {
         add("insecureAllowAnyClient", `must be true or false; got ${show(args.insecureAllowAnyClient)}.`);
     }

@@ -90,7 +90,7 @@ function createOrCheck(p: VolumeScriptParams): string[] {
               `  out=$(g volume info ${vol}); info`,
           ]
         : [
-              `  die "volume ${dq(p.volumeName)} was created by this stack and no longer exists. Refusing to create a new, empty volume in its place: clients would write to it, and the bricks may still hold the old one's data. Nothing was changed. Find out what deleted it (cmd_history.log in each node's log directory). To start over on purpose: pulumi state delete the ${p.volumeName} volume step (pulumi stack --show-urns) and run pulumi up."`,
+              `  die "volume ${dq(p.volumeName)} was created by this stack and no longer exists. Refusing to create a new, empty volume in its place: clients would write to it, and the bricks may still hold the old one's data. Nothing was changed. Find out what deleted it (cmd_history.log in each node's log directory). Each brick still holds its files. To start over with a new, empty volume: copy what you need out of one brick (each holds a full copy), empty every brick (on each brick node: docker exec NODE rm -rf ${dq(p.brickPath)}; its .glusterfs directory and its volume marks go with it), then run pulumi up with createMissingVolume: true (README: A volume that vanished), and take it out again."`,
           ];
     return [
         `# info: what this step reads of the "volume info" reply in $out, with one xmllint.`,

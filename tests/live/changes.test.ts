@@ -209,6 +209,34 @@ describe("live: changes to a running cluster", function () {
         await waitWhole();
     });
 
+    it("7b. a volume deleted out of band is not replaced by an empty one; the refusal's way to start over works", async () => {
+        // The next update that runs the volume step (here: an option changed) finds it gone.
+        const args = { ...BASE, volumeOptions: { "network.ping-timeout": "25" } };
+        await docker("exec", "cg-0", "sh", "-c", "gluster --mode=script volume stop cvol && gluster --mode=script volume delete cvol");
+        await assert.rejects(
+            h.up(program(args)),
+            /volume cvol was created by this stack and no longer exists[\s\S]*docker exec NODE rm -rf \/bricks\/cvol[\s\S]*createMissingVolume: true/,
+        );
+        assert.strictEqual(await gx(docker, "cg-0", "volume list", "count(//volList/volume)"), "0", "a volume was created");
+        // As the message says: empty every brick, then once with createMissingVolume.
+        for (const n of NODES) await docker("exec", n.name, "rm", "-rf", "/bricks/cvol");
+        await h.up(program({ ...args, createMissingVolume: true }));
+        assert.notStrictEqual(await volumeId(), id, "the same volume");
+        assert.strictEqual(await gx(docker, "cg-0", "volume info cvol", "string(//volume/statusStr)"), "Started");
+        await waitWhole();
+        // Taken out again: nothing to do.
+        const mark = h.log.length;
+        await h.up(program(args));
+        assert.deepStrictEqual(
+            h
+                .since(mark)
+                .filter((e) => e.op === "create" || e.op === "delete" || e.op.includes("replace"))
+                .map((e) => `${e.op} ${e.name}`),
+            [],
+        );
+        id = await volumeId();
+    });
+
     it("8. destroy with a peer down, or the first node stopped, fails saying what to do; then completes", async () => {
         await docker("stop", "cg-1");
         await assert.rejects(

@@ -42,6 +42,7 @@ describe("stack config", () => {
             "glusterfs:rancher": { projectId: "c-1:p-1" },
             "glusterfs:insecureAllowAnyClient": "true",
             "glusterfs:allowBricksOnRootFilesystem": "true",
+            "glusterfs:createMissingVolume": "true",
         };
         const args = argsOf(config) as unknown as Record<string, unknown>;
         for (const [full, v] of Object.entries(config)) {
