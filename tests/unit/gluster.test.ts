@@ -773,6 +773,10 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
                 silent.stderr,
                 /glusterd in rec-1 does not answer, so whether the others can serve without it cannot be told\. Nothing was changed: rec-1 still runs\. .*docker stop rec-1/,
             );
+            // With no brick process it serves nothing (a pool that never formed, a destroy): it may go.
+            const idle = runWithGluster(readyDeleteScript(GO), { ...WHOLE, "pool list": failed(-1, "") }, { ...running, processes: ["glusterd"] });
+            assert.strictEqual(idle.code, 0, idle.stderr);
+            assert.match(idle.stdout, /glusterd in rec-1 does not answer and no brick process runs in it: it serves nothing now, so it may go/);
             // A warning docker prints beside the state is not the state: the node is running, and is checked.
             const warned = runWithGluster(
                 readyDeleteScript(GO),

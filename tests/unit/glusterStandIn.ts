@@ -93,6 +93,12 @@ const SLEEP = `#!/bin/sh
 echo "$1" >> "$STANDIN/sleep.log"
 `;
 
+/** pgrep -x NAME: found when NAME is one of the processes the test says run. */
+const PGREP = `#!/bin/sh
+[ "$1" = -x ] || { echo "stand-in pgrep: only -x NAME" >&2; exit 2; }
+grep -qx -- "$2" "$STANDIN/processes"
+`;
+
 const DOCKER = `#!/bin/bash
 printf '%s\\n' "$*" >> "$STANDIN/docker.log"
 case "$1" in
@@ -129,6 +135,8 @@ export interface RunOptions {
     dockerError?: string;
     /** docker succeeds, and prints this on stderr besides (a warning about its config file). */
     dockerWarning?: string;
+    /** The processes that run (pgrep -x finds them by name). Default: glusterd and a brick (glusterfsd). */
+    processes?: string[];
     /** Count the script's xmllint runs (through a wrapper, which costs a fork each). */
     countXmllint?: boolean;
 }
@@ -146,6 +154,8 @@ export function runWithGluster(script: string, replies: Replies, opts: RunOption
     fs.writeFileSync(path.join(bin, "docker"), DOCKER, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "getent"), GETENT, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "sleep"), SLEEP, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "pgrep"), PGREP, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "processes"), (opts.processes ?? ["glusterd", "glusterfsd"]).map((n) => `${n}\n`).join(""));
     if (opts.countXmllint) {
         const real = spawnSync("sh", ["-c", "command -v xmllint"], { encoding: "utf8" }).stdout.trim();
         fs.writeFileSync(path.join(bin, "xmllint"), `#!/bin/sh\necho x >> "$STANDIN/xmllint.log"\nexec ${real} "$@"\n`, { mode: 0o755 });
