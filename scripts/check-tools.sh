@@ -9,8 +9,9 @@ need systemd-analyze systemd
 need bash bash
 need getent libc-bin
 need shellcheck shellcheck
+need openssl openssl
 if [ -n "$missing" ]; then
   echo "npm test: the unit tests need these tools on this machine, missing here:$missing." >&2
-  echo "Install them (Debian/Ubuntu: sudo apt-get install -y libxml2-utils systemd shellcheck), or run sudo bash scripts/setup.sh, which installs them with everything the live tests need." >&2
+  echo "Install them (Debian/Ubuntu: sudo apt-get install -y libxml2-utils systemd shellcheck openssl), or run sudo bash scripts/setup.sh, which installs them with everything the live tests need." >&2
   exit 1
 fi

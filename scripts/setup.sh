@@ -39,6 +39,8 @@ install_packages() {
   command -v xmllint >/dev/null || missing+=(libxml2-utils)
   # ...and check every generated script with ShellCheck.
   command -v shellcheck >/dev/null || missing+=(shellcheck)
+  # The tls stand-in provider makes real keys and certificates with openssl.
+  command -v openssl >/dev/null || missing+=(openssl)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq

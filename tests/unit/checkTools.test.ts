@@ -19,12 +19,12 @@ function checkWith(tools: string[]) {
 
 describe("npm test's check of the host tools", () => {
     it("passes with every tool the unit tests run", () => {
-        const r = checkWith(["xmllint", "systemd-analyze", "bash", "getent", "shellcheck"]);
+        const r = checkWith(["xmllint", "systemd-analyze", "bash", "getent", "shellcheck", "openssl"]);
         assert.strictEqual(r.status, 0, r.stderr);
     });
 
     it("stops with one message naming each missing tool, its package and the command that installs them, never the image", () => {
-        const r = checkWith(["bash", "getent", "shellcheck"]);
+        const r = checkWith(["bash", "getent", "shellcheck", "openssl"]);
         assert.strictEqual(r.status, 1);
         assert.match(
             r.stderr,

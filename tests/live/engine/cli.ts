@@ -18,7 +18,7 @@ import * as path from "path";
 export const PULUMI_VERSION: string = require("@pulumi/pulumi/package.json").version;
 
 /** The stand-in providers, at the versions of the SDK packages this project uses. */
-const STANDINS: Array<[name: string, version: string]> = ["docker", "command", "rancher2"].map((n) => [n, require(`@pulumi/${n}/package.json`).version]);
+const STANDINS: Array<[name: string, version: string]> = ["docker", "command", "rancher2", "tls"].map((n) => [n, require(`@pulumi/${n}/package.json`).version]);
 const STANDIN_MAIN = path.resolve(__dirname, "..", "standins", "main.ts");
 const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
 

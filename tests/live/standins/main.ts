@@ -1,13 +1,14 @@
 /**
- * A stand-in provider plugin's entry point: `main.ts <docker|command|rancher2> [engine address]`.
+ * A stand-in provider plugin's entry point: `main.ts <docker|command|rancher2|tls> [engine address]`.
  * The engine starts it through a launcher installed as the plugin (engine/cli.ts).
  */
 import { commandStandIn } from "./commands";
 import { dockerStandIn } from "./docker";
 import { rancherStandIn } from "./rancher";
 import { serve } from "./server";
+import { tlsStandIn } from "./tls";
 
-const standIns = { docker: dockerStandIn, command: commandStandIn, rancher2: rancherStandIn };
+const standIns = { docker: dockerStandIn, command: commandStandIn, rancher2: rancherStandIn, tls: tlsStandIn };
 
 const [kind, ...rest] = process.argv.slice(2);
 const standIn = standIns[kind as keyof typeof standIns];
