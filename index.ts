@@ -18,3 +18,7 @@ export const clientDockerArgs = cluster.clientDockerArgs;
 export const clientDockerNote = cluster.clientDockerNote;
 export const poolMembers = cluster.poolMembers;
 export const brickPortRange = cluster.brickPortRange;
+/** TLS (glusterfs:tls): each client identity's bundle, a secret (`pulumi stack output tlsClients --show-secrets`). */
+export const tlsClients = cluster.tlsClients;
+export const certificateExpiry = cluster.certificateExpiry;
+export const tlsClientFiles = cluster.tlsClientFiles;

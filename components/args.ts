@@ -144,6 +144,31 @@ export interface TimeoutsArgs {
  * a secret, `rancher2:caCerts` or `rancher2:insecure`), or pass `provider`, or give the
  * component `providers: { rancher2: ... }`.
  */
+/**
+ * GlusterFS's TLS: every connection between servers, and between clients and servers,
+ * encrypted and authenticated by certificate (README: TLS). The component makes two CAs
+ * with `@pulumi/tls` — one for the servers, one for the clients — and a certificate for
+ * every node (its address as CN) and every named client; private keys are secrets.
+ */
+export interface TlsArgs {
+    /**
+     * Whether the cluster runs with TLS. Defaults to `false`. Turning it on or off for a
+     * running volume is refused: it cannot be done without stopping the volume.
+     */
+    enabled?: boolean;
+    /**
+     * The client identities: each gets a certificate with the name as its CN, signed by the
+     * client CA, and a bundle in the `tlsClients` output. DNS-label characters only; not a
+     * node's name or address. Adding or removing one changes nothing that runs (the volume's
+     * `auth.ssl-allow` in place): a removed client is disconnected. Defaults to none.
+     */
+    clients?: string[];
+    /** Raise to re-issue every node's and client's certificate (the same keys). Defaults to `0`. */
+    rotation?: number;
+    /** How long a node's or client's certificate is valid, in days. Defaults to `365`. */
+    validityDays?: number;
+}
+
 export interface RancherArgs {
     /** The cluster's Rancher v1 id, as rancher2 resources take it: `local`, `c-xxxxx` or `c-m-xxxxxxxx`. */
     clusterId: string;
@@ -230,6 +255,8 @@ export interface GlusterClusterArgs {
     timeouts?: TimeoutsArgs;
     /** Publish the mount contract into a Rancher-managed cluster. Defaults to nothing from Rancher. */
     rancher?: RancherArgs;
+    /** TLS for every connection (README: TLS). Defaults to off. */
+    tls?: TlsArgs;
     /**
      * Accept a volume that any host able to reach the servers may mount read-write: host
      * mode with no `clientCidrs` (so no `auth.allow`) and either `firewall.allowAllClients`

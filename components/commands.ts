@@ -16,6 +16,12 @@ export interface HostCommandArgs {
     update?: pulumi.Input<string>;
     delete?: pulumi.Input<string>;
     triggers?: pulumi.Input<unknown[]>;
+    /**
+     * The scripts' standard input (create and update; the delete gets the stored one). It is
+     * never logged nor quoted in an error (the provider quotes the script): the way secret
+     * material reaches a host. Pass a secret: it is kept in the state as one.
+     */
+    stdin?: pulumi.Input<string>;
 }
 
 /**
@@ -50,6 +56,7 @@ export function hostCommand(
         update: args.update ?? args.create,
         ...(args.delete !== undefined ? { delete: args.delete } : {}),
         ...(args.triggers !== undefined ? { triggers: args.triggers } : {}),
+        ...(args.stdin !== undefined ? { stdin: args.stdin } : {}),
         addPreviousOutputInEnv: false,
     };
     const other = host.ssh ? "command:local:Command" : "command:remote:Command";

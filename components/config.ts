@@ -138,5 +138,6 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
         insecureAllowAnyClient: config.getBoolean("insecureAllowAnyClient"),
         allowBricksOnRootFilesystem: config.getBoolean("allowBricksOnRootFilesystem"),
         createMissingVolume: config.getBoolean("createMissingVolume"),
+        tls: config.getObject("tls"),
     };
 }

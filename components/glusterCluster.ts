@@ -9,6 +9,8 @@ import { clientDockerArgs, clientDockerNote, mountInfo } from "./mount";
 import { childNames } from "./names";
 import { declareStorage } from "./nodeResources";
 import { declareRancher } from "./rancher";
+import { ClientBundle, clientTlsFiles, declareTls } from "./tls";
+import { declareTlsFiles } from "./tlsFiles";
 import { declareNodes, declarePreflight } from "./rolling";
 import { childOptions, Scope } from "./scope";
 import { resolveSpec } from "./spec";
@@ -44,6 +46,12 @@ export class GlusterCluster extends pulumi.ComponentResource {
     public readonly poolMembers: pulumi.Output<string[]>;
     /** The brick port range glusterd is pinned to, e.g. `49152-49161`. */
     public readonly brickPortRange: pulumi.Output<string>;
+    /** TLS: each client identity's bundle (`ca`, `cert`, `key` as PEM; `expires`). A secret; empty without TLS. */
+    public readonly tlsClients: pulumi.Output<Record<string, ClientBundle>>;
+    /** TLS: when each node's and client's certificate expires, by "node NAME" / "client NAME". Empty without TLS. */
+    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    /** TLS: where a (Debian) client puts each part of its bundle, and the switch for management TLS. Empty without TLS. */
+    public readonly tlsClientFiles: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: GlusterClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validated before anything is registered: bad input creates nothing.
@@ -80,7 +88,14 @@ export class GlusterCluster extends pulumi.ComponentResource {
         // stack's or cluster's hosts), and before the first container: a refusal there (in host
         // mode, bricks on a host's root filesystem) comes before any container is touched.
         const storage = new Map(spec.nodes.map((n) => [n.name, declareStorage(scope, n, hosts.get(n.host.key)!.provider, [preflight, ...firewalls])]));
-        const allStorage = [...storage.values()].flat();
+        // TLS: the certificates, and each node's files in its state storage before any container starts.
+        const tls = spec.tls ? declareTls(scope) : undefined;
+        const tlsFiles = tls
+            ? spec.nodes.map((n) =>
+                  declareTlsFiles(scope, n, hosts.get(n.host.key)!.image, tls.nodeBundle(n.name), [preflight, ...firewalls, ...storage.get(n.name)!]),
+              )
+            : [];
+        const allStorage = [...[...storage.values()].flat(), ...tlsFiles];
 
         // The containers come after every firewall holds the new rules (a new brick range must be
         // open before a container listens on it).
@@ -104,6 +119,10 @@ export class GlusterCluster extends pulumi.ComponentResource {
         this.clientDockerNote = whenReady(clientDockerNote());
         this.poolMembers = whenReady(spec.nodes.map((n) => n.address));
         this.brickPortRange = whenReady(`${spec.ports.base}-${spec.ports.max}`);
+        const once = <T>(o: pulumi.Output<T>): pulumi.Output<T> => pulumi.all(bootstrap.finished).apply(() => o);
+        this.tlsClients = pulumi.secret(tls ? once(tls.clients) : whenReady<Record<string, ClientBundle>>({}));
+        this.certificateExpiry = tls ? once(tls.expiries) : whenReady<Record<string, string>>({});
+        this.tlsClientFiles = whenReady<Record<string, string>>(tls ? clientTlsFiles() : {});
         this.registerOutputs({
             volumeName: this.volumeName,
             servers: this.servers,
@@ -115,6 +134,9 @@ export class GlusterCluster extends pulumi.ComponentResource {
             clientDockerNote: this.clientDockerNote,
             poolMembers: this.poolMembers,
             brickPortRange: this.brickPortRange,
+            tlsClients: this.tlsClients,
+            certificateExpiry: this.certificateExpiry,
+            tlsClientFiles: this.tlsClientFiles,
         });
     }
 }

@@ -15,6 +15,7 @@ import {
     RemoteHostArgs,
     SshConnectionArgs,
     TimeoutsArgs,
+    TlsArgs,
 } from "./args";
 
 /** Fails to compile unless `K` lists every key of `T` (and nothing else). */
@@ -49,6 +50,7 @@ export function argKeys() {
             "insecureAllowAnyClient",
             "allowBricksOnRootFilesystem",
             "createMissingVolume",
+            "tls",
         ] as const),
         node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot", "replaces"] as const),
         host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh", "dockerTls"] as const),
@@ -58,6 +60,7 @@ export function argKeys() {
         firewall: keysOf<FirewallArgs>()(["enabled", "backend", "allowAllClients"] as const),
         brickPorts: keysOf<BrickPortsArgs>()(["base", "max"] as const),
         timeouts: keysOf<TimeoutsArgs>()(["glusterdSeconds", "peersSeconds", "volumeSeconds", "healSeconds"] as const),
+        tls: keysOf<TlsArgs>()(["enabled", "clients", "rotation", "validityDays"] as const),
         rancher: keysOf<RancherArgs>()([
             "clusterId",
             "namespace",

@@ -29,6 +29,16 @@ export interface ChildNames {
     /** Per pool-only node. */
     readonly probe: (node: string) => string;
     readonly probeBackOf: (node: string) => string;
+    /** TLS (when on): the two CAs; per node and per client identity, its key, request and certificate; per node, its files. */
+    readonly tlsCaKey: (role: "server" | "client") => string;
+    readonly tlsCa: (role: "server" | "client") => string;
+    readonly tlsNodeKey: (node: string) => string;
+    readonly tlsNodeRequest: (node: string) => string;
+    readonly tlsNodeCert: (node: string) => string;
+    readonly tlsClientKey: (client: string) => string;
+    readonly tlsClientRequest: (client: string) => string;
+    readonly tlsClientCert: (client: string) => string;
+    readonly tlsFiles: (node: string) => string;
 }
 
 /** The names of the children of the GlusterCluster named `cluster`. */
@@ -55,5 +65,14 @@ export function childNames(cluster: string): ChildNames {
         storage: (node, role) => n(node, role),
         probe: (node) => n("probe", node),
         probeBackOf: (node) => n("probe-back", node),
+        tlsCaKey: (role) => n("tls", role, "ca-key"),
+        tlsCa: (role) => n("tls", role, "ca"),
+        tlsNodeKey: (node) => n("tls-key", node),
+        tlsNodeRequest: (node) => n("tls-request", node),
+        tlsNodeCert: (node) => n("tls-cert", node),
+        tlsClientKey: (client) => n("tls-client-key", client),
+        tlsClientRequest: (client) => n("tls-client-request", client),
+        tlsClientCert: (client) => n("tls-client-cert", client),
+        tlsFiles: (node) => n("tls-files", node),
     };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { argDefaults, FirewallBackend, GlusterClusterArgs, NetworkMode, SshConnectionArgs } from "./args";
-import { isIPv4, isOpenToAnyClient, validateArgs } from "./validate";
+import { isIPv4, isOpenToAnyClient, tlsEnabled, validateArgs } from "./validate";
 
 /** A Docker host and the nodes on it. `key` is "local" or the Docker endpoint. */
 export interface HostSpec {
@@ -52,6 +52,10 @@ export interface ClusterSpec {
     openToAnyClient: boolean;
     allowBricksOnRootFilesystem: boolean;
     createMissingVolume: boolean;
+    /** TLS, when on: the client identities, the rotation counter and the certificates' validity. */
+    tls?: { clients: string[]; rotation: number; validityDays: number };
+    /** Whether tls.enabled was left unset (so TLS is off by default, not by choice). */
+    tlsDefaulted: boolean;
     ports: { base: number; max: number };
     mountPoint: string;
     timeouts: { glusterdSeconds: number; peersSeconds: number; volumeSeconds: number; healSeconds: number };
@@ -120,6 +124,9 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
     }));
 
     const fw = args.firewall ?? {};
+    const tls = tlsEnabled(args)
+        ? { clients: [...(args.tls?.clients ?? [])].sort(), rotation: args.tls?.rotation ?? 0, validityDays: args.tls?.validityDays ?? 365 }
+        : undefined;
     return {
         name,
         volumeName: args.volumeName ?? argDefaults().volumeName,
@@ -130,7 +137,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         hosts: [...hosts.values()],
         image: args.image,
         deleteDataOnDestroy: args.deleteDataOnDestroy ?? false,
-        volumeOptions: sortedRecord({ ...argDefaults().volumeOptions, ...(args.volumeOptions ?? {}) }),
+        volumeOptions: sortedRecord({ ...argDefaults().volumeOptions, ...(args.volumeOptions ?? {}), ...(tls ? tlsVolumeOptions(nodes, tls.clients) : {}) }),
         clientCidrs: [...(args.clientCidrs ?? [])],
         extraHosts: sortedRecord({ ...(args.extraHosts ?? {}) }),
         firewall: {
@@ -141,6 +148,8 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         openToAnyClient: isOpenToAnyClient(args),
         allowBricksOnRootFilesystem: args.allowBricksOnRootFilesystem ?? false,
         createMissingVolume: args.createMissingVolume ?? false,
+        ...(tls ? { tls } : {}),
+        tlsDefaulted: args.tls?.enabled === undefined,
         ports: { base: args.brickPorts?.base ?? argDefaults().brickPortBase, max: args.brickPorts?.max ?? argDefaults().brickPortMax },
         mountPoint: args.mountPoint ?? `/mnt/${args.volumeName ?? argDefaults().volumeName}`,
         timeouts: {
@@ -150,6 +159,17 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
             healSeconds: args.timeouts?.healSeconds ?? argDefaults().healSeconds,
         },
     };
+}
+
+/**
+ * The volume options of TLS: on for the I/O path of clients and bricks (set before the
+ * volume's first start, they cost no restart), and `auth.ssl-allow` listing exactly the
+ * pool members' CNs (every member connects to bricks as a client: self-heal, heal info,
+ * replace-brick) and the client identities'. `auth.allow` still applies besides.
+ */
+export function tlsVolumeOptions(nodes: NodeSpec[], clients: string[]): Record<string, string> {
+    const allowed = [...new Set([...nodes.map((n) => n.address), ...clients])].sort();
+    return { "client.ssl": "on", "server.ssl": "on", "auth.ssl-allow": allowed.join(",") };
 }
 
 /**

@@ -17,6 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { engineOutputForTests, isEngineScript } from "./engine";
 import { isReadyScript, readyOutputForTests } from "./gluster/ready";
+import { tlsStateForTests } from "./tls";
 
 export interface GlusterMocksOptions {
     /** The platform every Docker engine reports. Defaults to `"linux/amd64"`. */
@@ -38,7 +39,8 @@ function echo(): pulumi.runtime.Mocks {
 /**
  * Mocks that answer GlusterCluster's commands as a healthy cluster would — each Docker
  * engine's platform and ID, each node's GlusterFS version, and an empty stdout for the
- * other steps (a command that printed nothing) — and pass everything else to `inner`
+ * other steps (a command that printed nothing) — give the TLS resources placeholder PEM
+ * where `inner` gives none, and pass everything else to `inner`
  * (default: the standard mocks that echo the inputs). A command `inner` answers with a
  * stdout of its own keeps it.
  */
@@ -46,6 +48,8 @@ export function glusterMocks(inner: pulumi.runtime.Mocks = echo(), options: Glus
     return {
         async newResource(args) {
             const answer = await inner.newResource(args);
+            if (args.type.startsWith("tls:"))
+                return { ...answer, state: { ...tlsStateForTests(args.type), ...((answer.state as Record<string, unknown> | undefined) ?? {}) } };
             if (!COMMAND_TYPES.includes(args.type)) return answer;
             const state: Record<string, unknown> = { ...((answer.state as Record<string, unknown> | undefined) ?? {}) };
             if (state.stdout === undefined) {

@@ -109,6 +109,7 @@ export function findProblems(args: GlusterClusterArgs): ArgProblem[] {
     problemsOfPorts(args, add);
     problemsOfTimeouts(args, add);
     if (args.rancher !== undefined) problemsOfRancher(args.rancher, add);
+    problemsOfTls(args, add);
     problemsOfKeys(args, add);
     return problems;
 }
@@ -192,7 +193,13 @@ function problemsOfChildNames(args: GlusterClusterArgs, hostOfNode: string[], ad
         for (const f of [names.container, names.ready, names.data]) make(f(n), i);
         for (const role of ["state", "bricks", "logs"] as const) make(names.storage(n, role), i);
         if (i >= 3) for (const f of [names.probe, names.probeBackOf]) make(f(n), i);
+        if (tlsEnabled(args)) for (const f of [names.tlsNodeKey, names.tlsNodeRequest, names.tlsNodeCert, names.tlsFiles]) make(f(n), i);
     });
+    if (tlsEnabled(args)) {
+        for (const role of ["server", "client"] as const) for (const f of [names.tlsCaKey, names.tlsCa]) make(f(role));
+        const clients = Array.isArray(args.tls?.clients) ? args.tls.clients.filter((c) => typeof c === "string") : [];
+        for (const c of clients) for (const f of [names.tlsClientKey, names.tlsClientRequest, names.tlsClientCert]) make(f(c));
+    }
     for (const [i, child] of [...clashes].sort(([a], [b]) => a - b))
         add(
             `nodes[${i}].name`,
@@ -461,8 +468,59 @@ function problemsOfKeys(args: GlusterClusterArgs, add: Add): void {
         unknownKeys(node?.host?.ssh, "ssh", `nodes[${i}].host.ssh`, add);
         unknownKeys(node?.host?.dockerTls, "dockerTls", `nodes[${i}].host.dockerTls`, add);
     });
-    for (const level of ["network", "firewall", "brickPorts", "timeouts", "rancher"] as const) {
+    for (const level of ["network", "firewall", "brickPorts", "timeouts", "rancher", "tls"] as const) {
         unknownKeys(args[level], level, level, add);
+    }
+}
+
+/** Whether the cluster runs with TLS. Off unless asked for (a host-mode default on waits until a new cluster can be told from an existing one at program time). */
+export function tlsEnabled(args: GlusterClusterArgs): boolean {
+    return args.tls?.enabled === true;
+}
+
+/** The volume options the component holds itself while it manages TLS. */
+export function tlsManagedOptions(): string[] {
+    return ["client.ssl", "server.ssl", "auth.ssl-allow", "ssl.own-cert", "ssl.private-key", "ssl.ca-list", "ssl.certificate-depth"];
+}
+
+function problemsOfTls(args: GlusterClusterArgs, add: Add): void {
+    const t = args.tls;
+    if (t !== undefined && (t === null || typeof t !== "object" || Array.isArray(t))) {
+        add("tls", `must be an object { enabled?, clients?, rotation?, validityDays? }; got ${show(t)}.`);
+        return;
+    }
+    if (t?.enabled !== undefined && typeof t.enabled !== "boolean") add("tls.enabled", `must be true or false; got ${show(t.enabled)}.`);
+    if (t?.rotation !== undefined && (!Number.isInteger(t.rotation) || t.rotation < 0)) {
+        add("tls.rotation", `must be a whole number, 0 or more (raise it to re-issue the certificates); got ${show(t.rotation)}.`);
+    }
+    if (t?.validityDays !== undefined && (!Number.isInteger(t.validityDays) || t.validityDays < 1 || t.validityDays > 3650)) {
+        add("tls.validityDays", `must be a whole number of days from 1 to 3650; got ${show(t.validityDays)}.`);
+    }
+    const nodeNames = new Set((Array.isArray(args.nodes) ? args.nodes : []).flatMap((n) => [n?.name, n?.address]).filter((x) => typeof x === "string"));
+    if (t?.clients !== undefined && !Array.isArray(t.clients)) add("tls.clients", `must be a list of client names; got ${show(t.clients)}.`);
+    const seen = new Set<string>();
+    (Array.isArray(t?.clients) ? t.clients : []).forEach((c, i) => {
+        const f = `tls.clients[${i}]`;
+        // auth.ssl-allow takes each entry as a glob pattern: "app*" would admit every name it matches.
+        if (typeof c !== "string" || !dnsLabel().test(c))
+            add(f, `must be a DNS label (a-z, 0-9 and '-'; no '*', '?' or '['): it is the certificate's CN and an auth.ssl-allow entry; got ${show(c)}.`);
+        else if (nodeNames.has(c))
+            add(f, `${show(c)} is a node's name or address: a client certificate with that CN could pass for the node. Fix: choose another name.`);
+        else if (seen.has(c)) add(f, `${show(c)} is listed twice.`);
+        else seen.add(c);
+    });
+    if (tlsEnabled(args)) {
+        for (const key of Object.keys(args.volumeOptions ?? {}).filter((k) => tlsManagedOptions().includes(k))) {
+            add(
+                `volumeOptions[${show(key)}]`,
+                `is set by the component while it manages TLS (it would take the I/O path off the files every process uses). Fix: remove it.`,
+            );
+        }
+    } else if (t?.clients !== undefined && t.clients.length > 0) {
+        add(
+            "tls.clients",
+            `client identities need TLS, which is off${t.enabled === false ? "" : " by default"}. Fix: set tls.enabled: true, or remove tls.clients.`,
+        );
     }
 }
 

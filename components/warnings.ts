@@ -5,7 +5,7 @@
 import { ClusterSpec } from "./spec";
 
 export function configWarnings(spec: ClusterSpec): string[] {
-    return [openDoorWarning(spec), ...hostKeyWarnings(spec), serverQuorumWarning(spec)].filter((w): w is string => w !== undefined);
+    return [openDoorWarning(spec), ...hostKeyWarnings(spec), serverQuorumWarning(spec), plainHostModeWarning(spec)].filter((w): w is string => w !== undefined);
 }
 
 /** The firewall admits every source: loud, and louder when nothing else restricts mounting. */
@@ -43,4 +43,10 @@ export function serverQuorumWarning(spec: ClusterSpec): string | undefined {
         `so losing the pool-only node(s) and one brick node takes the volume offline although two of three bricks are healthy. ` +
         `Pool-only nodes must then be as available as the brick nodes (README: Quorum).`
     );
+}
+
+/** Host mode with TLS off by default (not by choice): the data and management cross the network in clear. */
+export function plainHostModeWarning(spec: ClusterSpec): string | undefined {
+    if (spec.networkMode !== "host" || spec.tls !== undefined || !spec.tlsDefaulted) return undefined;
+    return `TLS is off (tls.enabled is not set): file contents and management traffic cross the network in clear, and only auth.allow decides who mounts. A new cluster: set tls.enabled: true before its first pulumi up. A running one cannot switch in place: stand up a new stack with TLS and copy the data, or set tls.enabled: false to say plain is meant (README: TLS).`;
 }

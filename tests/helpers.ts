@@ -4,6 +4,7 @@
  * output-await helper and finders.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { tlsStateForTests } from "../components/tls";
 
 export interface Recorded {
     type: string;
@@ -41,6 +42,11 @@ export function defaultState(type: string, name: string, _inputs: any): Record<s
             return { id: `${name}-container-id` };
         case "docker:index/remoteImage:RemoteImage":
             return { imageId: `sha256:${name}` };
+        case "tls:index/privateKey:PrivateKey":
+        case "tls:index/certRequest:CertRequest":
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return tlsStateForTests(type);
         default:
             return {};
     }

@@ -31,6 +31,9 @@ function outputsOf(c: GlusterCluster) {
         clientDockerNote: c.clientDockerNote,
         poolMembers: c.poolMembers,
         brickPortRange: c.brickPortRange,
+        tlsClients: c.tlsClients,
+        certificateExpiry: c.certificateExpiry,
+        tlsClientFiles: c.tlsClientFiles,
     };
 }
 
@@ -368,6 +371,10 @@ describe("GlusterCluster (container mode, local engine)", () => {
             clientDockerNote: outputs.clientDockerNote,
             poolMembers: ["gluster-0", "gluster-1", "gluster-2"],
             brickPortRange: "49152-49161",
+            // Without TLS: nothing.
+            tlsClients: {},
+            certificateExpiry: {},
+            tlsClientFiles: {},
         });
         assert.match(outputs.clientDockerNote, /apparmor=unconfined/);
     });
@@ -716,6 +723,7 @@ describe("warnings on every apply", () => {
                     "GlusterCluster edge: firewall.allowAllClients is set: GlusterFS's client",
                     "GlusterCluster edge: the SSH host key of",
                     "GlusterCluster edge: the SSH host key of",
+                    "GlusterCluster edge: TLS is off (tls.enabled is",
                 ],
             );
             logged.length = 0;

@@ -4,7 +4,7 @@ import { ChildNames, childNames } from "../../components/names";
 import { runProgram, threeRemoteNodes } from "../helpers";
 
 /** Every name the table can make for these nodes (host ids are "local" or a node's name). */
-function everyTableName(names: ChildNames, nodes: string[]): Set<string> {
+function everyTableName(names: ChildNames, nodes: string[], clients: string[]): Set<string> {
     const out = new Set<string>();
     for (const h of ["local", ...nodes]) for (const f of [names.engine, names.docker, names.image, names.firewall, names.firewallSettle]) out.add(f(h));
     for (const f of [
@@ -22,7 +22,10 @@ function everyTableName(names: ChildNames, nodes: string[]): Set<string> {
     for (const n of nodes) {
         for (const f of [names.container, names.ready, names.data, names.probe, names.probeBackOf]) out.add(f(n));
         for (const role of ["state", "bricks", "logs"] as const) out.add(names.storage(n, role));
+        for (const f of [names.tlsNodeKey, names.tlsNodeRequest, names.tlsNodeCert, names.tlsFiles]) out.add(f(n));
     }
+    for (const role of ["server", "client"] as const) for (const f of [names.tlsCaKey, names.tlsCa]) out.add(f(role));
+    for (const c of clients) for (const f of [names.tlsClientKey, names.tlsClientRequest, names.tlsClientCert]) out.add(f(c));
     return out;
 }
 
@@ -54,19 +57,23 @@ describe("child names", () => {
                 rancher,
             },
         ],
+        [
+            "container mode, TLS with two clients",
+            { nodes: ["gluster-0", "gluster-1", "gluster-2"].map((name) => ({ name })), tls: { enabled: true, clients: ["app", "backup"] } },
+        ],
     ];
     for (const [what, args] of cases)
         it(`every child's name comes from the one table, and no two children share one (${what})`, async () => {
             const names = await childrenOf(args);
             const nodes = args.nodes.map((n) => n.name);
-            const table = everyTableName(childNames("gluster"), nodes);
+            const table = everyTableName(childNames("gluster"), nodes, args.tls?.clients ?? []);
             const stray = names.filter((n) => !table.has(n));
             assert.deepStrictEqual(stray, [], `named outside components/names.ts: ${stray.join(", ")}`);
             assert.strictEqual(new Set(names).size, names.length, `a name is used twice: ${names.join(", ")}`);
             // Every kind of child is here: the pool-only node's steps and the Rancher side too.
-            for (const expected of ["gluster-probe-gluster-3", "gluster-probe-g4", "gluster-mount-contract", "gluster-rancher-nodes"].filter((n) =>
-                table.has(n),
-            ))
-                assert.ok(names.includes(expected), `${expected} is missing from ${names.join(", ")}`);
+            const expectedKinds = args.tls
+                ? ["gluster-tls-files-gluster-0", "gluster-tls-client-cert-backup", "gluster-tls-server-ca"]
+                : ["gluster-probe-gluster-3", "gluster-probe-g4", "gluster-mount-contract", "gluster-rancher-nodes"].filter((n) => table.has(n));
+            for (const expected of expectedKinds) assert.ok(names.includes(expected), `${expected} is missing from ${names.join(", ")}`);
         });
 });

@@ -30,6 +30,7 @@ describe("the stack program", () => {
         assert.deepStrictEqual(Object.keys(outputs).sort(), [
             "backupVolfileServers",
             "brickPortRange",
+            "certificateExpiry",
             "clientDockerArgs",
             "clientDockerNote",
             "fstabEntry",
@@ -37,6 +38,8 @@ describe("the stack program", () => {
             "mountEndpoint",
             "poolMembers",
             "servers",
+            "tlsClientFiles",
+            "tlsClients",
             "volumeName",
         ]);
     });

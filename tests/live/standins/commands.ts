@@ -15,6 +15,9 @@
  *   `dialErrorLimit` + 1 dials with backoff (100 ms × 1.5, at most 5 s), each bounded by
  *   `perDialTimeout`; its errors are worded as Go's (`ssh: handshake failed: ...`).
  *
+ * - `stdin` (create, update and delete: each with the inputs it runs with, the delete with the
+ *   stored ones) is the process's standard input; "" means none (/dev/null); never logged.
+ *
  * The private key goes to a 0600 file in a private directory for the duration of one
  * command and never into a log or an error.
  */
@@ -44,6 +47,8 @@ export interface CommandSpec {
     interpreter: string[];
     addPreviousOutputInEnv: boolean;
     environment: Record<string, string>;
+    /** The script's standard input ("" or absent: none). */
+    stdin?: string;
     connection?: Connection;
 }
 
@@ -59,6 +64,7 @@ function readCommon(s: Strict): Omit<CommandSpec, "interpreter" | "connection"> 
         triggers: s.optionalAnyList("triggers"),
         addPreviousOutputInEnv: s.optionalBool("addPreviousOutputInEnv") ?? true,
         environment: s.optionalStringMap("environment"),
+        stdin: s.optionalString("stdin"),
     };
 }
 
@@ -118,7 +124,11 @@ export async function runScript(
         if (previous.stderr) prevEnv.PULUMI_COMMAND_STDERR = previous.stderr;
     }
     if (!spec.connection) {
-        const r = await run([...spec.interpreter, script], { env: { ...process.env, ...spec.environment, ...prevEnv }, timeoutMs: 900_000 });
+        const r = await run([...spec.interpreter, script], {
+            env: { ...process.env, ...spec.environment, ...prevEnv },
+            input: spec.stdin ?? "",
+            timeoutMs: 900_000,
+        });
         if (r.code !== 0) throw new Error(`exit status ${r.code}: running ${quoted(script)}:\n${r.stdout}${r.stderr}`);
         return { stdout: trimOne(r.stdout), stderr: trimOne(r.stderr), ms: r.ms };
     }
@@ -129,7 +139,7 @@ export async function runScript(
     for (const k of Object.keys(prevEnv)) {
         warn(`Unable to set '${k}'. This only works if your SSH server is configured to accept these variables via AcceptEnv.`);
     }
-    return runRemote(spec.connection, script);
+    return runRemote(spec.connection, script, spec.stdin ?? "");
 }
 
 /** The ssh argv for one attempt, as Go's client behaves: no config files, agent keys too, host key only if pinned. */
@@ -167,13 +177,13 @@ function dialError(c: Connection, stderr: string): string | undefined {
     return undefined;
 }
 
-async function runRemote(c: Connection, script: string): Promise<CommandRun> {
+async function runRemote(c: Connection, script: string, stdin: string): Promise<CommandRun> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "standin-ssh-"));
     try {
         const limit = c.dialErrorLimit;
         let delay = 100;
         for (let attempt = 0; ; attempt++) {
-            const r = await run(sshArgv(c, dir, script), { timeoutMs: 900_000 });
+            const r = await run(sshArgv(c, dir, script), { input: stdin, timeoutMs: 900_000 });
             const dial = r.code === 255 ? dialError(c, r.stderr) : undefined;
             if (dial === undefined) {
                 if (r.code !== 0) {

@@ -1,0 +1,74 @@
+/**
+ * Puts a node's TLS material where every GlusterFS process reads it, before its container
+ * starts: glusterd, the bricks, the self-heal daemon and the CLI all read the fixed files
+ * of one directory compiled into GlusterFS (`/etc/ssl/glusterfs.{pem,key,ca}` in Debian 13), and turn TLS on
+ * for management when `/var/lib/glusterd/secure-access` exists when they start. The image
+ * links those files into the node's state storage (`/var/lib/glusterd/tls/`), which this
+ * step writes: they outlive a replaced container, and a new certificate (rotation) is taken
+ * up by every new connection, with no container replaced.
+ *
+ * The material reaches the host as the command's standard input, never in its script, a
+ * log line or an output; a throw-away container of the node's image writes it into the
+ * state storage.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { hostCommand } from "./commands";
+import { nodeHostDirs, nodeVolumeNames, STATE_DIR } from "./container";
+import { dq, shq } from "./shell";
+import { childOptions, Scope } from "./scope";
+import { NodeSpec } from "./spec";
+
+/** Where the image links OpenSSL's glusterfs.* files to, in the node's state storage. */
+export const TLS_DIR = `${STATE_DIR}/tls`;
+
+/**
+ * The script run in the throw-away container: it splits the PEM on its standard input —
+ * the key, the node's certificate, then the CAs — into the three files, replaces each
+ * whole, and creates the management switch.
+ */
+export function tlsFilesInnerScript(node: string): string {
+    return [
+        `set -eu`,
+        `umask 077`,
+        `d=${TLS_DIR}`,
+        `mkdir -p "$d"`,
+        `# The key, then the node's certificate, then every CA certificate: one file each.`,
+        `awk -v d="$d" '`,
+        `  /^-----BEGIN .*PRIVATE KEY-----$/ { f = d "/glusterfs.key.new" }`,
+        `  /^-----BEGIN CERTIFICATE-----$/ { f = (certs++ == 0) ? d "/glusterfs.pem.new" : d "/glusterfs.ca.new" }`,
+        `  f != "" { print > f }`,
+        `  /^-----END / { f = "" }'`,
+        `for f in key pem ca; do`,
+        `  [ -s "$d/glusterfs.$f.new" ] || { echo "error: the TLS material of ${dq(node)} has no glusterfs.$f part" >&2; exit 1; }`,
+        `done`,
+        `chmod 0644 "$d/glusterfs.pem.new" "$d/glusterfs.ca.new"`,
+        `# Each file replaced whole: a connection opened meanwhile reads an old or a new file, never half of one.`,
+        `for f in key pem ca; do mv -f "$d/glusterfs.$f.new" "$d/glusterfs.$f"; done`,
+        `# Management TLS (glusterd, the CLI) is on when this file exists at their start.`,
+        `: > ${STATE_DIR}/secure-access`,
+        `echo "TLS files of ${dq(node)} in place"`,
+        ``,
+    ].join("\n");
+}
+
+/** The host-side command: the node's image, its state storage mounted, no network, the material on standard input. */
+export function tlsFilesScript(spec: Scope["spec"], node: NodeSpec, image: string): string {
+    const state = spec.networkMode === "host" ? nodeHostDirs(node).state : nodeVolumeNames(spec, node).state;
+    return [
+        `set -eu`,
+        `docker run --rm -i --network none -v ${shq(`${state}:${STATE_DIR}`)} --entrypoint sh ${shq(image)} -c ${shq(tlsFilesInnerScript(node.name))}`,
+        ``,
+    ].join("\n");
+}
+
+/** A node's files step: after its storage (and the image), before any container. */
+export function declareTlsFiles(
+    scope: Scope,
+    node: NodeSpec,
+    image: pulumi.Output<string>,
+    bundle: pulumi.Output<string>,
+    after: pulumi.Resource[],
+): pulumi.Resource {
+    const create = image.apply((i) => tlsFilesScript(scope.spec, node, i));
+    return hostCommand(scope.names.tlsFiles(node.name), node.host, { create, stdin: bundle }, childOptions(scope, { dependsOn: after }));
+}

@@ -1,0 +1,225 @@
+/**
+ * TLS on a real cluster (container mode, local engine), through the real Pulumi engine:
+ * only a client holding a certificate of this cluster mounts; the management and brick
+ * ports speak TLS and demand a client certificate; a rotation re-issues every certificate
+ * in place; switching TLS on a running cluster is refused; no private key is in the state
+ * in clear. The steps share one cluster and build on each other.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { GlusterCluster, GlusterClusterArgs } from "../../components";
+import { LiveStack } from "./engine/stack";
+import { check, run } from "./run";
+import { docker, engineHolds, gx, removeLeftovers, requireEngine } from "./support";
+
+const NODES = [{ name: "tg-0" }, { name: "tg-1" }, { name: "tg-2" }];
+const BASE: GlusterClusterArgs = { volumeName: "tvol", nodes: NODES, tls: { enabled: true, clients: ["app", "backup"] } };
+const CLIENTS = ["tg-client-app", "tg-client-backup", "tg-client-none", "tg-client-foreign", "tg-client-probe"];
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "tls-live-"));
+
+interface Bundle {
+    ca: string;
+    cert: string;
+    key: string;
+    expires: string;
+}
+
+const program = (args: GlusterClusterArgs) => () => {
+    const c = new GlusterCluster("tg", args);
+    return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs, tlsClients: c.tlsClients, certificateExpiry: c.certificateExpiry };
+};
+
+/**
+ * A client's /var/lib/glusterd as the test hands it to a client container of the project's
+ * image: the bundle in tls/ (where that image links OpenSSL's glusterfs.* files, as a Debian
+ * client of the same build keeps them in /etc/ssl) and the management switch. Without a bundle: empty.
+ */
+function clientDir(name: string, bundle?: Bundle): string {
+    const dir = path.join(WORK, name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(dir, "tls"), { recursive: true });
+    if (bundle) {
+        fs.writeFileSync(path.join(dir, "tls", "glusterfs.ca"), bundle.ca);
+        fs.writeFileSync(path.join(dir, "tls", "glusterfs.pem"), bundle.cert);
+        fs.writeFileSync(path.join(dir, "tls", "glusterfs.key"), bundle.key, { mode: 0o600 });
+        fs.writeFileSync(path.join(dir, "secure-access"), "");
+    }
+    return dir;
+}
+
+/** A bundle of another CA, with a CN the volume allows: what a stolen name without the cluster's CA looks like. */
+async function foreignBundle(cn: string): Promise<Bundle> {
+    const dir = fs.mkdtempSync(path.join(WORK, "foreign-"));
+    const sh = (script: string) => check(["sh", "-c", script], { cwd: dir });
+    await sh(`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=foreign CA' 2>/dev/null`);
+    await sh(`openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj '/CN=${cn}' 2>/dev/null`);
+    await sh(`openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 2>/dev/null`);
+    const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+    return { ca: read("ca.pem"), cert: read("leaf.pem"), key: read("leaf.key"), expires: "" };
+}
+
+/** The paths in `v` whose string holds a private key in clear (a secret's ciphertext does not). */
+function inClear(v: unknown, at: string): string[] {
+    if (typeof v === "string") return /-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[A-Za-z0-9+/=]{16}/.test(v) ? [at] : [];
+    if (Array.isArray(v)) return v.flatMap((x, i) => inClear(x, `${at}[${i}]`));
+    if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => inClear(x, `${at}.${k}`));
+    return [];
+}
+
+describe("live: TLS between servers and clients", function () {
+    this.timeout(600_000);
+    const h = new LiveStack();
+    let outputs: Record<string, any>;
+    let image: string;
+
+    const startClient = async (name: string, dir: string) => {
+        await run(["docker", "rm", "-f", name]);
+        await docker("run", "-d", "--name", name, ...outputs.clientDockerArgs, "-v", `${dir}:/var/lib/glusterd`, "--entrypoint", "sleep", image, "infinity");
+    };
+    /** Mounts in client `name` and writes `text` to `file`, reading it back; the mount's exit and output. */
+    const mountAndWrite = async (name: string, file: string, text: string) =>
+        run([
+            "docker",
+            "exec",
+            name,
+            "sh",
+            "-c",
+            `mkdir -p /mnt/tvol && ${outputs.mountCommand} && echo ${text} > /mnt/tvol/${file} && sync && cat /mnt/tvol/${file}`,
+        ]);
+    const containerIds = async () => Promise.all(NODES.map((n) => docker("inspect", "-f", "{{.Id}}", n.name)));
+    /** The SHA-256 fingerprint of the certificate a node's files hold. */
+    const nodeCert = (node: string) => docker("exec", node, "sh", "-c", "sha256sum < /var/lib/glusterd/tls/glusterfs.pem");
+
+    before(async () => {
+        await requireEngine();
+        await removeLeftovers(docker, "tg", CLIENTS);
+    });
+    after(async () => {
+        if (process.env.KEEP_CLUSTER) return;
+        await run(["docker", "rm", "-f", ...CLIENTS]);
+        await h.destroy().catch(() => undefined);
+        await removeLeftovers(docker, "tg", CLIENTS);
+        fs.rmSync(WORK, { recursive: true, force: true });
+    });
+
+    it("1. stands up with TLS: the volume is started with client.ssl and server.ssl on, and auth.ssl-allow naming every node and client", async () => {
+        outputs = await h.up(program(BASE));
+        image = h.find("tg-image-local").outputs.imageName;
+        const option = (key: string) => gx(docker, "tg-1", "volume info tvol", `string(//volume/options/option[name='${key}']/value)`);
+        assert.strictEqual(await gx(docker, "tg-0", "volume info tvol", "string(//volume/statusStr)"), "Started");
+        assert.deepStrictEqual([await option("client.ssl"), await option("server.ssl")], ["on", "on"]);
+        assert.strictEqual(await option("auth.ssl-allow"), "app,backup,tg-0,tg-1,tg-2");
+        for (const n of NODES) {
+            await docker("exec", n.name, "test", "-e", "/var/lib/glusterd/secure-access");
+            assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "2", `${n.name}'s peers over TLS`);
+        }
+        assert.deepStrictEqual(Object.keys(outputs.tlsClients).sort(), ["app", "backup"]);
+        assert.deepStrictEqual(Object.keys(outputs.certificateExpiry).sort(), ["client app", "client backup", "node tg-0", "node tg-1", "node tg-2"]);
+    });
+
+    it("2. a client with its bundle mounts, writes and reads back; without one, or with another CA's certificate, it cannot mount", async () => {
+        await startClient("tg-client-app", clientDir("app", outputs.tlsClients.app));
+        const ok = await mountAndWrite("tg-client-app", "hello.txt", "over-tls");
+        assert.strictEqual(ok.code, 0, ok.stderr);
+        assert.strictEqual(ok.stdout.trim(), "over-tls");
+        for (const n of NODES) assert.strictEqual(await docker("exec", n.name, "cat", "/bricks/tvol/hello.txt"), "over-tls", `on ${n.name}'s brick`);
+        // No certificate at all: the volfile fetch (management, TLS) fails.
+        await startClient("tg-client-none", clientDir("none"));
+        const none = await mountAndWrite("tg-client-none", "x", "x");
+        assert.notStrictEqual(none.code, 0, "a client without a certificate mounted");
+        // A certificate whose CN is allowed, signed by another CA.
+        await startClient("tg-client-foreign", clientDir("foreign", { ...(await foreignBundle("app")), ca: outputs.tlsClients.app.ca }));
+        const foreign = await mountAndWrite("tg-client-foreign", "x", "x");
+        assert.notStrictEqual(foreign.code, 0, "a client with another CA's certificate mounted");
+    });
+
+    it("3. the management and brick ports speak TLS, present the node's certificate of the server CA and refuse a client without a certificate", async () => {
+        const app: Bundle = outputs.tlsClients.app;
+        const dir = clientDir("probe", app);
+        await startClient("tg-client-probe", dir);
+        const pid = await docker("inspect", "-f", "{{.State.Pid}}", "tg-client-probe");
+        const ports = (await gx(docker, "tg-0", "volume status tvol", "//volume/node[hostname='tg-1' and starts-with(path,'/')]/port/text()")).trim();
+        const ip = await docker("inspect", "-f", '{{(index .NetworkSettings.Networks "tg-net").IPAddress}}', "tg-1");
+        // From the client's network namespace (a network this test's stack created), with the
+        // host's openssl, holding the connection open for 1.5 s: GlusterFS completes the handshake
+        // without a client certificate and then closes the connection at once (its log says "SSL
+        // connect error"); with one, the connection stays open until the client ends it ("DONE").
+        const sClient = (port: string, withCert: boolean) => {
+            const cert = withCert ? ` -cert ${path.join(dir, "tls", "glusterfs.pem")} -key ${path.join(dir, "tls", "glusterfs.key")}` : "";
+            const cmd = `sleep 1.5 | openssl s_client -connect ${ip}:${port} -CAfile ${path.join(dir, "tls", "glusterfs.ca")} -verify_return_error${cert} 2>&1`;
+            return run(["nsenter", "-t", pid, "-n", "sh", "-c", cmd], { timeoutMs: 20_000 });
+        };
+        for (const port of ["24007", ports]) {
+            const good = await sClient(port, true);
+            assert.match(good.stdout, /^subject=.*CN ?= ?tg-1$/m, `port ${port}: ${good.stdout.slice(0, 400)}`);
+            assert.match(good.stdout, /Verify return code: 0 \(ok\)/, `port ${port}`);
+            assert.match(good.stdout, /^DONE$/m, `port ${port} closed a connection with a certificate`);
+            const bare = await sClient(port, false);
+            assert.match(bare.stdout, /Verify return code: 0 \(ok\)/, `port ${port} speaks no TLS`);
+            assert.match(bare.stdout, /unexpected eof while reading/, `port ${port} kept a connection without a certificate`);
+            assert.doesNotMatch(bare.stdout, /^DONE$/m, `port ${port} kept a connection without a certificate`);
+        }
+    });
+
+    it("4. re-applying changes nothing", async () => {
+        const mark = h.log.length;
+        await h.up(program(BASE));
+        assert.deepStrictEqual(
+            h.since(mark).filter((e) => e.op !== "same"),
+            [],
+        );
+    });
+
+    it("5. a rotation re-issues every certificate in place (no container replaced); the new bundle mounts", async () => {
+        const ids = await containerIds();
+        const before = await Promise.all(NODES.map((n) => nodeCert(n.name)));
+        outputs = await h.up(program({ ...BASE, tls: { ...BASE.tls, rotation: 1 } }));
+        assert.deepStrictEqual(await containerIds(), ids, "a container was replaced");
+        const after = await Promise.all(NODES.map((n) => nodeCert(n.name)));
+        for (let i = 0; i < 3; i++) assert.notStrictEqual(after[i], before[i], `${NODES[i].name} kept its certificate`);
+        await run(["docker", "rm", "-f", "tg-client-app"]);
+        await startClient("tg-client-app", clientDir("app2", outputs.tlsClients.app));
+        const ok = await mountAndWrite("tg-client-app", "rotated.txt", "rotated");
+        assert.strictEqual(ok.code, 0, ok.stderr);
+    });
+
+    it("6. a client taken out of tls.clients is refused by the volume", async () => {
+        const backup: Bundle = outputs.tlsClients.backup;
+        outputs = await h.up(program({ ...BASE, tls: { enabled: true, clients: ["app"], rotation: 1 } }));
+        assert.strictEqual(await gx(docker, "tg-0", "volume info tvol", "string(//volume/options/option[name='auth.ssl-allow']/value)"), "app,tg-0,tg-1,tg-2");
+        await startClient("tg-client-backup", clientDir("backup", backup));
+        const r = await mountAndWrite("tg-client-backup", "x", "x");
+        assert.notStrictEqual(r.code, 0, "a removed client mounted");
+    });
+
+    it("7. turning TLS off for the running cluster is refused before anything is touched", async () => {
+        const mark = h.log.length;
+        const before = await engineHolds(docker, "tg");
+        await assert.rejects(
+            h.up(program({ ...BASE, tls: { enabled: false } })),
+            /TLS would be turned off for a volume that runs with it[\s\S]*Put back tls\.enabled: true/,
+        );
+        assert.deepStrictEqual(
+            h
+                .since(mark)
+                .filter((e) => e.op !== "same")
+                .map((e) => `${e.op} ${e.name}${e.failed ? " failed" : ""}`),
+            ["update tg-identity failed"],
+        );
+        assert.deepStrictEqual(await engineHolds(docker, "tg"), before);
+    });
+
+    it("8. no private key is in the stack's state in clear", async () => {
+        const state = JSON.parse(await h.cli(["stack", "export"])) as { deployment: { resources: Array<{ urn: string }> } };
+        const resources = state.deployment.resources;
+        assert.ok(
+            resources.some((r) => r.urn.endsWith("tg-tls-files-tg-0")),
+            "the export holds the stack",
+        );
+        // Where a key shows in clear: the resource and the property, never the value.
+        const clear = resources.flatMap((r) => inClear(r, "").map((where) => `${r.urn.split("::").pop()}${where}`));
+        assert.deepStrictEqual(clear, []);
+    });
+});

@@ -1,0 +1,238 @@
+/**
+ * TLS (tls.enabled): validation, the certificates the component declares, the files step
+ * that puts a node's material into its state storage (run for real with sh), the volume
+ * options, and the identity guard's refusal to switch a running cluster.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { findProblems, GlusterCluster, GlusterClusterArgs } from "../../components";
+import { identityText, identityUpdateScript } from "../../components/identity";
+import { resolveSpec } from "../../components/spec";
+import { tlsFilesInnerScript, tlsFilesScript } from "../../components/tlsFiles";
+import { runProgram, threeRemoteNodes } from "../helpers";
+import { plainHostModeWarning } from "../../components/warnings";
+import { tempDir } from "../support/temp-dirs";
+
+const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
+const ON: GlusterClusterArgs = { nodes: THREE, tls: { enabled: true, clients: ["app", "backup"] } };
+
+/** Runs a stack with the cluster; its TLS outputs resolved, and the cluster itself. */
+async function declare(args: GlusterClusterArgs) {
+    let cluster: GlusterCluster | undefined;
+    const { rec, outputs } = await runProgram(() => {
+        cluster = new GlusterCluster("gluster", args);
+        return { clients: cluster.tlsClients, files: cluster.tlsClientFiles, expiry: cluster.certificateExpiry, servers: cluster.servers };
+    });
+    return { rec, outputs, cluster: cluster! };
+}
+
+function messages(args: GlusterClusterArgs): string[] {
+    return findProblems(args).map((p) => `${p.field}: ${p.message}`);
+}
+
+describe("TLS", () => {
+    describe("validation", () => {
+        it("accepts TLS on with client identities, and off with none", () => {
+            assert.deepStrictEqual(messages(ON), []);
+            assert.deepStrictEqual(messages({ nodes: THREE, tls: { enabled: false } }), []);
+        });
+
+        it("refuses a client name that is a glob, a node's name, or twice; clients without TLS; the ssl keys in volumeOptions", () => {
+            const m = messages({
+                nodes: THREE,
+                tls: { enabled: true, clients: ["app*", "gluster-1", "app", "app"], rotation: -1, validityDays: 0 },
+                volumeOptions: { "ssl.own-cert": "/etc/x.pem", "auth.ssl-allow": "*" },
+            });
+            const expect = [
+                /^tls\.rotation: must be a whole number, 0 or more/,
+                /^tls\.validityDays: must be a whole number of days from 1 to 3650/,
+                /^tls\.clients\[0\]: must be a DNS label .*no '\*'/,
+                /^tls\.clients\[1\]: "gluster-1" is a node's name or address: .*could pass for the node/,
+                /^tls\.clients\[3\]: "app" is listed twice/,
+                /^volumeOptions\["ssl\.own-cert"\]: is set by the component while it manages TLS.*Fix: remove it/,
+                /^volumeOptions\["auth\.ssl-allow"\]: is set by the component/,
+            ];
+            for (const e of expect)
+                assert.ok(
+                    m.some((x) => e.test(x)),
+                    `${e} not in:\n${m.join("\n")}`,
+                );
+            assert.match(
+                messages({ nodes: THREE, tls: { clients: ["app"] } }).join("\n"),
+                /tls\.clients: client identities need TLS, which is off by default\. Fix: set tls\.enabled: true/,
+            );
+        });
+
+        it("refuses a node whose name would give a TLS resource the name of another child", () => {
+            const m = messages({ nodes: [{ name: "gluster-0" }, { name: "tls-key-gluster-0" }, { name: "gluster-2" }], tls: { enabled: true } });
+            assert.ok(
+                m.some((x) => /^nodes\[1\]\.name: "tls-key-gluster-0" would give two of the component's resources the same name/.test(x)),
+                m.join("\n"),
+            );
+            assert.deepStrictEqual(messages({ nodes: [{ name: "gluster-0" }, { name: "tls-key-gluster-0" }, { name: "gluster-2" }] }), []);
+        });
+    });
+
+    describe("what the component declares", () => {
+        it("declares nothing of TLS when it is off, and empty TLS outputs", async () => {
+            const { rec, outputs } = await declare({ nodes: THREE });
+            assert.deepStrictEqual(
+                rec.records.filter((r) => r.type.startsWith("tls:") || r.name.includes("-tls-")),
+                [],
+            );
+            assert.deepStrictEqual([outputs.clients, outputs.files, outputs.expiry], [{}, {}, {}]);
+        });
+
+        it("two CAs and a P-256 key and certificate per node (CN: its address) and per client (CN: its name), with the rotation in the OU", async () => {
+            const { rec } = await declare({ ...ON, tls: { ...ON.tls, rotation: 3 } });
+            for (const k of rec.ofType("tls:index/privateKey:PrivateKey"))
+                assert.deepStrictEqual([k.inputs.algorithm, k.inputs.ecdsaCurve], ["ECDSA", "P256"], k.name);
+            assert.deepStrictEqual(rec.ofType("tls:index/privateKey:PrivateKey").length, 2 + 3 + 2);
+            const cas = rec.ofType("tls:index/selfSignedCert:SelfSignedCert");
+            assert.deepStrictEqual(cas.map((c) => [c.name, c.inputs.isCaCertificate, c.inputs.subject.commonName]).sort(), [
+                ["gluster-tls-client-ca", true, "gluster client CA"],
+                ["gluster-tls-server-ca", true, "gluster server CA"],
+            ]);
+            const requests = rec
+                .ofType("tls:index/certRequest:CertRequest")
+                .map((r) => `${r.inputs.subject.commonName} / ${r.inputs.subject.organizationalUnit}`);
+            assert.deepStrictEqual(requests.sort(), [
+                "app / rotation 3",
+                "backup / rotation 3",
+                "gluster-0 / rotation 3",
+                "gluster-1 / rotation 3",
+                "gluster-2 / rotation 3",
+            ]);
+            const signed = rec.ofType("tls:index/locallySignedCert:LocallySignedCert");
+            assert.deepStrictEqual(
+                signed.map((s) => s.inputs.validityPeriodHours),
+                [365 * 24, 365 * 24, 365 * 24, 365 * 24, 365 * 24],
+            );
+        });
+
+        it("each node's files step gets its material as a secret standard input, never in its script, and comes before the node's container", async () => {
+            const { rec } = await declare(ON);
+            for (const node of ["gluster-0", "gluster-1", "gluster-2"]) {
+                const files = rec.named(`gluster-tls-files-${node}`);
+                assert.match(String(files.inputs.create), /docker run --rm -i --network none -v gluster-gluster-[0-2]-state:\/var\/lib\/glusterd /);
+                // Recorded as the SDK serializes a secret.
+                const secret = files.inputs.stdin as { [sig: string]: unknown; value: string };
+                assert.strictEqual(secret["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "the material is not a secret");
+                const stdin = secret.value;
+                for (const line of stdin.split("\n").filter((l) => l && !l.startsWith("-----")))
+                    assert.ok(!String(files.inputs.create).includes(line), "the script holds the material");
+                assert.match(
+                    stdin,
+                    /^-----BEGIN EC PRIVATE KEY-----\n[\s\S]*-----BEGIN CERTIFICATE-----[\s\S]*-----BEGIN CERTIFICATE-----[\s\S]*-----BEGIN CERTIFICATE-----/,
+                );
+                assert.ok(rec.named(`gluster-${node}`).dependsOn.includes(`gluster-tls-files-${node}`), `${node}'s container does not wait for its TLS files`);
+            }
+        });
+
+        it("the volume gets client.ssl and server.ssl on, and auth.ssl-allow lists every node and client", () => {
+            const spec = resolveSpec("gluster", { ...ON, nodes: [...THREE, { name: "gluster-3" }] });
+            assert.deepStrictEqual(
+                [spec.volumeOptions["client.ssl"], spec.volumeOptions["server.ssl"], spec.volumeOptions["auth.ssl-allow"]],
+                ["on", "on", "app,backup,gluster-0,gluster-1,gluster-2,gluster-3"],
+            );
+            assert.strictEqual(resolveSpec("gluster", { nodes: THREE }).volumeOptions["client.ssl"], undefined);
+        });
+
+        it("the client bundles are a secret output, with the files a client puts them in", async () => {
+            const { outputs, cluster } = await declare(ON);
+            assert.ok(await pulumi.isSecret(cluster.tlsClients), "tlsClients is not a secret");
+            const clients = outputs.clients;
+            assert.deepStrictEqual(Object.keys(clients).sort(), ["app", "backup"]);
+            assert.match(clients.app.key, /^-----BEGIN EC PRIVATE KEY-----/);
+            assert.deepStrictEqual(Object.keys(outputs.files).sort(), [
+                "/etc/ssl/glusterfs.ca",
+                "/etc/ssl/glusterfs.key",
+                "/etc/ssl/glusterfs.pem",
+                "/var/lib/glusterd/secure-access",
+            ]);
+            assert.deepStrictEqual(Object.keys(outputs.expiry).sort(), ["client app", "client backup", "node gluster-0", "node gluster-1", "node gluster-2"]);
+        });
+    });
+
+    describe("the files step (run with sh)", () => {
+        const block = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+        const bundle = block("EC PRIVATE KEY", "KEY") + block("CERTIFICATE", "LEAF") + block("CERTIFICATE", "SERVERCA") + block("CERTIFICATE", "CLIENTCA");
+
+        function run(input: string) {
+            const state = tempDir("tls-files-");
+            const text = tlsFilesInnerScript("gluster-0").split("/var/lib/glusterd").join(state);
+            const r = spawnSync("sh", ["-c", text], { input, encoding: "utf8" });
+            return { ...r, state };
+        }
+
+        it("splits the key, the node's certificate and the CAs into OpenSSL's three files, and turns management TLS on", () => {
+            const r = run(bundle);
+            assert.strictEqual(r.status, 0, r.stderr);
+            const read = (f: string) => fs.readFileSync(path.join(r.state, "tls", f), "utf8");
+            assert.strictEqual(read("glusterfs.key"), block("EC PRIVATE KEY", "KEY"));
+            assert.strictEqual(read("glusterfs.pem"), block("CERTIFICATE", "LEAF"));
+            assert.strictEqual(read("glusterfs.ca"), block("CERTIFICATE", "SERVERCA") + block("CERTIFICATE", "CLIENTCA"));
+            assert.strictEqual(fs.statSync(path.join(r.state, "tls", "glusterfs.key")).mode & 0o077, 0, "the key is readable by others");
+            assert.ok(fs.existsSync(path.join(r.state, "secure-access")));
+            assert.doesNotMatch(r.stdout + r.stderr, /KEY\n|LEAF/);
+        });
+
+        it("fails, naming the missing part and printing none of the material, when the bundle lacks one, and leaves the files it had", () => {
+            const first = run(bundle);
+            const text = tlsFilesInnerScript("gluster-0").split("/var/lib/glusterd").join(first.state);
+            const r = spawnSync("sh", ["-c", text], { input: block("CERTIFICATE", "LEAF"), encoding: "utf8" });
+            assert.strictEqual(r.status, 1);
+            assert.match(r.stderr, /the TLS material of gluster-0 has no glusterfs\.key part/);
+            assert.doesNotMatch(r.stderr, /LEAF/);
+            assert.strictEqual(fs.readFileSync(path.join(first.state, "tls", "glusterfs.key"), "utf8"), block("EC PRIVATE KEY", "KEY"));
+        });
+
+        it("the host side runs the node's image with its state storage, no network, the material on standard input", () => {
+            const spec = resolveSpec("gluster", ON);
+            const s = tlsFilesScript(spec, spec.nodes[0], "glusterfs-cluster/glusterfs:11");
+            assert.match(
+                s,
+                /^set -eu\ndocker run --rm -i --network none -v gluster-gluster-0-state:\/var\/lib\/glusterd --entrypoint sh glusterfs-cluster\/glusterfs:11 -c '/,
+            );
+        });
+    });
+
+    describe("the warning for plain host mode", () => {
+        it("warns a host-mode stack that leaves tls unset, saying how to turn it on or say plain is meant; not one that chose, nor container mode", () => {
+            const hosts = { networkMode: "host" as const, nodes: threeRemoteNodes(), clientCidrs: ["10.0.5.0/24"] };
+            assert.match(
+                String(plainHostModeWarning(resolveSpec("g", hosts))),
+                /TLS is off \(tls\.enabled is not set\).*set tls\.enabled: true.*set tls\.enabled: false/,
+            );
+            assert.strictEqual(plainHostModeWarning(resolveSpec("g", { ...hosts, tls: { enabled: false } })), undefined);
+            assert.strictEqual(plainHostModeWarning(resolveSpec("g", { ...hosts, tls: { enabled: true } })), undefined);
+            assert.strictEqual(plainHostModeWarning(resolveSpec("g", { nodes: THREE })), undefined);
+        });
+    });
+
+    describe("the identity guard", () => {
+        function update(previous: GlusterClusterArgs, next: GlusterClusterArgs) {
+            const engines = (a: GlusterClusterArgs) => Object.fromEntries(resolveSpec("gluster", a).hosts.map((h) => [h.key, `ENGINE:${h.key}`]));
+            const recorded = identityText(resolveSpec("gluster", previous), engines(previous));
+            const r = spawnSync("/bin/sh", ["-c", identityUpdateScript(resolveSpec("gluster", next), engines(next))], {
+                env: { PATH: process.env.PATH, PULUMI_COMMAND_STDOUT: recorded },
+                encoding: "utf8",
+            });
+            return { status: r.status, stderr: r.stderr };
+        }
+
+        it("refuses turning TLS on or off for a running cluster, saying what to put back; a new client or a rotation passes", () => {
+            const on = update({ nodes: THREE }, ON);
+            assert.strictEqual(on.status, 1);
+            assert.match(on.stderr, /TLS would be turned on for a volume that runs without it.*Put back tls\.enabled: false/);
+            const off = update(ON, { nodes: THREE });
+            assert.strictEqual(off.status, 1);
+            assert.match(off.stderr, /TLS would be turned off for a volume that runs with it.*Put back tls\.enabled: true/);
+            assert.strictEqual(update(ON, { ...ON, tls: { enabled: true, clients: ["app", "backup", "etl"], rotation: 1 } }).status, 0);
+            assert.strictEqual(update({ nodes: THREE }, { nodes: THREE, tls: { enabled: false } }).status, 0);
+        });
+    });
+});
