@@ -12,11 +12,14 @@ import * as path from "path";
 import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { LiveStack } from "./engine/stack";
 import { check, run } from "./run";
+import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
 import { docker, engineHolds, gx, removeLeftovers, requireEngine } from "./support";
 
 const NODES = [{ name: "tg-0" }, { name: "tg-1" }, { name: "tg-2" }];
 const BASE: GlusterClusterArgs = { volumeName: "tvol", nodes: NODES, tls: { enabled: true, clients: ["app", "backup"] } };
-const CLIENTS = ["tg-client-app", "tg-client-backup", "tg-client-none", "tg-client-foreign", "tg-client-probe"];
+/** After step 8: a fourth node, in the pool only, and the clients "app" alone (step 6). */
+const FOUR: GlusterClusterArgs = { ...BASE, nodes: [...NODES, { name: "tg-3" }], tls: { enabled: true, clients: ["app"], rotation: 1 } };
+const CLIENTS = ["tg-client-app", "tg-client-backup", "tg-client-none", "tg-client-foreign", "tg-client-probe", "tg-client-writer"];
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "tls-live-"));
 
 interface Bundle {
@@ -211,7 +214,44 @@ describe("live: TLS between servers and clients", function () {
         assert.deepStrictEqual(await engineHolds(docker, "tg"), before);
     });
 
-    it("8. no private key is in the stack's state in clear", async () => {
+    it("8. a pool-only fourth node joins over TLS, with its own certificate, and is allowed to the bricks", async () => {
+        outputs = await h.up(program(FOUR));
+        assert.strictEqual(await gx(docker, "tg-3", "peer status", "count(//peer[state=3 and connected=1])"), "3");
+        assert.strictEqual(
+            await gx(docker, "tg-0", "volume info tvol", "string(//volume/options/option[name='auth.ssl-allow']/value)"),
+            "app,tg-0,tg-1,tg-2,tg-3",
+        );
+        assert.match(await docker("exec", "tg-3", "sh", "-c", "gluster --mode=script volume heal tvol info summary"), /Number of entries: 0/);
+    });
+
+    it("9. an image change replaces one node at a time with TLS on, under a verifying writer that keeps its mount", async () => {
+        const v2 = await upgradedImage(image, "tls-v2");
+        const writer = await ClientWriter.start(docker, "tg-client-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/tvol", [
+            "-v",
+            `${clientDir("writer", outputs.tlsClients.app)}:/var/lib/glusterd`,
+        ]);
+        try {
+            await writer.run();
+            const sampler = sampleRunning(docker, "tg", ["tg-0", "tg-1", "tg-2"]);
+            try {
+                await h.up(program({ ...FOUR, image: v2 }));
+            } finally {
+                await sampler.stop();
+            }
+            const fio = await writer.stop();
+            assert.ok(fio.ok, `the writer failed: ${fio.detail}`);
+            assert.ok(sampler.minimum() >= 2, `at one moment only ${sampler.minimum()} of 3 brick containers ran`);
+            const v2Id = await docker("image", "inspect", "-f", "{{.Id}}", v2);
+            for (const n of NODES) assert.strictEqual(await docker("inspect", "-f", "{{.Image}}", n.name), v2Id, `${n.name} runs another image`);
+            const all = await brickChecksums(() => docker, ["tg-0", "tg-1", "tg-2"], "/bricks/tvol");
+            assert.deepStrictEqual(all["tg-1"], all["tg-0"]);
+            assert.deepStrictEqual(all["tg-2"], all["tg-0"]);
+        } finally {
+            await writer.stopClient();
+        }
+    });
+
+    it("10. no private key is in the stack's state in clear", async () => {
         const state = JSON.parse(await h.cli(["stack", "export"])) as { deployment: { resources: Array<{ urn: string }> } };
         const resources = state.deployment.resources;
         assert.ok(
