@@ -189,6 +189,22 @@ export interface RancherArgs {
     nodeAddress?: "internal" | "external";
     /** An explicit rancher2 provider. Defaults to the component's `providers.rancher2`, else the default provider. */
     provider?: pulumi.ProviderResource;
+    /**
+     * The cluster's nodes to mount the volume on, at `mountPoint`, by a systemd mount unit
+     * ordered before the Kubernetes agent (README: Rancher). Each is reached over SSH as root;
+     * its address may mount (`auth.allow`, firewall). Defaults to none.
+     */
+    nodeMounts?: NodeMountArgs[];
+}
+
+/** A Kubernetes node that mounts the volume (`rancher.nodeMounts`). */
+export interface NodeMountArgs {
+    /** The node's name (a DNS label): its step is named after it. */
+    name: string;
+    /** The IPv4 address the node mounts from: it becomes a client the volume and the firewall admit. */
+    address: string;
+    /** How to reach the node: as root (it installs packages, writes a systemd unit and mounts). */
+    ssh: SshConnectionArgs;
 }
 
 export interface GlusterClusterArgs {

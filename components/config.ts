@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GlusterClusterArgs, GlusterNodeArgs, SshConnectionArgs } from "./args";
+import { GlusterClusterArgs, GlusterNodeArgs, NodeMountArgs, RancherArgs, SshConnectionArgs } from "./args";
 import { argKeys, nearest } from "./keys";
 import { ArgProblem, GlusterClusterArgsError } from "./validate";
 
@@ -33,13 +33,14 @@ function sshConfigKeys(): string[] {
  * Every key of the namespace must be one the program reads: a misspelt key (`clientCidr`)
  * would otherwise be dropped while the user believes a restriction is in place.
  */
-function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[] {
+function configProblems(config: pulumi.Config, nodes: NodeConfig[], mounts: NonNullable<RancherConfig["nodeMounts"]>): ArgProblem[] {
     const problems: ArgProblem[] = [];
     const prefix = `${config.name}:`;
     const secrets = [
         "sshPrivateKey",
         ...nodes.map((n) => n?.host?.ssh?.privateKeySecret).filter((k): k is string => typeof k === "string"),
         ...nodes.flatMap((n) => (n?.host?.dockerTls ? [n.host.dockerTls.keySecret ?? "dockerTlsKey"] : [])),
+        ...mounts.map((m) => m?.ssh?.privateKeySecret).filter((k): k is string => typeof k === "string"),
     ];
     const known = [...argKeys()[""], ...secrets];
     for (const full of Object.keys(pulumi.runtime.allConfig())) {
@@ -65,24 +66,27 @@ function configProblems(config: pulumi.Config, nodes: NodeConfig[]): ArgProblem[
                     : { field, message: `is not a known key here, and would be ignored. Fix: the keys are ${dockerTlsConfigKeys().join(", ")}.` },
             );
         }
-        const ssh = node?.host?.ssh as Record<string, unknown> | undefined;
-        for (const key of Object.keys(ssh ?? {})) {
-            if (sshConfigKeys().includes(key)) continue;
-            const field = `${prefix}nodes[${i}].host.ssh.${key}`;
-            problems.push(
-                key === "privateKey"
-                    ? {
-                          field,
-                          message: `never holds a key in stack config (it would be stored in clear text). Fix: pulumi config set --secret sshPrivateKey < KEY, and name another key with privateKeySecret if hosts differ.`,
-                      }
-                    : {
-                          field,
-                          message: `is not a known key here, and would be ignored. Fix: ${nearest(key, sshConfigKeys()) ? `did you mean \`${nearest(key, sshConfigKeys())}\`?` : `the keys are ${sshConfigKeys().join(", ")}.`}`,
-                      },
-            );
-        }
+        problems.push(...sshConfigProblems(node?.host?.ssh, `${prefix}nodes[${i}].host.ssh`));
     });
+    mounts.forEach((m, i) => problems.push(...sshConfigProblems(m?.ssh, `${prefix}rancher.nodeMounts[${i}].ssh`)));
     return problems;
+}
+
+/** An SSH connection of stack config: its key named by privateKeySecret, never written; no unknown key. */
+function sshConfigProblems(ssh: unknown, at: string): ArgProblem[] {
+    return Object.keys((ssh as Record<string, unknown> | undefined) ?? {})
+        .filter((key) => !sshConfigKeys().includes(key))
+        .map((key) =>
+            key === "privateKey"
+                ? {
+                      field: `${at}.${key}`,
+                      message: `never holds a key in stack config (it would be stored in clear text). Fix: pulumi config set --secret sshPrivateKey < KEY, and name another key with privateKeySecret if hosts differ.`,
+                  }
+                : {
+                      field: `${at}.${key}`,
+                      message: `is not a known key here, and would be ignored. Fix: ${nearest(key, sshConfigKeys()) ? `did you mean \`${nearest(key, sshConfigKeys())}\`?` : `the keys are ${sshConfigKeys().join(", ")}.`}`,
+                  },
+        );
 }
 
 /** A node of stack config as the component takes it: its SSH key read from the secret it names. */
@@ -109,6 +113,27 @@ function nodeArgs(config: pulumi.Config, node: NodeConfig): GlusterNodeArgs {
     };
 }
 
+/** `rancher` as written in stack config: each node mount's SSH key is named, never written. */
+type RancherConfig = Omit<RancherArgs, "nodeMounts"> & { nodeMounts?: Array<Omit<NodeMountArgs, "ssh"> & { ssh?: NonNullable<NodeConfig["host"]>["ssh"] }> };
+
+/** `rancher` as the component takes it: each node mount's SSH key read from the secret it names. */
+function rancherArgs(config: pulumi.Config, r: RancherConfig | undefined): RancherArgs | undefined {
+    if (!r || !Array.isArray(r.nodeMounts)) return r as RancherArgs | undefined;
+    return {
+        ...r,
+        nodeMounts: r.nodeMounts.map((m) => ({
+            ...m,
+            ssh: (m?.ssh && {
+                host: m.ssh.host,
+                port: m.ssh.port,
+                user: m.ssh.user,
+                privateKey: config.requireSecret(m.ssh.privateKeySecret ?? "sshPrivateKey"),
+                hostKey: m.ssh.hostKey,
+            }) as SshConnectionArgs,
+        })),
+    };
+}
+
 /**
  * Builds GlusterCluster arguments from stack config (the `glusterfs:` namespace of the
  * stack program, or any namespace another stack chooses). SSH keys are read as secrets.
@@ -116,7 +141,8 @@ function nodeArgs(config: pulumi.Config, node: NodeConfig): GlusterNodeArgs {
  */
 export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs {
     const nodes = config.getObject<NodeConfig[]>("nodes") ?? [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
-    const problems = configProblems(config, Array.isArray(nodes) ? nodes : []);
+    const rancher = config.getObject<RancherConfig>("rancher");
+    const problems = configProblems(config, Array.isArray(nodes) ? nodes : [], Array.isArray(rancher?.nodeMounts) ? rancher.nodeMounts : []);
     if (problems.length > 0) throw new GlusterClusterArgsError(problems);
     return {
         volumeName: config.get("volumeName"),
@@ -134,7 +160,7 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
         brickPorts: config.getObject("brickPorts"),
         mountPoint: config.get("mountPoint"),
         timeouts: config.getObject("timeouts"),
-        rancher: config.getObject("rancher"),
+        rancher: rancherArgs(config, config.getObject<RancherConfig>("rancher")),
         insecureAllowAnyClient: config.getBoolean("insecureAllowAnyClient"),
         allowBricksOnRootFilesystem: config.getBoolean("allowBricksOnRootFilesystem"),
         createMissingVolume: config.getBoolean("createMissingVolume"),

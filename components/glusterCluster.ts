@@ -9,6 +9,8 @@ import { clientDockerArgs, clientDockerNote, mountInfo } from "./mount";
 import { childNames } from "./names";
 import { declareStorage } from "./nodeResources";
 import { declareRancher } from "./rancher";
+import { declareNodeMounts } from "./nodeMount";
+import { versionFromReadyOutput } from "./gluster/ready";
 import { ClientBundle, clientTlsFiles, declareTls } from "./tls";
 import { declareTlsFiles } from "./tlsFiles";
 import { declareNodes, declarePreflight } from "./rolling";
@@ -66,7 +68,11 @@ export class GlusterCluster extends pulumi.ComponentResource {
 
         // Rancher (optional): the cluster's node addresses may mount, like clientCidrs.
         const rancher = args.rancher ? declareRancher(scope, args.rancher) : undefined;
-        const extraClients = rancher?.nodeAddresses ?? pulumi.output([] as string[]);
+        // The cluster's nodes (allowClusterNodes) and the nodes that mount it (nodeMounts) are clients.
+        const mountAddresses = (args.rancher?.nodeMounts ?? []).map((m) => m.address);
+        const extraClients = pulumi
+            .all([rancher?.nodeAddresses ?? pulumi.output([] as string[]), mountAddresses])
+            .apply(([cluster, mounts]) => [...new Set([...cluster, ...mounts])].sort());
 
         const hosts = new Map<string, HostResources>(spec.hosts.map((h) => [h.key, declareHost(scope, h, engines.get(h.key)!)]));
         const onFirstHost = hosts.get(spec.nodes[0].host.key)!;
@@ -102,8 +108,13 @@ export class GlusterCluster extends pulumi.ComponentResource {
         const nodes = declareNodes(scope, hosts, [preflight, ...firewalls], { storage: allStorage, network, readyAfter: firewalls });
         const readies = [...nodes.values()].map((n) => n.ready);
         if (spec.firewall.enabled) spec.hosts.forEach((h) => declareFirewallSettle(scope, h, extraClients, readies));
-        const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), !!args.rancher?.allowClusterNodes);
+        const restrict = !!args.rancher?.allowClusterNodes || mountAddresses.length > 0;
+        const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), restrict);
         rancher?.publish(bootstrap.last);
+        if (args.rancher?.nodeMounts?.length) {
+            const version = nodes.get(spec.nodes[0].name)!.readyStdout.apply(versionFromReadyOutput);
+            declareNodeMounts(scope, args.rancher.nodeMounts, version, rancher?.nodeAddresses, bootstrap.last);
+        }
 
         // Outputs resolve once the volume is started and every node is in the pool, so a
         // stack that mounts from them waits for a volume that can be mounted.

@@ -11,6 +11,7 @@ import {
     GlusterClusterArgs,
     GlusterNodeArgs,
     NetworkArgs,
+    NodeMountArgs,
     RancherArgs,
     RemoteHostArgs,
     SshConnectionArgs,
@@ -70,7 +71,9 @@ export function argKeys() {
             "allowClusterNodes",
             "nodeAddress",
             "provider",
+            "nodeMounts",
         ] as const),
+        nodeMount: keysOf<NodeMountArgs>()(["name", "address", "ssh"] as const),
     };
 }
 

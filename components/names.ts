@@ -39,6 +39,9 @@ export interface ChildNames {
     readonly tlsClientRequest: (client: string) => string;
     readonly tlsClientCert: (client: string) => string;
     readonly tlsFiles: (node: string) => string;
+    /** Rancher's node mounts: each node's step, and the check of the cluster's node list against them. */
+    readonly nodeMount: (node: string) => string;
+    readonly nodeMountCheck: () => string;
 }
 
 /** The names of the children of the GlusterCluster named `cluster`. */
@@ -74,5 +77,7 @@ export function childNames(cluster: string): ChildNames {
         tlsClientRequest: (client) => n("tls-client-request", client),
         tlsClientCert: (client) => n("tls-client-cert", client),
         tlsFiles: (node) => n("tls-files", node),
+        nodeMount: (node) => n("node-mount", node),
+        nodeMountCheck: () => n("node-mount-check"),
     };
 }

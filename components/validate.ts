@@ -1,5 +1,5 @@
 import { childNames } from "./names";
-import { argDefaults, GlusterClusterArgs } from "./args";
+import { argDefaults, GlusterClusterArgs, RancherArgs, SshConnectionArgs } from "./args";
 import { unknownKeys } from "./keys";
 
 /** One thing wrong with the arguments: the field's path and what to do about it. */
@@ -182,7 +182,8 @@ function problemsOfChildNames(args: GlusterClusterArgs, hostOfNode: string[], ad
         } else made.set(child, node);
     };
     for (const f of [names.identity, names.preflight, names.network, names.pool, names.probeBack, names.volume]) make(f());
-    for (const f of [names.rancherNodes, names.rancherNamespace, names.mountContract]) make(f());
+    for (const f of [names.rancherNodes, names.rancherNamespace, names.mountContract, names.nodeMountCheck]) make(f());
+    for (const m of Array.isArray(args.rancher?.nodeMounts) ? args.rancher.nodeMounts : []) if (typeof m?.name === "string") make(names.nodeMount(m.name));
     const firstOnHost = new Map<string, number>();
     hostOfNode.forEach((key, i) => firstOnHost.has(key) || firstOnHost.set(key, i));
     for (const [key, i] of firstOnHost) {
@@ -424,7 +425,8 @@ export function isOpenToAnyClient(args: GlusterClusterArgs): boolean {
     const own = args.volumeOptions?.["auth.allow"];
     const cidrs = args.clientCidrs ?? [];
     if (mode === "host" && cidrs.some((c) => typeof c === "string" && c.endsWith("/0"))) return true;
-    const authAllow = cidrs.length > 0 || args.rancher?.allowClusterNodes === true || (own !== undefined && own.trim() !== "*");
+    const mounts = Array.isArray(args.rancher?.nodeMounts) ? args.rancher.nodeMounts.length : 0;
+    const authAllow = cidrs.length > 0 || args.rancher?.allowClusterNodes === true || mounts > 0 || (own !== undefined && own.trim() !== "*");
     const firewallOpen = args.firewall?.enabled === false || args.firewall?.allowAllClients === true;
     return mode === "host" && !authAllow && firewallOpen;
 }
@@ -471,6 +473,10 @@ function problemsOfKeys(args: GlusterClusterArgs, add: Add): void {
     for (const level of ["network", "firewall", "brickPorts", "timeouts", "rancher", "tls"] as const) {
         unknownKeys(args[level], level, level, add);
     }
+    (Array.isArray(args.rancher?.nodeMounts) ? args.rancher.nodeMounts : []).forEach((m, i) => {
+        unknownKeys(m, "nodeMount", `rancher.nodeMounts[${i}]`, add);
+        unknownKeys(m?.ssh, "ssh", `rancher.nodeMounts[${i}].ssh`, add);
+    });
 }
 
 /** Whether the cluster runs with TLS. Off unless asked for (a host-mode default on waits until a new cluster can be told from an existing one at program time). */
@@ -567,6 +573,35 @@ function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: A
     if (r.nodeAddress !== undefined && r.nodeAddress !== "internal" && r.nodeAddress !== "external") {
         add("rancher.nodeAddress", `must be "internal" or "external"; got ${show(r.nodeAddress)}.`);
     }
+    problemsOfNodeMounts(r.nodeMounts, add);
+}
+
+/** `rancher.nodeMounts`: named, addressed (IPv4: the firewall admits it), reachable over SSH; none twice. */
+function problemsOfNodeMounts(mounts: RancherArgs["nodeMounts"], add: Add): void {
+    if (mounts === undefined) return;
+    if (!Array.isArray(mounts)) {
+        add("rancher.nodeMounts", `must be a list of { name, address, ssh }; got ${show(mounts)}.`);
+        return;
+    }
+    const names = new Set<string>();
+    const addresses = new Set<string>();
+    mounts.forEach((m, i) => {
+        const f = `rancher.nodeMounts[${i}]`;
+        if (typeof m?.name !== "string" || !dnsLabel().test(m.name)) add(`${f}.name`, `must be a DNS label (the node's name); got ${show(m?.name)}.`);
+        else if (names.has(m.name)) add(`${f}.name`, `${show(m.name)} is listed twice.`);
+        else names.add(m.name);
+        if (typeof m?.address !== "string" || !isIPv4(m.address)) {
+            add(`${f}.address`, `must be the node's IPv4 address (the volume and the firewall admit it as a client); got ${show(m?.address)}.`);
+        } else if (addresses.has(m.address)) add(`${f}.address`, `${show(m.address)} is listed twice.`);
+        else addresses.add(m.address);
+        if (m?.ssh === undefined || m?.ssh === null || typeof m.ssh !== "object") {
+            add(`${f}.ssh`, `is required: the node is set up over SSH, as root. Fix: ssh: { host: "...", privateKey: config.requireSecret("sshKey") }.`);
+        } else {
+            problemsOfSsh(m.ssh, `${f}.ssh`, add);
+            if ((m.ssh.user ?? "root") !== "root")
+                add(`${f}.ssh.user`, `must be root: the node step installs packages, writes a systemd unit and mounts; got ${show(m.ssh.user)}.`);
+        }
+    });
 }
 
 /** A PEM block of this kind (a certificate, or a private key of any algorithm). */
@@ -608,6 +643,33 @@ function problemsOfDockerTls(host: NonNullable<GlusterClusterArgs["nodes"][numbe
     }
 }
 
+/** Checks an SSH connection (`f` names it). */
+function problemsOfSsh(ssh: SshConnectionArgs, f: string, add: Add): void {
+    if (typeof ssh.host !== "string" || !(isIPv4(ssh.host) || isHostname(ssh.host))) {
+        add(`${f}.host`, `must be a host name or IPv4 address; got ${show(ssh.host)}.`);
+    }
+    if (ssh.port !== undefined && (!Number.isInteger(ssh.port) || ssh.port < 1 || ssh.port > 65535)) {
+        add(`${f}.port`, `must be a port number from 1 to 65535; got ${show(ssh.port)}.`);
+    }
+    if (ssh.user !== undefined && !userPattern().test(ssh.user)) {
+        add(`${f}.user`, `must be a Unix user name; got ${show(ssh.user)}.`);
+    }
+    if (ssh.hostKey !== undefined && (typeof ssh.hostKey !== "string" || !hostKeyPattern().test(ssh.hostKey.trim()))) {
+        const hint =
+            typeof ssh.hostKey === "string" && hostKeyPattern().test(ssh.hostKey.trim().replace(/^\S+\s+/, ""))
+                ? ` It starts with a host name, as ssh-keyscan prints it: drop "${ssh.hostKey.trim().split(/\s+/)[0]}".`
+                : "";
+        add(
+            `${f}.hostKey`,
+            `must be one public key as in authorized_keys, "ssh-ed25519 AAAAC3Nz...".${hint} Fix: the content of the host's /etc/ssh/ssh_host_ed25519_key.pub.`,
+        );
+    }
+    if (ssh.privateKey === undefined || ssh.privateKey === null || ssh.privateKey === "") {
+        // The key itself is never shown.
+        add(`${f}.privateKey`, `is required (key-based login). Fix: privateKey: config.requireSecret("sshKey").`);
+    }
+}
+
 /** Checks one node's `host` and returns its host key ("local" or the Docker endpoint). */
 function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: string, add: Add): string {
     if (host === undefined) return "local";
@@ -623,29 +685,7 @@ function problemsOfHost(host: GlusterClusterArgs["nodes"][number]["host"], f: st
         );
         return String(host.dockerHost);
     }
-    if (typeof ssh.host !== "string" || !(isIPv4(ssh.host) || isHostname(ssh.host))) {
-        add(`${f}.host.ssh.host`, `must be a host name or IPv4 address; got ${show(ssh.host)}.`);
-    }
-    if (ssh.port !== undefined && (!Number.isInteger(ssh.port) || ssh.port < 1 || ssh.port > 65535)) {
-        add(`${f}.host.ssh.port`, `must be a port number from 1 to 65535; got ${show(ssh.port)}.`);
-    }
-    if (ssh.user !== undefined && !userPattern().test(ssh.user)) {
-        add(`${f}.host.ssh.user`, `must be a Unix user name; got ${show(ssh.user)}.`);
-    }
-    if (ssh.hostKey !== undefined && (typeof ssh.hostKey !== "string" || !hostKeyPattern().test(ssh.hostKey.trim()))) {
-        const hint =
-            typeof ssh.hostKey === "string" && hostKeyPattern().test(ssh.hostKey.trim().replace(/^\S+\s+/, ""))
-                ? ` It starts with a host name, as ssh-keyscan prints it: drop "${ssh.hostKey.trim().split(/\s+/)[0]}".`
-                : "";
-        add(
-            `${f}.host.ssh.hostKey`,
-            `must be one public key as in authorized_keys, "ssh-ed25519 AAAAC3Nz...".${hint} Fix: the content of the host's /etc/ssh/ssh_host_ed25519_key.pub.`,
-        );
-    }
-    if (ssh.privateKey === undefined || ssh.privateKey === null || ssh.privateKey === "") {
-        // The key itself is never shown.
-        add(`${f}.host.ssh.privateKey`, `is required (key-based login). Fix: privateKey: config.requireSecret("sshKey").`);
-    }
+    problemsOfSsh(ssh, `${f}.host.ssh`, add);
     return String(host.dockerHost);
 }
 

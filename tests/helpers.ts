@@ -149,6 +149,9 @@ export async function runProgram<T extends Record<string, any>>(
         pulumi.runtime.registerStackTransformation(rec.capture);
         return program();
     });
+    // Children registered after the program's outputs resolved (they wait on other outputs) are
+    // recorded too: wait for every registration still on its way, as the engine does.
+    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
     return { rec, outputs: (outputs ?? {}) as Record<string, any> };
 }
 

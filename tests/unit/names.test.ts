@@ -4,7 +4,7 @@ import { ChildNames, childNames } from "../../components/names";
 import { runProgram, threeRemoteNodes } from "../helpers";
 
 /** Every name the table can make for these nodes (host ids are "local" or a node's name). */
-function everyTableName(names: ChildNames, nodes: string[], clients: string[]): Set<string> {
+function everyTableName(names: ChildNames, nodes: string[], clients: string[], mounts: string[] = []): Set<string> {
     const out = new Set<string>();
     for (const h of ["local", ...nodes]) for (const f of [names.engine, names.docker, names.image, names.firewall, names.firewallSettle]) out.add(f(h));
     for (const f of [
@@ -17,6 +17,7 @@ function everyTableName(names: ChildNames, nodes: string[], clients: string[]): 
         names.rancherNodes,
         names.rancherNamespace,
         names.mountContract,
+        names.nodeMountCheck,
     ])
         out.add(f());
     for (const n of nodes) {
@@ -26,6 +27,7 @@ function everyTableName(names: ChildNames, nodes: string[], clients: string[]): 
     }
     for (const role of ["server", "client"] as const) for (const f of [names.tlsCaKey, names.tlsCa]) out.add(f(role));
     for (const c of clients) for (const f of [names.tlsClientKey, names.tlsClientRequest, names.tlsClientCert]) out.add(f(c));
+    for (const m of mounts) out.add(names.nodeMount(m));
     return out;
 }
 
@@ -66,7 +68,12 @@ describe("child names", () => {
         it(`every child's name comes from the one table, and no two children share one (${what})`, async () => {
             const names = await childrenOf(args);
             const nodes = args.nodes.map((n) => n.name);
-            const table = everyTableName(childNames("gluster"), nodes, args.tls?.clients ?? []);
+            const table = everyTableName(
+                childNames("gluster"),
+                nodes,
+                args.tls?.clients ?? [],
+                (args.rancher?.nodeMounts ?? []).map((m) => m.name),
+            );
             const stray = names.filter((n) => !table.has(n));
             assert.deepStrictEqual(stray, [], `named outside components/names.ts: ${stray.join(", ")}`);
             assert.strictEqual(new Set(names).size, names.length, `a name is used twice: ${names.join(", ")}`);

@@ -1,3 +1,5 @@
+import { nodeMountCheckScript, nodeMountScript, nodeUnmountScript } from "../../components/nodeMount";
+import { tlsFilesInnerScript } from "../../components/tlsFiles";
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import { inContainer, inContainerIfPresent } from "../../components/gluster/exec";
@@ -91,6 +93,17 @@ const all = () => ({
     engine: engineScript("gfs1.example.net"),
     dataCreate: dataCreateScript("/data/glusterfs", ["/data/glusterfs/glusterd", "/data/glusterfs/bricks"], "tok", "/data/glusterfs/bricks", "g1 (gfs1)"),
     dataDelete: dataDeleteScript("/data/glusterfs", ["/data/glusterfs/glusterd"], "tok"),
+    nodeMount: nodeMountScript({
+        node: "k1",
+        volumeName: "my_vol",
+        source: "gluster-0:/my_vol",
+        mountPoint: "/mnt/my_vol",
+        options: "backup-volfile-servers=gluster-1:gluster-2",
+        serverVersion: "11.1",
+    }),
+    nodeUnmount: nodeUnmountScript({ node: "k1", mountPoint: "/mnt/my_vol" }),
+    nodeMountCheck: nodeMountCheckScript(["10.0.0.1", "10.0.0.2"], [{ name: "k1", address: "10.0.0.1" }]),
+    tlsFiles: tlsFilesInnerScript("gluster-0"),
 });
 
 describe("shell quoting", () => {
@@ -135,6 +148,10 @@ describe("generated scripts", () => {
         "engine",
         "dataCreate",
         "dataDelete",
+        "nodeMount",
+        "nodeUnmount",
+        "nodeMountCheck",
+        "tlsFiles",
     ] as const;
     it("covers every generated script", () => assert.deepStrictEqual([...names].sort(), Object.keys(all()).sort()));
     for (const name of names) {
