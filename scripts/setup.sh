@@ -3,11 +3,13 @@
 #   1. installs what the tests drive (Docker engine, debootstrap, sshd, iptables, nftables, iproute2,
 #      systemd-analyze);
 #   2. starts a Docker engine if none answers (no systemd needed);
-#   3. gets the base image debian:trixie-slim: `docker pull` first, and when no registry
-#      answers, builds it offline from Debian's mirror with debootstrap;
+#   3. gets the base images debian:trixie-slim and debian:bookworm-slim: `docker pull` first,
+#      and when no registry answers, builds each offline from Debian's mirror with debootstrap;
 #   4. builds the project's GlusterFS image from docker/glusterfs/ (the real Dockerfile), and
 #      the live tests' client image (it adds fio) on top of it;
-#   5. builds the Pulumi CLI the live tests drive, from its Go module at the version of
+#   5. builds the live tests' Kubernetes nodes (systemd as PID 1, sshd, the GlusterFS client)
+#      from tests/live/k8snode/ on each base: glusterfs-cluster/k8s-node:trixie and :bookworm;
+#   6. builds the Pulumi CLI the live tests drive, from its Go module at the version of
 #      @pulumi/pulumi, into a cache directory outside the repository (a second run builds
 #      nothing). It never touches a `pulumi` the user already has.
 # Needs root, and `npm ci` done (it reads versions from node_modules). Every wait is a bounded poll.
@@ -99,8 +101,11 @@ debian_mirror() {
   } | head -n 1
 }
 
+# debian:SUITE-slim (SUITE: trixie, bookworm), pulled or, offline, debootstrapped from apt's
+# mirror and imported (25 to 40 s each); skipped when present.
 base_image() {
-  local base=debian:trixie-slim
+  local suite=$1
+  local base=debian:$suite-slim
   if docker image inspect "$base" >/dev/null 2>&1; then
     log "base image $base present"
     return
@@ -111,14 +116,15 @@ base_image() {
   fi
   log "no registry answers: building $base offline with debootstrap"
   local dir
-  dir=$(mktemp -d /var/tmp/trixie-rootfs.XXXXXX)
+  dir=$(mktemp -d "/var/tmp/$suite-rootfs.XXXXXX")
   local mirror
   mirror=$(debian_mirror)
   [ -n "$mirror" ] || { echo "setup: no Debian mirror found in apt's sources (/etc/apt/sources.list*)" >&2; exit 1; }
-  log "debootstrap from $mirror (apt's own mirror)"
-  debootstrap --variant=minbase trixie "$dir" "$mirror" >/var/log/debootstrap.log 2>&1 || {
-    echo "setup: debootstrap failed; see /var/log/debootstrap.log" >&2
-    tail -n 20 /var/log/debootstrap.log >&2
+  log "debootstrap $suite from $mirror (apt's own mirror)"
+  debootstrap --variant=minbase "$suite" "$dir" "$mirror" >"/var/log/debootstrap-$suite.log" 2>&1 || {
+    echo "setup: debootstrap failed; see /var/log/debootstrap-$suite.log" >&2
+    tail -n 20 "/var/log/debootstrap-$suite.log" >&2
+    rm -rf "$dir"
     exit 1
   }
   tar -C "$dir" -c . | docker import - "$base" >/dev/null
@@ -145,6 +151,21 @@ project_image() {
     exit 1
   fi
   log "built glusterfs-cluster/test-client:latest"
+}
+
+# The live tests' Kubernetes nodes: systemd as PID 1 and sshd, on each Debian release a node
+# may run, so the GlusterFS client of each is covered (trixie: 11.1, bookworm: 10.3).
+k8s_node_images() {
+  local suite
+  for suite in trixie bookworm; do
+    if ! docker build -q --build-arg "BASE=debian:$suite-slim" -t "glusterfs-cluster/k8s-node:$suite" "$here/tests/live/k8snode" \
+        >"/var/log/glusterfs-cluster-k8s-node-$suite-build.log" 2>&1; then
+      echo "setup: docker build of the $suite Kubernetes node failed:" >&2
+      tail -n 30 "/var/log/glusterfs-cluster-k8s-node-$suite-build.log" >&2
+      exit 1
+    fi
+    log "built glusterfs-cluster/k8s-node:$suite"
+  done
 }
 
 # The cache directory (GLUSTERFS_CLUSTER_CACHE, else $XDG_CACHE_HOME or ~/.cache, then
@@ -198,6 +219,8 @@ pulumi_cli() {
 need_root
 install_packages
 start_engine
-base_image
+base_image trixie
+base_image bookworm
 project_image
+k8s_node_images
 pulumi_cli

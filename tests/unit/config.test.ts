@@ -51,6 +51,21 @@ describe("stack config", () => {
         }
     });
 
+    it("reads each node mount's SSH key from the secret it names (sshPrivateKey by default); a key written in clear text is refused", async () => {
+        const mount = (name: string, ssh: Record<string, unknown>) => ({ name, address: "10.20.0.1", ssh: { host: "10.20.0.1", ...ssh } });
+        const args = argsOf({
+            "glusterfs:rancher": { clusterId: "local", nodeMounts: [mount("k1", {}), mount("k2", { privateKeySecret: "nodeKey" })] },
+            "glusterfs:sshPrivateKey": "KEY-DEFAULT",
+            "glusterfs:nodeKey": "KEY-NODE",
+        });
+        const mounts = args.rancher!.nodeMounts!;
+        assert.deepStrictEqual(await Promise.all(mounts.map((m) => value(pulumi.output(m.ssh.privateKey)))), ["KEY-DEFAULT", "KEY-NODE"]);
+        assert.ok(await pulumi.output(mounts[0].ssh.privateKey).isSecret);
+        const message = refusal({ "glusterfs:rancher": { clusterId: "local", nodeMounts: [mount("k1", { privateKey: "SECRET-IN-CLEAR" })] } });
+        assert.match(message, /glusterfs:rancher\.nodeMounts\[0\]\.ssh\.privateKey`?: never holds a key in stack config/);
+        assert.doesNotMatch(message, /SECRET-IN-CLEAR/);
+    });
+
     it("reads a tcp:// endpoint's TLS key from the secret it names (dockerTlsKey by default); a key written in clear text is refused", async () => {
         const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         const node = (name: string, tls: Record<string, unknown>) => ({

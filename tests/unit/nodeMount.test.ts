@@ -215,6 +215,12 @@ describe("node mounts (rancher.nodeMounts)", () => {
                 `${e} not in:\n${problems.join("\n")}`,
             );
         assert.ok(!problems.join("\n").includes("OPENSSH"), "a key was shown");
+        const withTls = findProblems({
+            nodes: [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }],
+            tls: { enabled: true },
+            rancher: { clusterId: "local", nodeMounts: [{ name: "k1", address: "10.0.0.1", ssh: { host: "10.0.0.1", privateKey: key } }] },
+        });
+        assert.match(withTls.map((p) => `${p.field}: ${p.message}`).join("\n"), /^rancher\.nodeMounts: cannot mount with TLS on yet/m);
     });
 
     describe("what the component declares", () => {
