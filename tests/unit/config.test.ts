@@ -60,7 +60,7 @@ describe("stack config", () => {
         });
         const mounts = args.rancher!.nodeMounts!;
         assert.deepStrictEqual(await Promise.all(mounts.map((m) => value(pulumi.output(m.ssh.privateKey)))), ["KEY-DEFAULT", "KEY-NODE"]);
-        assert.ok(await pulumi.output(mounts[0].ssh.privateKey).isSecret);
+        assert.ok(await pulumi.isSecret(pulumi.output(mounts[0].ssh.privateKey)));
         const message = refusal({ "glusterfs:rancher": { clusterId: "local", nodeMounts: [mount("k1", { privateKey: "SECRET-IN-CLEAR" })] } });
         assert.match(message, /glusterfs:rancher\.nodeMounts\[0\]\.ssh\.privateKey`?: never holds a key in stack config/);
         assert.doesNotMatch(message, /SECRET-IN-CLEAR/);
