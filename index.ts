@@ -22,3 +22,5 @@ export const brickPortRange = cluster.brickPortRange;
 export const tlsClients = cluster.tlsClients;
 export const certificateExpiry = cluster.certificateExpiry;
 export const tlsClientFiles = cluster.tlsClientFiles;
+/** Rancher (glusterfs:rancher.storageClass): the StorageClass of ReadWriteMany PVCs. */
+export const storageClassName = cluster.storageClassName;

@@ -195,6 +195,36 @@ export interface RancherArgs {
      * its address may mount (`auth.allow`, firewall). Defaults to none.
      */
     nodeMounts?: NodeMountArgs[];
+    /**
+     * ReadWriteMany PVCs from the volume: rancher/local-path-provisioner in shared-filesystem
+     * mode, installed by Rancher into a namespace the component creates (in `projectId`), after
+     * every node mount (README: Rancher). Needs `nodeMounts`. Defaults to none.
+     */
+    storageClass?: StorageClassArgs;
+}
+
+/** The StorageClass of ReadWriteMany PVCs (`rancher.storageClass`). */
+export interface StorageClassArgs {
+    /** The StorageClass's name. Defaults to `"glusterfs-<volumeName>"` (with `_` written as `-`). */
+    name?: string;
+    /** The provisioner's name. Defaults to `"glusterfs-cluster.io/<name>"`; never `rancher.io/local-path` (K3s's own). */
+    provisionerName?: string;
+    /** What deleting a PVC does to its files. Defaults to `"Retain"`: they stay on the volume. */
+    reclaimPolicy?: "Retain" | "Delete";
+    /** The namespace the provisioner runs in, created by the component. Defaults to `"glusterfs-provisioner"`. */
+    namespace?: string;
+    /**
+     * Where Rancher takes the chart: a git repository at a tag (`gitRepo`, `gitBranch` — Rancher
+     * checks a tag out as it does a branch), or a Helm repository or OCI reference (`url`); and
+     * the chart's `version`. Defaults to the upstream repository at tag `v0.0.37`, chart `0.0.37`.
+     */
+    chart?: { gitRepo?: string; gitBranch?: string; url?: string; version?: string };
+    /** The provisioner's image, pinned. Defaults to `"rancher/local-path-provisioner:v0.0.37"`. */
+    image?: string;
+    /** The image of the helper pods that make and remove each PVC's directory, pinned. Defaults to `"busybox:1.37.0"`. */
+    helperImage?: string;
+    /** Rancher's system default registry for the app (the chart reads none itself: point `image` and `helperImage` at a mirror). */
+    systemDefaultRegistry?: string;
 }
 
 /** A Kubernetes node that mounts the volume (`rancher.nodeMounts`). */

@@ -10,6 +10,7 @@ import { childNames } from "./names";
 import { declareStorage } from "./nodeResources";
 import { declareRancher } from "./rancher";
 import { declareNodeMounts } from "./nodeMount";
+import { declareStorageClass, storageClassName } from "./storageClass";
 import { versionFromReadyOutput } from "./gluster/ready";
 import { ClientBundle, clientTlsFiles, declareTls } from "./tls";
 import { declareTlsFiles } from "./tlsFiles";
@@ -54,6 +55,8 @@ export class GlusterCluster extends pulumi.ComponentResource {
     public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
     /** TLS: where a (Debian) client puts each part of its bundle, and the switch for management TLS. Empty without TLS. */
     public readonly tlsClientFiles: pulumi.Output<Record<string, string>>;
+    /** Rancher: the StorageClass of ReadWriteMany PVCs (`rancher.storageClass`), once the provisioner is installed; `""` without. */
+    public readonly storageClassName: pulumi.Output<string>;
 
     constructor(name: string, args: GlusterClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validated before anything is registered: bad input creates nothing.
@@ -111,10 +114,16 @@ export class GlusterCluster extends pulumi.ComponentResource {
         const restrict = !!args.rancher?.allowClusterNodes || mountAddresses.length > 0;
         const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), restrict);
         rancher?.publish(bootstrap.last);
-        if (args.rancher?.nodeMounts?.length) {
-            const version = nodes.get(spec.nodes[0].name)!.readyStdout.apply(versionFromReadyOutput);
-            declareNodeMounts(scope, args.rancher.nodeMounts, version, rancher?.nodeAddresses, bootstrap.last);
-        }
+        const mountSteps = args.rancher?.nodeMounts?.length
+            ? declareNodeMounts(
+                  scope,
+                  args.rancher.nodeMounts,
+                  nodes.get(spec.nodes[0].name)!.readyStdout.apply(versionFromReadyOutput),
+                  rancher?.nodeAddresses,
+                  bootstrap.last,
+              )
+            : [];
+        const app = args.rancher?.storageClass ? declareStorageClass(scope, args.rancher, args.rancher.storageClass, mountSteps) : undefined;
 
         // Outputs resolve once the volume is started and every node is in the pool, so a
         // stack that mounts from them waits for a volume that can be mounted.
@@ -134,6 +143,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
         this.tlsClients = pulumi.secret(tls ? once(tls.clients) : whenReady<Record<string, ClientBundle>>({}));
         this.certificateExpiry = tls ? once(tls.expiries) : whenReady<Record<string, string>>({});
         this.tlsClientFiles = whenReady<Record<string, string>>(tls ? clientTlsFiles() : {});
+        this.storageClassName = app ? app.id.apply(() => storageClassName(spec, args.rancher!.storageClass!)) : whenReady("");
         this.registerOutputs({
             volumeName: this.volumeName,
             servers: this.servers,
@@ -148,6 +158,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
             tlsClients: this.tlsClients,
             certificateExpiry: this.certificateExpiry,
             tlsClientFiles: this.tlsClientFiles,
+            storageClassName: this.storageClassName,
         });
     }
 }

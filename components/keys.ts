@@ -15,6 +15,7 @@ import {
     RancherArgs,
     RemoteHostArgs,
     SshConnectionArgs,
+    StorageClassArgs,
     TimeoutsArgs,
     TlsArgs,
 } from "./args";
@@ -72,7 +73,19 @@ export function argKeys() {
             "nodeAddress",
             "provider",
             "nodeMounts",
+            "storageClass",
         ] as const),
+        storageClass: keysOf<StorageClassArgs>()([
+            "name",
+            "provisionerName",
+            "reclaimPolicy",
+            "namespace",
+            "chart",
+            "image",
+            "helperImage",
+            "systemDefaultRegistry",
+        ] as const),
+        chart: keysOf<NonNullable<StorageClassArgs["chart"]>>()(["gitRepo", "gitBranch", "url", "version"] as const),
         nodeMount: keysOf<NodeMountArgs>()(["name", "address", "ssh"] as const),
     };
 }

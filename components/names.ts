@@ -42,6 +42,10 @@ export interface ChildNames {
     /** Rancher's node mounts: each node's step, and the check of the cluster's node list against them. */
     readonly nodeMount: (node: string) => string;
     readonly nodeMountCheck: () => string;
+    /** Rancher's StorageClass: the provisioner's namespace, its chart's repository, the app. */
+    readonly provisionerNamespace: () => string;
+    readonly provisionerRepo: () => string;
+    readonly provisionerApp: () => string;
 }
 
 /** The names of the children of the GlusterCluster named `cluster`. */
@@ -79,5 +83,8 @@ export function childNames(cluster: string): ChildNames {
         tlsFiles: (node) => n("tls-files", node),
         nodeMount: (node) => n("node-mount", node),
         nodeMountCheck: () => n("node-mount-check"),
+        provisionerNamespace: () => n("provisioner-namespace"),
+        provisionerRepo: () => n("provisioner-chart"),
+        provisionerApp: () => n("provisioner"),
     };
 }

@@ -183,6 +183,7 @@ function problemsOfChildNames(args: GlusterClusterArgs, hostOfNode: string[], ad
     };
     for (const f of [names.identity, names.preflight, names.network, names.pool, names.probeBack, names.volume]) make(f());
     for (const f of [names.rancherNodes, names.rancherNamespace, names.mountContract, names.nodeMountCheck]) make(f());
+    for (const f of [names.provisionerNamespace, names.provisionerRepo, names.provisionerApp]) make(f());
     for (const m of Array.isArray(args.rancher?.nodeMounts) ? args.rancher.nodeMounts : []) if (typeof m?.name === "string") make(names.nodeMount(m.name));
     const firstOnHost = new Map<string, number>();
     hostOfNode.forEach((key, i) => firstOnHost.has(key) || firstOnHost.set(key, i));
@@ -473,6 +474,8 @@ function problemsOfKeys(args: GlusterClusterArgs, add: Add): void {
     for (const level of ["network", "firewall", "brickPorts", "timeouts", "rancher", "tls"] as const) {
         unknownKeys(args[level], level, level, add);
     }
+    unknownKeys(args.rancher?.storageClass, "storageClass", "rancher.storageClass", add);
+    unknownKeys(args.rancher?.storageClass?.chart, "chart", "rancher.storageClass.chart", add);
     (Array.isArray(args.rancher?.nodeMounts) ? args.rancher.nodeMounts : []).forEach((m, i) => {
         unknownKeys(m, "nodeMount", `rancher.nodeMounts[${i}]`, add);
         unknownKeys(m?.ssh, "ssh", `rancher.nodeMounts[${i}].ssh`, add);
@@ -580,6 +583,57 @@ function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: A
         add("rancher.nodeAddress", `must be "internal" or "external"; got ${show(r.nodeAddress)}.`);
     }
     problemsOfNodeMounts(r.nodeMounts, add);
+    if (r.storageClass !== undefined) problemsOfStorageClass(r, add);
+}
+
+/** `rancher.storageClass`: on nodes that mount the volume, in a project, with its own names and pinned images. */
+function problemsOfStorageClass(r: RancherArgs, add: Add): void {
+    const s = r.storageClass!;
+    const f = "rancher.storageClass";
+    if (!Array.isArray(r.nodeMounts) || r.nodeMounts.length === 0) {
+        add(
+            f,
+            `needs rancher.nodeMounts: a PVC is a directory of the volume mounted on the node its pod runs on. Fix: list the cluster's nodes in rancher.nodeMounts.`,
+        );
+    }
+    if (r.projectId === undefined)
+        add(
+            f,
+            `needs rancher.projectId: the provisioner's namespace is created in a Rancher project. Fix: projectId: "<clusterId>:p-xxxxx" (e.g. the System project).`,
+        );
+    if (s.name !== undefined && !k8sName().test(s.name))
+        add(`${f}.name`, `must be a Kubernetes object name (lower-case letters, digits, '-' and '.'); got ${show(s.name)}.`);
+    if (s.namespace !== undefined && !k8sLabel().test(s.namespace)) add(`${f}.namespace`, `must be a Kubernetes namespace name; got ${show(s.namespace)}.`);
+    if (
+        s.provisionerName !== undefined &&
+        (typeof s.provisionerName !== "string" || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.provisionerName))
+    ) {
+        add(`${f}.provisionerName`, `must be "domain/name" in lower case; got ${show(s.provisionerName)}.`);
+    } else if (s.provisionerName === "rancher.io/local-path") {
+        add(
+            `${f}.provisionerName`,
+            `"rancher.io/local-path" is K3s's own provisioner: two provisioners of one name fight over every PVC. Fix: leave it out (default "glusterfs-cluster.io/<name>").`,
+        );
+    }
+    if (s.reclaimPolicy !== undefined && s.reclaimPolicy !== "Retain" && s.reclaimPolicy !== "Delete")
+        add(`${f}.reclaimPolicy`, `must be "Retain" or "Delete"; got ${show(s.reclaimPolicy)}.`);
+    for (const key of ["image", "helperImage"] as const) {
+        const v = s[key];
+        if (v !== undefined && (typeof v !== "string" || !/^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(v) || v.endsWith(":latest"))) {
+            add(`${f}.${key}`, `must be an image with a pinned tag (not latest), "repository:tag"; got ${show(v)}.`);
+        }
+    }
+    const c = s.chart ?? {};
+    if (c.url !== undefined && (c.gitRepo !== undefined || c.gitBranch !== undefined))
+        add(`${f}.chart`, `takes a git repository (gitRepo, gitBranch) or a url, not both.`);
+    if (c.gitRepo !== undefined && c.gitBranch === undefined)
+        add(`${f}.chart.gitBranch`, `is required with gitRepo: the tag of the chart's release (Rancher checks a tag out as a branch), never a moving branch.`);
+    if (c.gitBranch !== undefined && ["master", "main"].includes(c.gitBranch)) {
+        add(
+            `${f}.chart.gitBranch`,
+            `${show(c.gitBranch)} moves: the index then holds only its current chart, and a pinned version disappears at the next release. Fix: a release tag, e.g. "v0.0.37".`,
+        );
+    }
 }
 
 /** `rancher.nodeMounts`: named, addressed (IPv4: the firewall admits it), reachable over SSH; none twice. */

@@ -34,6 +34,7 @@ function outputsOf(c: GlusterCluster) {
         tlsClients: c.tlsClients,
         certificateExpiry: c.certificateExpiry,
         tlsClientFiles: c.tlsClientFiles,
+        storageClassName: c.storageClassName,
     };
 }
 
@@ -374,6 +375,7 @@ describe("GlusterCluster (container mode, local engine)", () => {
             // Without TLS: nothing.
             tlsClients: {},
             certificateExpiry: {},
+            storageClassName: "",
             tlsClientFiles: {},
         });
         assert.match(outputs.clientDockerNote, /apparmor=unconfined/);

@@ -18,6 +18,9 @@ function everyTableName(names: ChildNames, nodes: string[], clients: string[], m
         names.rancherNamespace,
         names.mountContract,
         names.nodeMountCheck,
+        names.provisionerNamespace,
+        names.provisionerRepo,
+        names.provisionerApp,
     ])
         out.add(f());
     for (const n of nodes) {

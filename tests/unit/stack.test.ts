@@ -38,6 +38,7 @@ describe("the stack program", () => {
             "mountEndpoint",
             "poolMembers",
             "servers",
+            "storageClassName",
             "tlsClientFiles",
             "tlsClients",
             "volumeName",
