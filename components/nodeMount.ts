@@ -91,6 +91,18 @@ function clientSteps(p: NodeMountParams): string[] {
     ];
 }
 
+/** SELinux enforcing (RKE2 on RHEL-family): pods may use a FUSE-backed hostPath only with virt_use_fusefs on. */
+function selinuxSteps(p: NodeMountParams): string[] {
+    return [
+        `if command -v getenforce >/dev/null 2>&1 && [ "$(getenforce)" = Enforcing ]; then`,
+        `  case $(getsebool virt_use_fusefs 2>/dev/null) in`,
+        `    *"--> on") ;;`,
+        `    *) setsebool -P virt_use_fusefs on || die "${dq(p.node)} enforces SELinux, and pods cannot use the FUSE mount without the virt_use_fusefs boolean, which could not be set: run setsebool -P virt_use_fusefs on there" ;;`,
+        `  esac`,
+        `fi`,
+    ];
+}
+
 /** The mount point: empty, and immutable while nothing is mounted on it. */
 function mountPointSteps(p: NodeMountParams): string[] {
     const node = dq(p.node);
@@ -147,6 +159,7 @@ export function nodeMountScript(p: NodeMountParams): string {
         `state=/var/lib/glusterfs-cluster/mounts/$unit`,
         `mounted() { findmnt -rn -t fuse.glusterfs --mountpoint "$mp" >/dev/null; }`,
         ...clientSteps(p),
+        ...selinuxSteps(p),
         ...mountPointSteps(p),
         ...unitSteps(p),
         `# A mount can report success and still be broken: write and read back through it.`,

@@ -45,11 +45,35 @@ exit 0`,
 echo k1`,
 };
 
-function node(opts: { version?: string; agents?: string[]; mounted?: boolean; files?: string[]; unit?: string; created?: boolean; busy?: boolean } = {}) {
+/** SELinux stand-ins, for a node that enforces it: getsebool answers from $NODE/fusefs ("on" or "off"). */
+const SELINUX: Record<string, string> = {
+    getenforce: `#!/bin/sh
+echo Enforcing`,
+    getsebool: `#!/bin/sh
+echo "virt_use_fusefs --> $(cat "$NODE/fusefs")"`,
+    setsebool: `#!/bin/sh
+echo "setsebool $*" >> "$NODE/log"
+[ ! -f "$NODE/setsebool-fails" ]`,
+};
+
+function node(
+    opts: {
+        version?: string;
+        agents?: string[];
+        mounted?: boolean;
+        files?: string[];
+        unit?: string;
+        created?: boolean;
+        busy?: boolean;
+        selinux?: "on" | "off";
+    } = {},
+) {
     const dir = tempDir("node-mount-");
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
-    for (const [name, text] of Object.entries(STANDINS)) fs.writeFileSync(path.join(bin, name), `${text}\n`, { mode: 0o755 });
+    for (const [name, text] of Object.entries({ ...STANDINS, ...(opts.selinux ? SELINUX : {}) }))
+        fs.writeFileSync(path.join(bin, name), `${text}\n`, { mode: 0o755 });
+    if (opts.selinux) fs.writeFileSync(path.join(dir, "fusefs"), opts.selinux);
     fs.mkdirSync(path.join(dir, "units"));
     for (const a of opts.agents ?? []) fs.writeFileSync(path.join(dir, "units", a), "");
     fs.writeFileSync(path.join(dir, "version"), opts.version ?? "11.1");
@@ -165,6 +189,26 @@ describe("node mounts (rancher.nodeMounts)", () => {
         const f = failing.run(nodeMountScript(P));
         assert.strictEqual(f.code, 1);
         assert.match(f.stderr, /k1: mnt-my_vol\.mount did not start: mount failed/);
+    });
+
+    it("on a node that enforces SELinux: turns virt_use_fusefs on when it is off, leaves it when on, and names the fix when it cannot", () => {
+        const off = node({ selinux: "off" });
+        const r = off.run(nodeMountScript(P));
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.ok(r.log.includes("setsebool -P virt_use_fusefs on"), r.log.join("\n"));
+        const on = node({ selinux: "on" });
+        assert.ok(!on.run(nodeMountScript(P)).log.some((l) => l.startsWith("setsebool")));
+        const stuck = node({ selinux: "off" });
+        fs.writeFileSync(path.join(stuck.dir, "setsebool-fails"), "");
+        const x = stuck.run(nodeMountScript(P));
+        assert.strictEqual(x.code, 1);
+        assert.match(x.stderr, /k1 enforces SELinux, and pods cannot use the FUSE mount without the virt_use_fusefs boolean.*setsebool -P virt_use_fusefs on/);
+        // Without SELinux tools (Debian), nothing of it runs.
+        assert.ok(
+            !node()
+                .run(nodeMountScript(P))
+                .log.some((l) => l.startsWith("setsebool")),
+        );
     });
 
     it("delete: stops and removes the unit, takes the flag off, removes the mount point it made; a busy mount is refused", () => {
