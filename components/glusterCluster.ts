@@ -16,7 +16,7 @@ import { ClientBundle, clientTlsFiles, declareTls } from "./tls";
 import { declareTlsFiles } from "./tlsFiles";
 import { declareNodes, declarePreflight } from "./rolling";
 import { childOptions, Scope } from "./scope";
-import { resolveSpec } from "./spec";
+import { nodeMountClient, resolveSpec } from "./spec";
 import { isIPv4Cidr } from "./validate";
 import { configWarnings } from "./warnings";
 
@@ -121,6 +121,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                   nodes.get(spec.nodes[0].name)!.readyStdout.apply(versionFromReadyOutput),
                   rancher?.nodeAddresses,
                   bootstrap.last,
+                  tls ? tls.clientBundle(nodeMountClient(args.rancher.clusterId)) : undefined,
               )
             : [];
         const app = args.rancher?.storageClass ? declareStorageClass(scope, args.rancher, args.rancher.storageClass, mountSteps) : undefined;

@@ -11,6 +11,7 @@ import { hostCommand } from "./commands";
 import { mountInfo } from "./mount";
 import { childOptions, Scope } from "./scope";
 import { dq, shq } from "./shell";
+import { pemSplitSteps } from "./tlsFiles";
 import { HostSpec } from "./spec";
 
 export interface NodeMountParams {
@@ -24,6 +25,8 @@ export interface NodeMountParams {
     options: string;
     /** The GlusterFS version the servers run, e.g. "11.1". */
     serverVersion: string;
+    /** TLS: the client identity (key, certificate, server CA) comes on standard input. */
+    tls?: boolean;
 }
 
 /** The Kubernetes agents a mount must come before, whichever a node has. */
@@ -103,6 +106,32 @@ function selinuxSteps(p: NodeMountParams): string[] {
     ];
 }
 
+/**
+ * TLS: the Rancher cluster's client identity, from standard input, into the directory this
+ * node's GlusterFS build reads (its path is compiled into the socket transport: /etc/ssl for
+ * Debian 13's 11.1, /usr/lib/ssl for Debian 12's 10.3), and the switch for management TLS.
+ * A node holds one client identity (the file names are fixed): another one already there is refused.
+ */
+function tlsSteps(p: NodeMountParams): string[] {
+    const node = dq(p.node);
+    return [
+        `sock=$(find /usr/lib /usr/lib64 -path '*/rpc-transport/socket.so' 2>/dev/null | head -n 1)`,
+        `[ -n "$sock" ] || die "cannot find the GlusterFS client's socket transport on ${node}"`,
+        `pem=$(grep -ao '/[a-z0-9/]*/glusterfs\\.pem' "$sock" | head -n 1)`,
+        `[ -n "$pem" ] || die "cannot tell where ${node}'s GlusterFS reads its TLS files"`,
+        `d=\${pem%/*}`,
+        `mkdir -p "$d" "$state"`,
+        `if [ -e "$d/glusterfs.key" ] && [ ! -f "$state/tls" ]; then die "${node} already holds a GlusterFS client identity in $d (another cluster's?): a node holds one. Remove it, or leave ${node} out"; fi`,
+        `(`,
+        `umask 077`,
+        ...pemSplitSteps(p.node),
+        `)`,
+        `echo "$d" > "$state/tls"`,
+        `mkdir -p /var/lib/glusterd`,
+        `if [ ! -e /var/lib/glusterd/secure-access ]; then : > /var/lib/glusterd/secure-access && : > "$state/secure-access"; fi`,
+    ];
+}
+
 /** The mount point: empty, and immutable while nothing is mounted on it. */
 function mountPointSteps(p: NodeMountParams): string[] {
     const node = dq(p.node);
@@ -160,6 +189,7 @@ export function nodeMountScript(p: NodeMountParams): string {
         `mounted() { findmnt -rn -t fuse.glusterfs --mountpoint "$mp" >/dev/null; }`,
         ...clientSteps(p),
         ...selinuxSteps(p),
+        ...(p.tls ? tlsSteps(p) : []),
         ...mountPointSteps(p),
         ...unitSteps(p),
         `# A mount can report success and still be broken: write and read back through it.`,
@@ -191,6 +221,9 @@ export function nodeUnmountScript(p: Pick<NodeMountParams, "node" | "mountPoint"
         `  chattr -i "$mp"`,
         `  if [ -f "$state/created" ]; then rmdir "$mp" 2>/dev/null || true; fi`,
         `fi`,
+        `# The TLS files it put in place, if any, and the management switch if it made it.`,
+        `if [ -f "$state/tls" ]; then d=$(cat "$state/tls") && rm -f "$d/glusterfs.key" "$d/glusterfs.pem" "$d/glusterfs.ca"; fi`,
+        `if [ -f "$state/secure-access" ]; then rm -f /var/lib/glusterd/secure-access; fi`,
         `rm -rf "$state"`,
         `echo "${node}: $unit, its mount and the immutable flag removed"`,
         ``,
@@ -238,6 +271,7 @@ export function declareNodeMounts(
     serverVersion: pulumi.Output<string>,
     clusterNodes: pulumi.Output<string[]> | undefined,
     after: pulumi.Resource[],
+    tlsBundle?: pulumi.Output<string>,
 ): pulumi.Resource[] {
     const { spec, names } = scope;
     const local: HostSpec = { key: "local", id: "local" };
@@ -259,8 +293,17 @@ export function declareNodeMounts(
             nodeHost(n),
             {
                 create: serverVersion.apply((v) =>
-                    nodeMountScript({ node: n.name, volumeName: spec.volumeName, source: m.endpoint, mountPoint, options: m.options, serverVersion: v }),
+                    nodeMountScript({
+                        node: n.name,
+                        volumeName: spec.volumeName,
+                        source: m.endpoint,
+                        mountPoint,
+                        options: m.options,
+                        serverVersion: v,
+                        tls: tlsBundle !== undefined,
+                    }),
                 ),
+                ...(tlsBundle ? { stdin: tlsBundle } : {}),
                 delete: nodeUnmountScript({ node: n.name, mountPoint }),
             },
             childOptions(scope, { dependsOn: [...after, ...check] }),

@@ -124,8 +124,10 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
     }));
 
     const fw = args.firewall ?? {};
+    // The nodes that mount the volume (rancher.nodeMounts) share one client identity per Rancher cluster.
+    const nodeClient = args.rancher?.nodeMounts?.length ? [nodeMountClient(args.rancher.clusterId)] : [];
     const tls = tlsEnabled(args)
-        ? { clients: [...(args.tls?.clients ?? [])].sort(), rotation: args.tls?.rotation ?? 0, validityDays: args.tls?.validityDays ?? 365 }
+        ? { clients: [...(args.tls?.clients ?? []), ...nodeClient].sort(), rotation: args.tls?.rotation ?? 0, validityDays: args.tls?.validityDays ?? 365 }
         : undefined;
     return {
         name,
@@ -167,6 +169,11 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
  * pool members' CNs (every member connects to bricks as a client: self-heal, heal info,
  * replace-brick) and the client identities'. `auth.allow` still applies besides.
  */
+/** The client identity (certificate CN) of the Rancher cluster's nodes that mount the volume. */
+export function nodeMountClient(clusterId: string): string {
+    return `rancher-${clusterId}`;
+}
+
 export function tlsVolumeOptions(nodes: NodeSpec[], clients: string[]): Record<string, string> {
     const allowed = [...new Set([...nodes.map((n) => n.address), ...clients])].sort();
     return { "client.ssl": "on", "server.ssl": "on", "auth.ssl-allow": allowed.join(",") };

@@ -24,6 +24,8 @@ export interface ClientBundle {
 export interface TlsMaterial {
     /** A node's key, certificate and the CAs it trusts, as PEM in that order: the input of its files step. A secret. */
     nodeBundle(node: string): pulumi.Output<string>;
+    /** A client's key, certificate and the server CA, as PEM in that order: what a node mount puts in place. A secret. */
+    clientBundle(client: string): pulumi.Output<string>;
     /** Each client identity's bundle. A secret. */
     clients: pulumi.Output<Record<string, ClientBundle>>;
     /** When each node's and client's certificate expires, by CN ("node gluster-0", "client app"). */
@@ -114,6 +116,10 @@ export function declareTls(scope: Scope): TlsMaterial {
         nodeBundle: (node) => {
             const n = nodes.get(node)!;
             return pulumi.secret(pulumi.all([n.key.privateKeyPem, n.cert.certPem, serverCa.cert.certPem, clientCa.cert.certPem]).apply(joinPem));
+        },
+        clientBundle: (client) => {
+            const c = clients.get(client)!;
+            return pulumi.secret(pulumi.all([c.key.privateKeyPem, c.cert.certPem, serverCa.cert.certPem]).apply(joinPem));
         },
         clients: pulumi.secret(
             pulumi

@@ -32,7 +32,21 @@ export function tlsFilesInnerScript(node: string): string {
         `umask 077`,
         `d=${TLS_DIR}`,
         `mkdir -p "$d"`,
-        `# The key, then the node's certificate, then every CA certificate: one file each.`,
+        ...pemSplitSteps(node),
+        `# Management TLS (glusterd, the CLI) is on when this file exists at their start.`,
+        `: > ${STATE_DIR}/secure-access`,
+        `echo "TLS files of ${dq(node)} in place"`,
+        ``,
+    ].join("\n");
+}
+
+/**
+ * Splits the PEM on standard input — a key, a certificate, then the CA certificates — into
+ * the directory `$d` as glusterfs.key, glusterfs.pem and glusterfs.ca, each replaced whole.
+ */
+export function pemSplitSteps(node: string): string[] {
+    return [
+        `# The key, then the certificate, then every CA certificate: one file each.`,
         `awk -v d="$d" '`,
         `  /^-----BEGIN .*PRIVATE KEY-----$/ { f = d "/glusterfs.key.new" }`,
         `  /^-----BEGIN CERTIFICATE-----$/ { f = (certs++ == 0) ? d "/glusterfs.pem.new" : d "/glusterfs.ca.new" }`,
@@ -44,11 +58,7 @@ export function tlsFilesInnerScript(node: string): string {
         `chmod 0644 "$d/glusterfs.pem.new" "$d/glusterfs.ca.new"`,
         `# Each file replaced whole: a connection opened meanwhile reads an old or a new file, never half of one.`,
         `for f in key pem ca; do mv -f "$d/glusterfs.$f.new" "$d/glusterfs.$f"; done`,
-        `# Management TLS (glusterd, the CLI) is on when this file exists at their start.`,
-        `: > ${STATE_DIR}/secure-access`,
-        `echo "TLS files of ${dq(node)} in place"`,
-        ``,
-    ].join("\n");
+    ];
 }
 
 /** The host-side command: the node's image, its state storage mounted, no network, the material on standard input. */

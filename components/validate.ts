@@ -518,12 +518,11 @@ function problemsOfTls(args: GlusterClusterArgs, add: Add): void {
         else if (seen.has(c)) add(f, `${show(c)} is listed twice.`);
         else seen.add(c);
     });
-    if (tlsEnabled(args) && Array.isArray(args.rancher?.nodeMounts) && args.rancher.nodeMounts.length > 0) {
-        add(
-            "rancher.nodeMounts",
-            `cannot mount with TLS on yet: a node would need a client identity in place, which the node step does not put there. Fix: leave nodeMounts out and mount on the nodes with a client bundle (README: TLS), or run this cluster without TLS.`,
-        );
-    }
+    const reserved = Array.isArray(args.rancher?.nodeMounts) && args.rancher.nodeMounts.length > 0 ? `rancher-${String(args.rancher.clusterId)}` : undefined;
+    (Array.isArray(t?.clients) ? t.clients : []).forEach((c, i) => {
+        if (c === reserved)
+            add(`tls.clients[${i}]`, `${show(c)} is the identity the component gives the nodes of rancher.nodeMounts. Fix: choose another name.`);
+    });
     if (tlsEnabled(args)) {
         for (const key of Object.keys(args.volumeOptions ?? {}).filter((k) => tlsManagedOptions().includes(k))) {
             add(

@@ -13,7 +13,9 @@ import { LiveStack } from "./engine/stack";
 import { agentAfter, agentLog, inNode, inNodeResult, K8sNode, NODE_IMAGES, removeNode, restartNode, startNode } from "./k8snode";
 import { check, run } from "./run";
 import { upgradedImage } from "./rolling-support";
-import { docker, eventually, removeLeftovers, requireEngine } from "./support";
+import { docker, eventually, gx, removeLeftovers, requireEngine } from "./support";
+
+const gxOn = (container: string, args: string, xpath: string) => gx(docker, container, args, xpath);
 
 const NET = "ng-net";
 const SUBNET = "10.88.0";
@@ -175,6 +177,84 @@ describe("live: the volume mounted on Kubernetes nodes (rancher.nodeMounts)", fu
             assert.ok(!(await mounted(k.name)), `${k.name} still mounts`);
             assert.notStrictEqual((await inNodeResult(k.name, `systemctl cat ${UNIT}`)).code, 0, `${k.name} keeps the unit`);
             assert.strictEqual((await inNodeResult(k.name, `test -e ${MP}`)).code, 1, `${k.name} keeps ${MP}`);
+        }
+    });
+});
+
+describe("live: node mounts with TLS (the Rancher cluster's client identity)", function () {
+    this.timeout(600_000);
+    const NET_TLS = "nt-net";
+    const TLS_NODES = [
+        { name: "nt-k1", image: NODE_IMAGES.trixie, ip: "10.89.0.101", ssl: "/etc/ssl" },
+        { name: "nt-k2", image: NODE_IMAGES.bookworm, ip: "10.89.0.102", ssl: "/usr/lib/ssl" },
+    ];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nodemounts-tls-"));
+    const h = new LiveStack({ rancherDir: path.join(dir, "rancher") });
+    const started: Record<string, K8sNode> = {};
+    let privateKey = "";
+    const args = (): GlusterClusterArgs => ({
+        volumeName: "tvol",
+        nodes: [{ name: "nt-0" }, { name: "nt-1" }, { name: "nt-2" }],
+        network: { name: NET_TLS, existing: true },
+        mountPoint: "/mnt/tvol",
+        tls: { enabled: true },
+        rancher: {
+            clusterId: "local",
+            nodeMounts: TLS_NODES.map((k) => ({ name: k.name.slice(3), address: k.ip, ssh: { host: k.ip, privateKey, hostKey: started[k.name].hostKey } })),
+        },
+    });
+    const program = () => {
+        const c = new GlusterCluster("nt", args());
+        return { mountCommand: c.mountCommand };
+    };
+
+    before(async () => {
+        await requireEngine();
+        await removeLeftovers(
+            docker,
+            "nt",
+            TLS_NODES.map((k) => k.name),
+        );
+        await run(["docker", "network", "rm", NET_TLS]);
+        await docker("network", "create", "--subnet", "10.89.0.0/24", NET_TLS);
+        await check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "nodemounts-tls", "-f", path.join(dir, "id")]);
+        privateKey = fs.readFileSync(path.join(dir, "id"), "utf8");
+        const pub = fs.readFileSync(path.join(dir, "id.pub"), "utf8");
+        for (const k of TLS_NODES)
+            started[k.name] = await startNode(k.name, k.image, NET_TLS, pub, { ip: k.ip, labels: { "io.glusterfs-cluster.cluster": "nt" } });
+    });
+    after(async () => {
+        if (process.env.KEEP_CLUSTER) return;
+        await h.destroy().catch(() => undefined);
+        for (const k of TLS_NODES) await removeNode(k.name);
+        await removeLeftovers(docker, "nt");
+        await run(["docker", "network", "rm", NET_TLS]);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("1. each node gets the identity where its own GlusterFS reads it (11.1: /etc/ssl, 10.3: /usr/lib/ssl), mounts over TLS and shares files", async () => {
+        await h.up(program);
+        for (const k of TLS_NODES) {
+            await inNode(
+                k.name,
+                `test -s ${k.ssl}/glusterfs.key && test -s ${k.ssl}/glusterfs.pem && test -s ${k.ssl}/glusterfs.ca && test -e /var/lib/glusterd/secure-access`,
+            );
+            assert.strictEqual(await inNode(k.name, `stat -c %a ${k.ssl}/glusterfs.key`), "600");
+            assert.strictEqual((await inNodeResult(k.name, "findmnt -rn -t fuse.glusterfs --mountpoint /mnt/tvol")).code, 0, `${k.name} has no mount`);
+        }
+        await inNode("nt-k1", "echo over-tls > /mnt/tvol/t.txt");
+        assert.strictEqual(await inNode("nt-k2", "cat /mnt/tvol/t.txt"), "over-tls");
+        assert.strictEqual(
+            await gxOn("nt-0", "volume info tvol", "string(//volume/options/option[name='auth.ssl-allow']/value)"),
+            "nt-0,nt-1,nt-2,rancher-local",
+        );
+    });
+
+    it("2. destroy takes the identity and the switch away with the mount", async () => {
+        await h.destroy();
+        for (const k of TLS_NODES) {
+            assert.strictEqual((await inNodeResult(k.name, `ls ${k.ssl}/glusterfs.* 2>/dev/null | wc -l`)).stdout.trim(), "0", `${k.name} keeps TLS files`);
+            assert.notStrictEqual((await inNodeResult(k.name, "test -e /var/lib/glusterd/secure-access")).code, 0, `${k.name} keeps secure-access`);
         }
     });
 });

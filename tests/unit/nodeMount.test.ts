@@ -6,6 +6,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { findProblems, GlusterCluster, GlusterClusterArgs } from "../../components";
 import { runProgram } from "../helpers";
@@ -87,23 +88,38 @@ function node(
         fs.mkdirSync(path.join(dir, "mnt", "my_vol"), { recursive: true });
         fs.writeFileSync(path.join(dir, "mnt", "my_vol", f), "x");
     }
-    const run = (script: string) => {
+    // A GlusterFS client's socket transport, naming the TLS directory it reads (lower case only, as real paths are).
+    const ssl = `${os.tmpdir()}/nmtls${process.pid}n${++nodes}/ssl`;
+    fs.mkdirSync(path.join(dir, "lib", "glusterfs", "rpc-transport"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "lib", "glusterfs", "rpc-transport", "socket.so"), `\0\u0001${ssl}/glusterfs.pem\0${ssl}/glusterfs.key\0`);
+    const run = (script: string, input?: string) => {
         const text = script
             .split("/etc/systemd/system")
             .join(path.join(dir, "etc"))
             .split("/var/lib/glusterfs-cluster/mounts")
             .join(path.join(dir, "state"))
+            .split("/var/lib/glusterd")
+            .join(path.join(dir, "glusterd"))
+            .split("find /usr/lib /usr/lib64")
+            .join(`find ${path.join(dir, "lib")}`)
             .replace(/^mp=.*$/m, `mp='${path.join(dir, "mnt", "my_vol")}'`);
         assert.ok(text.includes(`mp='${dir}`), "the script would touch this machine's /mnt/my_vol");
-        const r = spawnSync("sh", ["-c", text], { encoding: "utf8", env: { PATH: `${bin}:${process.env.PATH}`, NODE: dir } });
+        const r = spawnSync("sh", ["-c", text], { input, encoding: "utf8", env: { PATH: `${bin}:${process.env.PATH}`, NODE: dir } });
         const log = fs.existsSync(path.join(dir, "log")) ? fs.readFileSync(path.join(dir, "log"), "utf8").split("\n").filter(Boolean) : [];
         return { code: r.status, stdout: r.stdout, stderr: r.stderr, log };
     };
     const unit = () => fs.readFileSync(path.join(dir, "etc", "mnt-my_vol.mount"), "utf8");
-    return { dir, run, unit, mp: path.join(dir, "mnt", "my_vol") };
+    return { dir, run, unit, ssl, mp: path.join(dir, "mnt", "my_vol") };
 }
 
+let nodes = 0;
+const sslDirs = () => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`nmtls${process.pid}n`));
+
 describe("node mounts (rancher.nodeMounts)", () => {
+    after(() => {
+        for (const d of sslDirs()) fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
+    });
+
     it("names the unit as systemd-escape --path does", () => {
         for (const p of ["/mnt/my_vol", "/srv/k8s-shared/data", "/mnt/a.b/.c", "/data/gluster_fs/x-1"]) {
             const real = spawnSync("systemd-escape", ["--path", p], { encoding: "utf8" }).stdout.trim();
@@ -211,6 +227,41 @@ describe("node mounts (rancher.nodeMounts)", () => {
         );
     });
 
+    it("with TLS: puts the client identity from standard input where the node's GlusterFS reads it, with the switch; delete takes them away", () => {
+        const block = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+        const n = node();
+        const r = n.run(
+            nodeMountScript({ ...P, tls: true }),
+            block("EC PRIVATE KEY", "KEY") + block("CERTIFICATE", "CLIENT") + block("CERTIFICATE", "SERVERCA"),
+        );
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(fs.readFileSync(path.join(n.ssl, "glusterfs.key"), "utf8"), block("EC PRIVATE KEY", "KEY"));
+        assert.strictEqual(fs.statSync(path.join(n.ssl, "glusterfs.key")).mode & 0o077, 0, "the key is readable by others");
+        assert.strictEqual(fs.readFileSync(path.join(n.ssl, "glusterfs.ca"), "utf8"), block("CERTIFICATE", "SERVERCA"));
+        assert.ok(fs.existsSync(path.join(n.dir, "glusterd", "secure-access")));
+        assert.doesNotMatch(r.stdout + r.stderr, /KEY\n|CLIENT/);
+        // Run again (a rotation): replaced in place, not refused as another identity.
+        assert.strictEqual(
+            n.run(nodeMountScript({ ...P, tls: true }), block("EC PRIVATE KEY", "KEY2") + block("CERTIFICATE", "C2") + block("CERTIFICATE", "CA")).code,
+            0,
+        );
+        const d = n.run(nodeUnmountScript(P));
+        assert.strictEqual(d.code, 0, d.stderr);
+        assert.deepStrictEqual(fs.readdirSync(n.ssl), []);
+        assert.ok(!fs.existsSync(path.join(n.dir, "glusterd", "secure-access")));
+    });
+
+    it("with TLS: a node that already holds another client identity is refused before anything is mounted", () => {
+        const n = node();
+        fs.mkdirSync(n.ssl, { recursive: true });
+        fs.writeFileSync(path.join(n.ssl, "glusterfs.key"), "someone else's");
+        const r = n.run(nodeMountScript({ ...P, tls: true }), "");
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /k1 already holds a GlusterFS client identity in .* a node holds one/);
+        assert.strictEqual(fs.readFileSync(path.join(n.ssl, "glusterfs.key"), "utf8"), "someone else's");
+        assert.ok(!r.log.some((l) => l.startsWith("systemctl start")));
+    });
+
     it("delete: stops and removes the unit, takes the flag off, removes the mount point it made; a busy mount is refused", () => {
         const made = node({ mounted: true, unit: "[Unit]\n", created: true });
         fs.mkdirSync(made.mp, { recursive: true });
@@ -261,10 +312,13 @@ describe("node mounts (rancher.nodeMounts)", () => {
         assert.ok(!problems.join("\n").includes("OPENSSH"), "a key was shown");
         const withTls = findProblems({
             nodes: [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }],
-            tls: { enabled: true },
+            tls: { enabled: true, clients: ["rancher-local"] },
             rancher: { clusterId: "local", nodeMounts: [{ name: "k1", address: "10.0.0.1", ssh: { host: "10.0.0.1", privateKey: key } }] },
         });
-        assert.match(withTls.map((p) => `${p.field}: ${p.message}`).join("\n"), /^rancher\.nodeMounts: cannot mount with TLS on yet/m);
+        assert.match(
+            withTls.map((p) => `${p.field}: ${p.message}`).join("\n"),
+            /^tls\.clients\[0\]: "rancher-local" is the identity the component gives the nodes of rancher\.nodeMounts/m,
+        );
     });
 
     describe("what the component declares", () => {
@@ -304,6 +358,22 @@ describe("node mounts (rancher.nodeMounts)", () => {
             }
             const volume = String(rec.named("gluster-volume").inputs.create).replace(/'\\''/g, "'");
             assert.ok(volume.includes("10.20.0.1,10.20.0.2"), "auth.allow lacks the node mounts' addresses");
+        });
+
+        it("with TLS, the nodes share the Rancher cluster's client identity: on each step's standard input (a secret), and in auth.ssl-allow", async () => {
+            const { rec } = await build({
+                nodes: [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }],
+                tls: { enabled: true },
+                rancher: { clusterId: "local", nodeMounts: mounts },
+            });
+            for (const m of mounts) {
+                const stdin = rec.named(`gluster-node-mount-${m.name}`).inputs.stdin as Record<string, string>;
+                assert.strictEqual(stdin["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "the identity is not a secret");
+                assert.match(stdin.value, /^-----BEGIN EC PRIVATE KEY-----[\s\S]*-----BEGIN CERTIFICATE-----[\s\S]*-----BEGIN CERTIFICATE-----/);
+            }
+            assert.ok(rec.named("gluster-tls-client-cert-rancher-local"), "no certificate for the nodes");
+            const volume = String(rec.named("gluster-volume").inputs.create);
+            assert.ok(volume.includes("gluster-0,gluster-1,gluster-2,rancher-local"), "auth.ssl-allow lacks the nodes' identity");
         });
 
         it("with allowClusterNodes, a check of ClusterSync's nodes against the mounts comes before every mount", async () => {
