@@ -305,6 +305,9 @@ export function declareNodeMounts(
                 ),
                 ...(tlsBundle ? { stdin: tlsBundle } : {}),
                 delete: nodeUnmountScript({ node: n.name, mountPoint }),
+                // Another mount point is another unit: the new one is mounted, then the old one's delete
+                // removes it (refused while pods use it), rather than leaving it behind.
+                triggers: [mountPoint],
             },
             childOptions(scope, { dependsOn: [...after, ...check] }),
         ),

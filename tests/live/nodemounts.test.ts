@@ -171,6 +171,18 @@ describe("live: the volume mounted on Kubernetes nodes (rancher.nodeMounts)", fu
         for (const k of K8S) assert.ok(await mounted(k.name), `${k.name} lost its mount`);
     });
 
+    it("5b. a changed mountPoint mounts the new path on every node, then removes the old one; and back", async () => {
+        await h.up(program(args({ image: v2, mountPoint: "/mnt/nvol2" }, { allowClusterNodes: true })));
+        for (const k of K8S) {
+            assert.strictEqual((await inNodeResult(k.name, "findmnt -rn -t fuse.glusterfs --mountpoint /mnt/nvol2")).code, 0, `${k.name} lacks the new mount`);
+            assert.ok(!(await mounted(k.name)), `${k.name} keeps the old mount`);
+            assert.notStrictEqual((await inNodeResult(k.name, `systemctl cat ${UNIT}`)).code, 0, `${k.name} keeps the old unit`);
+            assert.strictEqual(await inNode(k.name, "cat /mnt/nvol2/shared.txt"), "from-k1");
+        }
+        await h.up(program(args({ image: v2 }, { allowClusterNodes: true })));
+        for (const k of K8S) assert.ok(await mounted(k.name), `${k.name} did not mount ${MP} again`);
+    });
+
     it("6. destroy leaves every node without the unit, the mount or the immutable flag", async () => {
         await h.destroy();
         for (const k of K8S) {
