@@ -167,6 +167,13 @@ export interface TlsArgs {
     rotation?: number;
     /** How long a node's or client's certificate is valid, in days. Defaults to `365`. */
     validityDays?: number;
+    /**
+     * An operator's CA, dedicated to this cluster, to sign every node's and client's certificate
+     * instead of the two CAs the component makes: a self-signed CA certificate (PEM, plain) and
+     * its key (PEM; pass a secret). Its certificate is recorded: changing it later is refused
+     * (every client's bundle would stop working at once). Defaults to none.
+     */
+    ca?: { cert: string; key: pulumi.Input<string> };
 }
 
 export interface RancherArgs {

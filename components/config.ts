@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GlusterClusterArgs, GlusterNodeArgs, NodeMountArgs, RancherArgs, SshConnectionArgs } from "./args";
+import { GlusterClusterArgs, GlusterNodeArgs, NodeMountArgs, RancherArgs, SshConnectionArgs, TlsArgs } from "./args";
 import { argKeys, nearest } from "./keys";
 import { ArgProblem, GlusterClusterArgsError } from "./validate";
 
@@ -33,7 +33,12 @@ function sshConfigKeys(): string[] {
  * Every key of the namespace must be one the program reads: a misspelt key (`clientCidr`)
  * would otherwise be dropped while the user believes a restriction is in place.
  */
-function configProblems(config: pulumi.Config, nodes: NodeConfig[], mounts: NonNullable<RancherConfig["nodeMounts"]>): ArgProblem[] {
+function configProblems(
+    config: pulumi.Config,
+    nodes: NodeConfig[],
+    mounts: NonNullable<RancherConfig["nodeMounts"]>,
+    tlsCa: NonNullable<TlsConfig["ca"]> | undefined,
+): ArgProblem[] {
     const problems: ArgProblem[] = [];
     const prefix = `${config.name}:`;
     const secrets = [
@@ -41,6 +46,7 @@ function configProblems(config: pulumi.Config, nodes: NodeConfig[], mounts: NonN
         ...nodes.map((n) => n?.host?.ssh?.privateKeySecret).filter((k): k is string => typeof k === "string"),
         ...nodes.flatMap((n) => (n?.host?.dockerTls ? [n.host.dockerTls.keySecret ?? "dockerTlsKey"] : [])),
         ...mounts.map((m) => m?.ssh?.privateKeySecret).filter((k): k is string => typeof k === "string"),
+        ...(tlsCa ? [tlsCa.keySecret ?? "tlsCaKey"] : []),
     ];
     const known = [...argKeys()[""], ...secrets];
     for (const full of Object.keys(pulumi.runtime.allConfig())) {
@@ -69,6 +75,12 @@ function configProblems(config: pulumi.Config, nodes: NodeConfig[], mounts: NonN
         problems.push(...sshConfigProblems(node?.host?.ssh, `${prefix}nodes[${i}].host.ssh`));
     });
     mounts.forEach((m, i) => problems.push(...sshConfigProblems(m?.ssh, `${prefix}rancher.nodeMounts[${i}].ssh`)));
+    if (tlsCa && "key" in tlsCa) {
+        problems.push({
+            field: `${prefix}tls.ca.key`,
+            message: `never holds a key in stack config (it would be stored in clear text). Fix: pulumi config set --secret tlsCaKey < ca.key, and name another key with keySecret.`,
+        });
+    }
     return problems;
 }
 
@@ -113,6 +125,15 @@ function nodeArgs(config: pulumi.Config, node: NodeConfig): GlusterNodeArgs {
     };
 }
 
+/** `tls` as written in stack config: an operator CA's key is named (keySecret, default tlsCaKey), never written. */
+type TlsConfig = Omit<TlsArgs, "ca"> & { ca?: { cert: string; keySecret?: string; key?: unknown } };
+
+/** `tls` as the component takes it: the CA's key read from the secret it names. */
+function tlsArgs(config: pulumi.Config, t: TlsConfig | undefined): TlsArgs | undefined {
+    if (!t?.ca || typeof t.ca !== "object") return t as TlsArgs | undefined;
+    return { ...t, ca: { cert: t.ca.cert, key: config.requireSecret(t.ca.keySecret ?? "tlsCaKey") } };
+}
+
 /** `rancher` as written in stack config: each node mount's SSH key is named, never written. */
 type RancherConfig = Omit<RancherArgs, "nodeMounts"> & { nodeMounts?: Array<Omit<NodeMountArgs, "ssh"> & { ssh?: NonNullable<NodeConfig["host"]>["ssh"] }> };
 
@@ -142,7 +163,8 @@ function rancherArgs(config: pulumi.Config, r: RancherConfig | undefined): Ranch
 export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs {
     const nodes = config.getObject<NodeConfig[]>("nodes") ?? [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
     const rancher = config.getObject<RancherConfig>("rancher");
-    const problems = configProblems(config, Array.isArray(nodes) ? nodes : [], Array.isArray(rancher?.nodeMounts) ? rancher.nodeMounts : []);
+    const tlsCa = config.getObject<TlsConfig>("tls")?.ca;
+    const problems = configProblems(config, Array.isArray(nodes) ? nodes : [], Array.isArray(rancher?.nodeMounts) ? rancher.nodeMounts : [], tlsCa);
     if (problems.length > 0) throw new GlusterClusterArgsError(problems);
     return {
         volumeName: config.get("volumeName"),
@@ -164,6 +186,6 @@ export function clusterArgsFromConfig(config: pulumi.Config): GlusterClusterArgs
         insecureAllowAnyClient: config.getBoolean("insecureAllowAnyClient"),
         allowBricksOnRootFilesystem: config.getBoolean("allowBricksOnRootFilesystem"),
         createMissingVolume: config.getBoolean("createMissingVolume"),
-        tls: config.getObject("tls"),
+        tls: tlsArgs(config, config.getObject<TlsConfig>("tls")),
     };
 }

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 /**
  * The cluster's identity: what, if it changed, would make the program build a new, empty
  * cluster or volume beside (or instead of) the existing one — the volume's name, the
@@ -33,13 +34,18 @@ export function storageOf(spec: ClusterSpec, node: NodeSpec, engines: EngineIds)
 }
 
 /** The identity as lines: `volume NAME`, `mode MODE`, then `brick|node NAME ADDRESS STORAGE REPLACES` per node ("-": replaces none). */
+/** The SHA-256 of a PEM certificate's DER: how the identity records an operator's CA. */
+export function caFingerprint(pem: string): string {
+    return new crypto.X509Certificate(pem).fingerprint256.replace(/:/g, "").toLowerCase();
+}
+
 export function identityText(spec: ClusterSpec, engines: EngineIds): string {
     return [
         `volume ${spec.volumeName}`,
         `mode ${spec.networkMode}`,
         ...(spec.networkMode === "container" ? [`network ${spec.networkName}`] : []),
         // Recorded only when on: an identity of a version before TLS (no line) is a plain cluster.
-        ...(spec.tls ? ["tls on"] : []),
+        ...(spec.tls ? ["tls on", ...(spec.tls.ca ? [`tlsca ${caFingerprint(spec.tls.ca.cert)}`] : [])] : []),
         ...spec.nodes.map((n) => `${n.holdsBrick ? "brick" : "node"} ${n.name} ${n.address} ${storageOf(spec, n, engines)} ${n.replaces ?? "-"}`),
     ].join("\n");
 }
@@ -119,6 +125,8 @@ $1 == "N" && $2 == "network" { nnet = $3 }
 $1 == "N" && $2 == "mode" { nmode = $3 }
 $1 == "O" && $2 == "tls" { otls = $3 }
 $1 == "N" && $2 == "tls" { ntls = $3 }
+$1 == "O" && $2 == "tlsca" { oca = $3 }
+$1 == "N" && $2 == "tlsca" { nca = $3 }
 $1 == "O" && ($2 == "brick" || $2 == "node") { okind[$3] = $2; oaddr[$3] = $4; ostore[$3] = $5; if ($2 == "brick") obrick[++no] = $3 }
 $1 == "N" && ($2 == "brick" || $2 == "node") { nkind[$3] = $2; naddr[$3] = $4; nstore[$3] = $5; nrepl[$3] = $6; if ($2 == "brick") nbrick[++nn] = $3 }
 END {
@@ -126,6 +134,7 @@ END {
   if (omode != nmode) refuse("networkMode changed from \\"" omode "\\" to \\"" nmode "\\": the nodes would start on the other mode's storage, empty, as a new cluster beside the old one. Put back networkMode: \\"" omode "\\"; to move a cluster between modes, stand up a new stack and copy the data.")
   if (omode == nmode && onet != nnet) refuse("the Docker network changed from \\"" onet "\\" to \\"" nnet "\\": the nodes would move to it one at a time, where they cannot reach the others. Put back network.name: \\"" onet "\\".")
   if (otls != ntls) refuse("TLS would be turned " (ntls == "on" ? "on" : "off") " for a volume that runs " (otls == "on" ? "with" : "without") " it: every glusterd, brick and client must switch at once, with the volume stopped, and that is not done by an update. Put back tls.enabled: " (otls == "on" ? "true" : "false") " (README: TLS).")
+  if (otls == "on" && ntls == "on" && (oca == "" ? "own" : oca) != (nca == "" ? "own" : nca)) refuse("the CA that signs the cluster's certificates would change (" (oca == "" ? "the cluster's own" : "operator CA " oca) " -> " (nca == "" ? "the cluster's own" : "operator CA " nca) "): every node and client would stop trusting the others at once. Put back tls.ca as it was; to move to another CA, stand up a new stack with it and copy the data.")
   for (n in nstore) {
     if (!(n in ostore)) continue
     if (ostore[n] != nstore[n]) refuse("node " n "'s storage changed (Docker engine|storage: " ostore[n] " -> " nstore[n] "): it would come back empty, under a new identity, and its brick would be lost to the volume. Put it back; to move a node to another host or directory, replace it as a lost host under a new name (README: Replacing a lost host). If it is the same host and data and only its Docker engine was reinstalled (a new engine ID), and nothing else changed, accept the new identity once: pulumi up --replace with the URN of the identity step (pulumi stack --show-urns; a replaced identity step records the identity without comparing, and replaces nothing else).")

@@ -53,7 +53,7 @@ export interface ClusterSpec {
     allowBricksOnRootFilesystem: boolean;
     createMissingVolume: boolean;
     /** TLS, when on: the client identities, the rotation counter and the certificates' validity. */
-    tls?: { clients: string[]; rotation: number; validityDays: number };
+    tls?: { clients: string[]; rotation: number; validityDays: number; ca?: { cert: string; key: pulumi.Input<string> } };
     /** Whether tls.enabled was left unset (so TLS is off by default, not by choice). */
     tlsDefaulted: boolean;
     ports: { base: number; max: number };
@@ -127,7 +127,12 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
     // The nodes that mount the volume (rancher.nodeMounts) share one client identity per Rancher cluster.
     const nodeClient = args.rancher?.nodeMounts?.length ? [nodeMountClient(args.rancher.clusterId)] : [];
     const tls = tlsEnabled(args)
-        ? { clients: [...(args.tls?.clients ?? []), ...nodeClient].sort(), rotation: args.tls?.rotation ?? 0, validityDays: args.tls?.validityDays ?? 365 }
+        ? {
+              clients: [...(args.tls?.clients ?? []), ...nodeClient].sort(),
+              rotation: args.tls?.rotation ?? 0,
+              validityDays: args.tls?.validityDays ?? 365,
+              ...(args.tls?.ca ? { ca: { cert: args.tls.ca.cert.trim(), key: pulumi.secret(args.tls.ca.key) } } : {}),
+          }
         : undefined;
     return {
         name,

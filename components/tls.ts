@@ -42,8 +42,14 @@ function key(scope: Scope, name: string): tls.PrivateKey {
     return new tls.PrivateKey(name, { algorithm: "ECDSA", ecdsaCurve: "P256" }, childOptions(scope));
 }
 
+/** A CA: the key (a secret) and the certificate that signs. */
+interface Authority {
+    keyPem: pulumi.Output<string>;
+    certPem: pulumi.Output<string>;
+}
+
 /** A CA of this cluster: its key and its self-signed certificate. */
-function authority(scope: Scope, role: "server" | "client"): { key: tls.PrivateKey; cert: tls.SelfSignedCert } {
+function authority(scope: Scope, role: "server" | "client"): Authority {
     const caKey = key(scope, scope.names.tlsCaKey(role));
     const cert = new tls.SelfSignedCert(
         scope.names.tlsCa(role),
@@ -56,7 +62,7 @@ function authority(scope: Scope, role: "server" | "client"): { key: tls.PrivateK
         },
         childOptions(scope),
     );
-    return { key: caKey, cert };
+    return { keyPem: caKey.privateKeyPem, certPem: cert.certPem };
 }
 
 /** A leaf: a key, a request with `cn`, and a certificate signed by `ca`. */
@@ -64,7 +70,7 @@ function leaf(
     scope: Scope,
     names: { key: string; request: string; cert: string },
     cn: string,
-    ca: { key: tls.PrivateKey; cert: tls.SelfSignedCert },
+    ca: Authority,
 ): { key: tls.PrivateKey; cert: tls.LocallySignedCert } {
     const t = scope.spec.tls!;
     const leafKey = key(scope, names.key);
@@ -77,8 +83,8 @@ function leaf(
         names.cert,
         {
             certRequestPem: request.certRequestPem,
-            caPrivateKeyPem: ca.key.privateKeyPem,
-            caCertPem: ca.cert.certPem,
+            caPrivateKeyPem: ca.keyPem,
+            caCertPem: ca.certPem,
             validityPeriodHours: t.validityDays * 24,
             allowedUses: LEAF_USES,
         },
@@ -101,8 +107,11 @@ function joinPem(parts: Array<string | undefined>): string {
 export function declareTls(scope: Scope): TlsMaterial {
     const { spec, names } = scope;
     const t = spec.tls!;
-    const serverCa = authority(scope, "server");
-    const clientCa = authority(scope, "client");
+    // An operator's CA signs both roles; else the cluster's own two.
+    const operator: Authority | undefined = t.ca ? { keyPem: pulumi.secret(pulumi.output(t.ca.key)), certPem: pulumi.output(t.ca.cert) } : undefined;
+    const serverCa = operator ?? authority(scope, "server");
+    const clientCa = operator ?? authority(scope, "client");
+    const trusted = operator ? [operator.certPem] : [serverCa.certPem, clientCa.certPem];
     const nodes = new Map(
         spec.nodes.map((n) => [
             n.name,
@@ -115,15 +124,15 @@ export function declareTls(scope: Scope): TlsMaterial {
     return {
         nodeBundle: (node) => {
             const n = nodes.get(node)!;
-            return pulumi.secret(pulumi.all([n.key.privateKeyPem, n.cert.certPem, serverCa.cert.certPem, clientCa.cert.certPem]).apply(joinPem));
+            return pulumi.secret(pulumi.all([n.key.privateKeyPem, n.cert.certPem, ...trusted]).apply(joinPem));
         },
         clientBundle: (client) => {
             const c = clients.get(client)!;
-            return pulumi.secret(pulumi.all([c.key.privateKeyPem, c.cert.certPem, serverCa.cert.certPem]).apply(joinPem));
+            return pulumi.secret(pulumi.all([c.key.privateKeyPem, c.cert.certPem, serverCa.certPem]).apply(joinPem));
         },
         clients: pulumi.secret(
             pulumi
-                .all([...clients].map(([c, l]) => pulumi.all([c, serverCa.cert.certPem, l.cert.certPem, l.key.privateKeyPem, l.cert.validityEndTime])))
+                .all([...clients].map(([c, l]) => pulumi.all([c, serverCa.certPem, l.cert.certPem, l.key.privateKeyPem, l.cert.validityEndTime])))
                 .apply((rows) =>
                     Object.fromEntries(rows.map(([c, ca, cert, k, expires]) => [c, { ca: joinPem([ca]), cert: joinPem([cert]), key: joinPem([k]), expires }])),
                 ),

@@ -1,5 +1,6 @@
 import { childNames } from "./names";
-import { argDefaults, GlusterClusterArgs, RancherArgs, SshConnectionArgs } from "./args";
+import * as crypto from "crypto";
+import { argDefaults, GlusterClusterArgs, RancherArgs, SshConnectionArgs, TlsArgs } from "./args";
 import { unknownKeys } from "./keys";
 
 /** One thing wrong with the arguments: the field's path and what to do about it. */
@@ -474,12 +475,33 @@ function problemsOfKeys(args: GlusterClusterArgs, add: Add): void {
     for (const level of ["network", "firewall", "brickPorts", "timeouts", "rancher", "tls"] as const) {
         unknownKeys(args[level], level, level, add);
     }
+    unknownKeys(args.tls?.ca, "tlsCa", "tls.ca", add);
     unknownKeys(args.rancher?.storageClass, "storageClass", "rancher.storageClass", add);
     unknownKeys(args.rancher?.storageClass?.chart, "chart", "rancher.storageClass.chart", add);
     (Array.isArray(args.rancher?.nodeMounts) ? args.rancher.nodeMounts : []).forEach((m, i) => {
         unknownKeys(m, "nodeMount", `rancher.nodeMounts[${i}]`, add);
         unknownKeys(m?.ssh, "ssh", `rancher.nodeMounts[${i}].ssh`, add);
     });
+}
+
+/** tls.ca: a self-signed CA certificate (it must be the trust anchor: no chain is sent) and its key; the key never shown. */
+function problemsOfTlsCa(ca: NonNullable<TlsArgs["ca"]>, add: Add): void {
+    let cert: crypto.X509Certificate | undefined;
+    try {
+        cert = typeof ca?.cert === "string" ? new crypto.X509Certificate(ca.cert) : undefined;
+    } catch {
+        cert = undefined;
+    }
+    if (!cert) add("tls.ca.cert", `must be the CA's certificate (PEM). Fix: cert: fs.readFileSync("ca.pem", "utf8").`);
+    else if (!cert.ca || cert.issuer !== cert.subject || !cert.checkIssued(cert)) {
+        add(
+            "tls.ca.cert",
+            `must be a self-signed CA certificate (basicConstraints CA:TRUE): GlusterFS trusts only what glusterfs.ca holds, with depth 1. Fix: a CA dedicated to this cluster; got one issued by ${show(cert.issuer.replace(/\n/g, ", "))}.`,
+        );
+    }
+    if (ca?.key === undefined || ca.key === null || ca.key === "" || (typeof ca.key === "string" && !isPem(ca.key, "PRIVATE KEY"))) {
+        add("tls.ca.key", `must be the CA's private key (PEM). Fix: key: config.requireSecret("tlsCaKey").`);
+    }
 }
 
 /** Whether the cluster runs with TLS. Off unless asked for (a host-mode default on waits until a new cluster can be told from an existing one at program time). */
@@ -495,7 +517,7 @@ export function tlsManagedOptions(): string[] {
 function problemsOfTls(args: GlusterClusterArgs, add: Add): void {
     const t = args.tls;
     if (t !== undefined && (t === null || typeof t !== "object" || Array.isArray(t))) {
-        add("tls", `must be an object { enabled?, clients?, rotation?, validityDays? }; got ${show(t)}.`);
+        add("tls", `must be an object { enabled?, clients?, rotation?, validityDays?, ca? }; got ${show(t)}.`);
         return;
     }
     if (t?.enabled !== undefined && typeof t.enabled !== "boolean") add("tls.enabled", `must be true or false; got ${show(t.enabled)}.`);
@@ -505,6 +527,7 @@ function problemsOfTls(args: GlusterClusterArgs, add: Add): void {
     if (t?.validityDays !== undefined && (!Number.isInteger(t.validityDays) || t.validityDays < 1 || t.validityDays > 3650)) {
         add("tls.validityDays", `must be a whole number of days from 1 to 3650; got ${show(t.validityDays)}.`);
     }
+    if (t?.ca !== undefined) problemsOfTlsCa(t.ca, add);
     const nodeNames = new Set((Array.isArray(args.nodes) ? args.nodes : []).flatMap((n) => [n?.name, n?.address]).filter((x) => typeof x === "string"));
     if (t?.clients !== undefined && !Array.isArray(t.clients)) add("tls.clients", `must be a list of client names; got ${show(t.clients)}.`);
     const seen = new Set<string>();

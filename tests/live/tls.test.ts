@@ -263,3 +263,75 @@ describe("live: TLS between servers and clients", function () {
         assert.deepStrictEqual(clear, []);
     });
 });
+
+describe("live: TLS with an operator's CA", function () {
+    this.timeout(600_000);
+    const h = new LiveStack();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-ca-live-"));
+    const nodes = [{ name: "to-0" }, { name: "to-1" }, { name: "to-2" }];
+    let ca = { cert: "", key: "" };
+    const program = () => {
+        const c = new GlusterCluster("to", { volumeName: "ovol", nodes, tls: { enabled: true, clients: ["app"], ca } });
+        return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs, tlsClients: c.tlsClients };
+    };
+
+    before(async () => {
+        await requireEngine();
+        await removeLeftovers(docker, "to", ["to-client"]);
+        await check(
+            [
+                "sh",
+                "-c",
+                `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=ops CA' 2>/dev/null`,
+            ],
+            { cwd: dir },
+        );
+        ca = { cert: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"), key: fs.readFileSync(path.join(dir, "ca.key"), "utf8") };
+    });
+    after(async () => {
+        if (process.env.KEEP_CLUSTER) return;
+        await run(["docker", "rm", "-f", "to-client"]);
+        await h.destroy().catch(() => undefined);
+        await removeLeftovers(docker, "to", ["to-client"]);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("every certificate is the operator CA's: the cluster forms, and a client with its bundle (the operator's CA) mounts", async () => {
+        const outputs = await h.up(program);
+        assert.strictEqual(await gx(docker, "to-0", "volume info ovol", "string(//volume/statusStr)"), "Started");
+        const node = await docker("exec", "to-1", "cat", "/var/lib/glusterd/tls/glusterfs.pem");
+        fs.writeFileSync(path.join(dir, "node.pem"), node);
+        await check(["openssl", "verify", "-CAfile", path.join(dir, "ca.pem"), path.join(dir, "node.pem")]);
+        assert.strictEqual(outputs.tlsClients.app.ca.trim(), ca.cert.trim());
+        const client = path.join(dir, "client");
+        fs.mkdirSync(path.join(client, "tls"), { recursive: true });
+        fs.writeFileSync(path.join(client, "tls", "glusterfs.ca"), outputs.tlsClients.app.ca);
+        fs.writeFileSync(path.join(client, "tls", "glusterfs.pem"), outputs.tlsClients.app.cert);
+        fs.writeFileSync(path.join(client, "tls", "glusterfs.key"), outputs.tlsClients.app.key, { mode: 0o600 });
+        fs.writeFileSync(path.join(client, "secure-access"), "");
+        const image = h.find("to-image-local").outputs.imageName;
+        await docker(
+            "run",
+            "-d",
+            "--name",
+            "to-client",
+            ...outputs.clientDockerArgs,
+            "-v",
+            `${client}:/var/lib/glusterd`,
+            "--entrypoint",
+            "sleep",
+            image,
+            "infinity",
+        );
+        const r = await run([
+            "docker",
+            "exec",
+            "to-client",
+            "sh",
+            "-c",
+            `mkdir -p /mnt/ovol && ${outputs.mountCommand} && echo ops > /mnt/ovol/o && cat /mnt/ovol/o`,
+        ]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout.trim(), "ops");
+    });
+});

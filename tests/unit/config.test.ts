@@ -51,6 +51,19 @@ describe("stack config", () => {
         }
     });
 
+    it("reads an operator CA's key from the secret it names (tlsCaKey by default); a key written in clear text is refused", async () => {
+        const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        const args = argsOf({ "glusterfs:tls": { enabled: true, ca: { cert } }, "glusterfs:tlsCaKey": "CA-KEY" });
+        assert.strictEqual(args.tls!.ca!.cert, cert);
+        assert.strictEqual(await value(pulumi.output(args.tls!.ca!.key)), "CA-KEY");
+        assert.ok(await pulumi.isSecret(pulumi.output(args.tls!.ca!.key)));
+        const named = argsOf({ "glusterfs:tls": { enabled: true, ca: { cert, keySecret: "opsCa" } }, "glusterfs:opsCa": "OPS" });
+        assert.strictEqual(await value(pulumi.output(named.tls!.ca!.key)), "OPS");
+        const message = refusal({ "glusterfs:tls": { enabled: true, ca: { cert, key: "CA-IN-CLEAR" } } });
+        assert.match(message, /glusterfs:tls\.ca\.key`?: never holds a key in stack config/);
+        assert.doesNotMatch(message, /CA-IN-CLEAR/);
+    });
+
     it("reads each node mount's SSH key from the secret it names (sshPrivateKey by default); a key written in clear text is refused", async () => {
         const mount = (name: string, ssh: Record<string, unknown>) => ({ name, address: "10.20.0.1", ssh: { host: "10.20.0.1", ...ssh } });
         const args = argsOf({

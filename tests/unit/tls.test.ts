@@ -235,4 +235,64 @@ describe("TLS", () => {
             assert.strictEqual(update({ nodes: THREE }, { nodes: THREE, tls: { enabled: false } }).status, 0);
         });
     });
+
+    describe("an operator's CA (tls.ca)", () => {
+        /** A CA (self-signed), and a certificate it issued that is itself a CA (an intermediate). */
+        function makeCas() {
+            const dir = tempDir("tls-ca-");
+            const sh = (cmd: string) => {
+                const r = spawnSync("sh", ["-c", cmd], { cwd: dir, encoding: "utf8" });
+                assert.strictEqual(r.status, 0, r.stderr);
+            };
+            sh(`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=ops CA' 2>/dev/null`);
+            sh(`openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout int.key -out int.csr -subj '/CN=ops intermediate' 2>/dev/null`);
+            sh(
+                `printf 'basicConstraints=critical,CA:TRUE\\n' > ext && openssl x509 -req -in int.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out int.pem -days 2 -extfile ext 2>/dev/null`,
+            );
+            const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+            return { cert: read("ca.pem"), key: read("ca.key"), intermediate: read("int.pem"), intermediateKey: read("int.key") };
+        }
+        const cas = makeCas();
+
+        it("accepts a self-signed CA and its key; refuses an intermediate, a non-certificate or no key, never showing the key", () => {
+            assert.deepStrictEqual(messages({ nodes: THREE, tls: { enabled: true, ca: { cert: cas.cert, key: cas.key } } }), []);
+            const m = messages({ nodes: THREE, tls: { enabled: true, ca: { cert: cas.intermediate, key: cas.intermediateKey } } });
+            assert.match(m.join("\n"), /^tls\.ca\.cert: must be a self-signed CA certificate .* got one issued by "CN=ops CA"/m);
+            const bad = messages({ nodes: THREE, tls: { enabled: true, ca: { cert: "not a certificate", key: "" } } });
+            assert.match(bad.join("\n"), /^tls\.ca\.cert: must be the CA's certificate \(PEM\)/m);
+            assert.match(bad.join("\n"), /^tls\.ca\.key: must be the CA's private key \(PEM\)/m);
+            assert.doesNotMatch(m.join("\n") + bad.join("\n"), /PRIVATE KEY/);
+        });
+
+        it("signs every node and client with it: no CA of the cluster's own, the CA key a secret, one CA in each node's files", async () => {
+            const { rec } = await declare({ ...ON, tls: { ...ON.tls, ca: { cert: cas.cert, key: cas.key } } });
+            assert.strictEqual(rec.ofType("tls:index/selfSignedCert:SelfSignedCert").length, 0);
+            assert.strictEqual(rec.ofType("tls:index/privateKey:PrivateKey").length, 3 + 2);
+            for (const c of rec.ofType("tls:index/locallySignedCert:LocallySignedCert")) {
+                assert.strictEqual(c.inputs.caCertPem, cas.cert.trim());
+                const key = c.inputs.caPrivateKeyPem as Record<string, string>;
+                assert.strictEqual(key["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "the CA key is not a secret");
+            }
+            const stdin = (rec.named("gluster-tls-files-gluster-0").inputs.stdin as Record<string, string>).value;
+            assert.strictEqual((stdin.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length, 2, "the node's files hold more than its certificate and the CA");
+        });
+
+        it("the identity guard refuses a change of CA (own to operator's, or another operator's), and passes the same one", () => {
+            const engines = (a: GlusterClusterArgs) => Object.fromEntries(resolveSpec("gluster", a).hosts.map((h) => [h.key, `ENGINE:${h.key}`]));
+            const update = (previous: GlusterClusterArgs, next: GlusterClusterArgs) => {
+                const recorded = identityText(resolveSpec("gluster", previous), engines(previous));
+                return spawnSync("/bin/sh", ["-c", identityUpdateScript(resolveSpec("gluster", next), engines(next))], {
+                    env: { PATH: process.env.PATH, PULUMI_COMMAND_STDOUT: recorded },
+                    encoding: "utf8",
+                });
+            };
+            const withCa = (cert: string, key: string): GlusterClusterArgs => ({ ...ON, tls: { ...ON.tls, ca: { cert, key } } });
+            const own = update(ON, withCa(cas.cert, cas.key));
+            assert.strictEqual(own.status, 1);
+            assert.match(own.stderr, /the CA that signs the cluster's certificates would change \(the cluster's own -> operator CA [0-9a-f]{64}\)/);
+            const other = makeCas();
+            assert.strictEqual(update(withCa(cas.cert, cas.key), withCa(other.cert, other.key)).status, 1);
+            assert.strictEqual(update(withCa(cas.cert, cas.key), withCa(cas.cert, cas.key)).status, 0);
+        });
+    });
 });
