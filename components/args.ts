@@ -203,6 +203,12 @@ export interface RancherArgs {
      */
     nodeMounts?: NodeMountArgs[];
     /**
+     * More mount options for the node mounts' units, after `defaults,_netdev` and
+     * `backup-volfile-servers`, e.g. `["log-level=WARNING"]`. A change is written to each node's
+     * unit and takes effect at its next reboot: a mounted volume is never remounted. Defaults to none.
+     */
+    nodeMountOptions?: string[];
+    /**
      * ReadWriteMany PVCs from the volume: rancher/local-path-provisioner in shared-filesystem
      * mode, installed by Rancher into a namespace the component creates (in `projectId`), after
      * every node mount (README: Rancher). Needs `nodeMounts`. Defaults to none.

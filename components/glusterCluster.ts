@@ -122,6 +122,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                   rancher?.nodeAddresses,
                   bootstrap.last,
                   tls ? tls.clientBundle(nodeMountClient(args.rancher.clusterId)) : undefined,
+                  args.rancher.nodeMountOptions,
               )
             : [];
         const app = args.rancher?.storageClass ? declareStorageClass(scope, args.rancher, args.rancher.storageClass, mountSteps) : undefined;

@@ -74,6 +74,7 @@ export function argKeys() {
             "nodeAddress",
             "provider",
             "nodeMounts",
+            "nodeMountOptions",
             "storageClass",
         ] as const),
         storageClass: keysOf<StorageClassArgs>()([

@@ -272,6 +272,7 @@ export function declareNodeMounts(
     clusterNodes: pulumi.Output<string[]> | undefined,
     after: pulumi.Resource[],
     tlsBundle?: pulumi.Output<string>,
+    extraOptions: string[] = [],
 ): pulumi.Resource[] {
     const { spec, names } = scope;
     const local: HostSpec = { key: "local", id: "local" };
@@ -298,7 +299,7 @@ export function declareNodeMounts(
                         volumeName: spec.volumeName,
                         source: m.endpoint,
                         mountPoint,
-                        options: m.options,
+                        options: [m.options, ...extraOptions].join(","),
                         serverVersion: v,
                         tls: tlsBundle !== undefined,
                     }),

@@ -605,6 +605,19 @@ function problemsOfRancher(r: NonNullable<GlusterClusterArgs["rancher"]>, add: A
         add("rancher.nodeAddress", `must be "internal" or "external"; got ${show(r.nodeAddress)}.`);
     }
     problemsOfNodeMounts(r.nodeMounts, add);
+    if (r.nodeMountOptions !== undefined) {
+        const opts = Array.isArray(r.nodeMountOptions) ? r.nodeMountOptions : [r.nodeMountOptions];
+        opts.forEach((o, i) => {
+            if (typeof o !== "string" || !/^[a-z][a-z0-9-]*(=[A-Za-z0-9._:/-]+)?$/.test(o)) {
+                add(
+                    `rancher.nodeMountOptions[${i}]`,
+                    `must be one mount option, "name" or "name=value" (letters, digits, '.', '_', ':', '/', '-'); got ${show(o)}. Fix: e.g. "log-level=WARNING".`,
+                );
+            } else if (/^(backup-volfile-servers|_netdev|defaults)(=|$)/.test(o)) {
+                add(`rancher.nodeMountOptions[${i}]`, `${show(o)} is set by the component. Fix: remove it.`);
+            }
+        });
+    }
     if (r.storageClass !== undefined) problemsOfStorageClass(r, add);
 }
 

@@ -183,6 +183,28 @@ describe("live: the volume mounted on Kubernetes nodes (rancher.nodeMounts)", fu
         for (const k of K8S) assert.ok(await mounted(k.name), `${k.name} did not mount ${MP} again`);
     });
 
+    it("5c. a change of the mount options is written to each unit, and does not remount under a running writer", async () => {
+        const client = () => inNode("ng-k2", "pgrep -o -f 'glusterfs.*--volfile-id'");
+        const before = await client();
+        const loop = `rm -f /tmp/stop2 /tmp/result2; i=0; bad=0; while [ ! -f /tmp/stop2 ]; do i=$((i + 1)); echo "$i" > ${MP}/w2 && [ "$(cat ${MP}/w2)" = "$i" ] || bad=$((bad + 1)); done; echo "$i $bad" > /tmp/result2`;
+        await docker("exec", "-d", "ng-k2", "sh", "-c", loop);
+        try {
+            await h.up(program(args({ image: v2 }, { allowClusterNodes: true, nodeMountOptions: ["log-level=WARNING"] })));
+        } finally {
+            await inNode("ng-k2", "touch /tmp/stop2");
+        }
+        let result = "";
+        await eventually("the writer to stop", 60_000, async () => (result = (await inNodeResult("ng-k2", "cat /tmp/result2")).stdout.trim()) !== "");
+        const [rounds, bad] = result.split(" ").map(Number);
+        assert.ok(rounds > 10 && bad === 0, `the writer saw ${bad} failures in ${rounds} rounds`);
+        assert.strictEqual(await client(), before, "the FUSE client was restarted: a remount under the writer");
+        assert.match(
+            await inNode("ng-k2", `cat /etc/systemd/system/${UNIT}`),
+            /^Options=defaults,_netdev,backup-volfile-servers=ng-1:ng-2,log-level=WARNING$/m,
+        );
+        assert.match(h.find("ng-node-mount-k2").outputs.stderr, /NOTE: the mount unit on k2 changed; the volume stays mounted under its pods/);
+    });
+
     it("6. destroy leaves every node without the unit, the mount or the immutable flag", async () => {
         await h.destroy();
         for (const k of K8S) {

@@ -376,6 +376,24 @@ describe("node mounts (rancher.nodeMounts)", () => {
             assert.ok(volume.includes("gluster-0,gluster-1,gluster-2,rancher-local"), "auth.ssl-allow lacks the nodes' identity");
         });
 
+        it("more mount options go into every unit, after the component's; one it sets itself, or a malformed one, is refused", async () => {
+            const { rec } = await build({
+                nodes: [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }],
+                rancher: { clusterId: "local", nodeMounts: mounts, nodeMountOptions: ["log-level=WARNING", "attribute-timeout=2"] },
+            });
+            assert.match(
+                String(rec.named("gluster-node-mount-k1").inputs.create),
+                /Options=defaults,_netdev,backup-volfile-servers=gluster-1:gluster-2,log-level=WARNING,attribute-timeout=2/,
+            );
+            const problems = findProblems({
+                nodes: [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }],
+                rancher: { clusterId: "local", nodeMounts: mounts, nodeMountOptions: ["backup-volfile-servers=x", "a b", "ro"] },
+            }).map((p) => `${p.field}: ${p.message}`);
+            assert.match(problems.join("\n"), /^rancher\.nodeMountOptions\[0\]: "backup-volfile-servers=x" is set by the component/m);
+            assert.match(problems.join("\n"), /^rancher\.nodeMountOptions\[1\]: must be one mount option/m);
+            assert.ok(!problems.some((p) => p.startsWith("rancher.nodeMountOptions[2]")), problems.join("\n"));
+        });
+
         it("with allowClusterNodes, a check of ClusterSync's nodes against the mounts comes before every mount", async () => {
             const { rec } = await build(
                 {
