@@ -12,7 +12,7 @@ import { declareRancher } from "./rancher";
 import { declareNodeMounts } from "./nodeMount";
 import { declareStorageClass, storageClassName } from "./storageClass";
 import { versionFromReadyOutput } from "./gluster/ready";
-import { ClientBundle, clientTlsFiles, declareTls } from "./tls";
+import { ClientBundle, clientTlsFiles, declareTls, expiringSoon } from "./tls";
 import { declareTlsFiles } from "./tlsFiles";
 import { declareNodes, declarePreflight } from "./rolling";
 import { childOptions, Scope } from "./scope";
@@ -144,6 +144,11 @@ export class GlusterCluster extends pulumi.ComponentResource {
         const once = <T>(o: pulumi.Output<T>): pulumi.Output<T> => pulumi.all(bootstrap.finished).apply(() => o);
         this.tlsClients = pulumi.secret(tls ? once(tls.clients) : whenReady<Record<string, ClientBundle>>({}));
         this.certificateExpiry = tls ? once(tls.expiries) : whenReady<Record<string, string>>({});
+        // A certificate that ends within 30 days: raise tls.rotation before its holder loses the connection.
+        tls?.expiries.apply((e) => {
+            for (const [who, end] of expiringSoon(e, new Date()))
+                void pulumi.log.warn(`GlusterCluster ${name}: the certificate of ${who} ends on ${end}. Fix: raise tls.rotation (README: TLS).`, this);
+        });
         this.tlsClientFiles = whenReady<Record<string, string>>(tls ? clientTlsFiles() : {});
         this.storageClassName = app ? app.id.apply(() => storageClassName(spec, args.rancher!.storageClass!)) : whenReady("");
         this.registerOutputs({

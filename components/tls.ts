@@ -93,6 +93,12 @@ function leaf(
     return { key: leafKey, cert };
 }
 
+/** The certificates (by "node NAME" / "client NAME") that end within `days` of `now`, with when. */
+export function expiringSoon(expiries: Record<string, string>, now: Date, days = 30): Array<[string, string]> {
+    const limit = now.getTime() + days * 24 * 3600 * 1000;
+    return Object.entries(expiries).filter(([, end]) => !Number.isNaN(Date.parse(end)) && Date.parse(end) <= limit);
+}
+
 /** PEM blocks, one after the other, each ending in a newline. */
 function pem(s: string): string {
     return s.endsWith("\n") ? s : `${s}\n`;
@@ -172,7 +178,7 @@ export function tlsStateForTests(type: string): Record<string, string> {
             return { certRequestPem: block("CERTIFICATE REQUEST") };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
-            return { certPem: block("CERTIFICATE"), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: "2027-01-01T00:00:00Z" };
+            return { certPem: block("CERTIFICATE"), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: "2036-01-01T00:00:00Z" };
         default:
             return {};
     }

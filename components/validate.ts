@@ -499,8 +499,24 @@ function problemsOfTlsCa(ca: NonNullable<TlsArgs["ca"]>, add: Add): void {
             `must be a self-signed CA certificate (basicConstraints CA:TRUE): GlusterFS trusts only what glusterfs.ca holds, with depth 1. Fix: a CA dedicated to this cluster; got one issued by ${show(cert.issuer.replace(/\n/g, ", "))}.`,
         );
     }
+    if (cert && new Date(cert.validTo).getTime() <= Date.now()) {
+        add("tls.ca.cert", `expired on ${cert.validTo}: no certificate it signs would be trusted. Fix: a CA that is valid, dedicated to this cluster.`);
+    }
     if (ca?.key === undefined || ca.key === null || ca.key === "" || (typeof ca.key === "string" && !isPem(ca.key, "PRIVATE KEY"))) {
         add("tls.ca.key", `must be the CA's private key (PEM). Fix: key: config.requireSecret("tlsCaKey").`);
+    } else if (cert && typeof ca.key === "string" && !keyMatches(ca.key, cert)) {
+        // Known only when the key is given as text; a secret from config is checked by the signing itself.
+        add("tls.ca.key", `is not the key of tls.ca.cert (their public keys differ). Fix: the private key that belongs to that CA certificate.`);
+    }
+}
+
+/** Whether `keyPem` is the private key of `cert` (the key itself is never shown). */
+function keyMatches(keyPem: string, cert: crypto.X509Certificate): boolean {
+    try {
+        const der = (k: crypto.KeyObject) => k.export({ type: "spki", format: "der" });
+        return der(crypto.createPublicKey(keyPem)).equals(der(cert.publicKey));
+    } catch {
+        return false;
     }
 }
 

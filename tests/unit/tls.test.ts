@@ -11,6 +11,7 @@ import * as path from "path";
 import { findProblems, GlusterCluster, GlusterClusterArgs } from "../../components";
 import { identityText, identityUpdateScript } from "../../components/identity";
 import { resolveSpec } from "../../components/spec";
+import { expiringSoon } from "../../components/tls";
 import { tlsFilesInnerScript, tlsFilesScript } from "../../components/tlsFiles";
 import { runProgram, threeRemoteNodes } from "../helpers";
 import { plainHostModeWarning } from "../../components/warnings";
@@ -200,6 +201,44 @@ describe("TLS", () => {
         });
     });
 
+    describe("certificates near their end", () => {
+        it("names those that end within 30 days", () => {
+            const now = new Date("2026-12-06T00:00:00Z");
+            assert.deepStrictEqual(
+                expiringSoon({ "node a": "2026-12-20T00:00:00Z", "node b": "2027-03-01T00:00:00Z", "client c": "2027-01-05T00:00:00Z", "client d": "" }, now),
+                [
+                    ["node a", "2026-12-20T00:00:00Z"],
+                    ["client c", "2027-01-05T00:00:00Z"],
+                ],
+            );
+        });
+
+        it("warns on every run, naming the certificate and the fix", async () => {
+            const soon = new Date(Date.now() + 10 * 24 * 3600 * 1000).toISOString();
+            const logged: string[] = [];
+            const warn = pulumi.log.warn;
+            (pulumi.log as { warn: unknown }).warn = (m: string) => logged.push(m);
+            try {
+                await runProgram(
+                    () => {
+                        const c = new GlusterCluster("gluster", ON);
+                        return { expiry: c.certificateExpiry };
+                    },
+                    {
+                        state: (type: string, name: string) =>
+                            type === "tls:index/locallySignedCert:LocallySignedCert" && name.endsWith("-app") ? { validityEndTime: soon } : {},
+                    },
+                );
+            } finally {
+                (pulumi.log as { warn: unknown }).warn = warn;
+            }
+            assert.deepStrictEqual(
+                logged.filter((m) => m.includes("ends on")),
+                [`GlusterCluster gluster: the certificate of client app ends on ${soon}. Fix: raise tls.rotation (README: TLS).`],
+            );
+        });
+    });
+
     describe("the warning for plain host mode", () => {
         it("warns a host-mode stack that leaves tls unset, saying how to turn it on or say plain is meant; not one that chose, nor container mode", () => {
             const hosts = { networkMode: "host" as const, nodes: threeRemoteNodes(), clientCidrs: ["10.0.5.0/24"] };
@@ -262,6 +301,29 @@ describe("TLS", () => {
             assert.match(bad.join("\n"), /^tls\.ca\.cert: must be the CA's certificate \(PEM\)/m);
             assert.match(bad.join("\n"), /^tls\.ca\.key: must be the CA's private key \(PEM\)/m);
             assert.doesNotMatch(m.join("\n") + bad.join("\n"), /PRIVATE KEY/);
+        });
+
+        it("refuses a CA that has expired, and a key that is not its own, naming the field and never the key", () => {
+            const dir = tempDir("tls-old-ca-");
+            const sh = (cmd: string) => {
+                const r = spawnSync("sh", ["-c", cmd], { cwd: dir, encoding: "utf8" });
+                assert.strictEqual(r.status, 0, r.stderr);
+            };
+            // openssl req cannot back-date; openssl ca can (-startdate/-enddate).
+            sh(`openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.csr -subj '/CN=old CA' 2>/dev/null`);
+            fs.writeFileSync(
+                path.join(dir, "ca.cnf"),
+                "[ca]\ndefault_ca=d\n[d]\ndatabase=index\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n",
+            );
+            sh(
+                `: > index && echo 01 > serial && openssl ca -batch -config ca.cnf -selfsign -keyfile ca.key -in ca.csr -out ca.pem -startdate 20200101000000Z -enddate 20200102000000Z -extensions v3 -notext 2>/dev/null`,
+            );
+            const old = { cert: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"), key: fs.readFileSync(path.join(dir, "ca.key"), "utf8") };
+            const expired = messages({ nodes: THREE, tls: { enabled: true, ca: old } });
+            assert.match(expired.join("\n"), /^tls\.ca\.cert: expired on Jan {2}2 00:00:00 2020 GMT/m);
+            const mismatched = messages({ nodes: THREE, tls: { enabled: true, ca: { cert: cas.cert, key: old.key } } });
+            assert.match(mismatched.join("\n"), /^tls\.ca\.key: is not the key of tls\.ca\.cert/m);
+            assert.doesNotMatch(expired.join("\n") + mismatched.join("\n"), /PRIVATE KEY|BEGIN/);
         });
 
         it("signs every node and client with it: no CA of the cluster's own, the CA key a secret, one CA in each node's files", async () => {
