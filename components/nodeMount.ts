@@ -177,15 +177,22 @@ function unitSteps(p: NodeMountParams): string[] {
     ];
 }
 
+/** What both node scripts start with: the mount point, its unit, and where the step keeps what it made. */
+function scriptHead(mountPoint: string): string[] {
+    return [
+        `set -eu`,
+        `die() { echo "error: $*" >&2; exit 1; }`,
+        `mp=${shq(mountPoint)}`,
+        `unit=${shq(mountUnitName(mountPoint))}`,
+        `state=/var/lib/glusterfs-cluster/mounts/$unit`,
+    ];
+}
+
 /** The node step's create and update: client, mount point, unit, and proof that the mount works. */
 export function nodeMountScript(p: NodeMountParams): string {
     const node = dq(p.node);
     return [
-        `set -eu`,
-        `die() { echo "error: $*" >&2; exit 1; }`,
-        `mp=${shq(p.mountPoint)}`,
-        `unit=${shq(mountUnitName(p.mountPoint))}`,
-        `state=/var/lib/glusterfs-cluster/mounts/$unit`,
+        ...scriptHead(p.mountPoint),
         `mounted() { findmnt -rn -t fuse.glusterfs --mountpoint "$mp" >/dev/null; }`,
         ...clientSteps(p),
         ...selinuxSteps(p),
@@ -205,11 +212,7 @@ export function nodeMountScript(p: NodeMountParams): string {
 export function nodeUnmountScript(p: Pick<NodeMountParams, "node" | "mountPoint">): string {
     const node = dq(p.node);
     return [
-        `set -eu`,
-        `die() { echo "error: $*" >&2; exit 1; }`,
-        `mp=${shq(p.mountPoint)}`,
-        `unit=${shq(mountUnitName(p.mountPoint))}`,
-        `state=/var/lib/glusterfs-cluster/mounts/$unit`,
+        ...scriptHead(p.mountPoint),
         `if [ -f "/etc/systemd/system/$unit" ]; then`,
         `  # A mount that pods still use is busy: the stop fails, and the node keeps it.`,
         `  systemctl disable --now --quiet "$unit" || die "${node}: $unit could not be stopped (pods still using $mp? drain the node first)"`,
