@@ -83,6 +83,15 @@ export interface GlusterNodeArgs {
      * names is still in the volume.
      */
     replaces?: string;
+    /**
+     * This node's host was rebuilt in place: the same name and address, its state and brick
+     * lost. When it comes back under a UUID its peers do not know, with an empty brick and
+     * every other brick online, it takes back its old UUID, rejoins the pool, and its brick is
+     * reset and refilled from the others (README: A host rebuilt in place). A node that is
+     * itself is left alone, so it may stay set; take it out once the node is back. Defaults to
+     * `false`: a node with a new UUID is refused.
+     */
+    rebuilt?: boolean;
 }
 
 /** The Docker network of container mode. */

@@ -54,7 +54,7 @@ export function argKeys() {
             "createMissingVolume",
             "tls",
         ] as const),
-        node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot", "replaces"] as const),
+        node: keysOf<GlusterNodeArgs>()(["name", "address", "host", "dataRoot", "replaces", "rebuilt"] as const),
         host: keysOf<RemoteHostArgs>()(["dockerHost", "ssh", "dockerTls"] as const),
         dockerTls: keysOf<DockerTlsArgs>()(["caCert", "cert", "key"] as const),
         ssh: keysOf<SshConnectionArgs>()(["host", "port", "user", "privateKey", "hostKey"] as const),

@@ -8,10 +8,12 @@ import { hostCommand, stdoutOf } from "./commands";
 import { clusterLabels, containerArgs, nodeHostDirs, nodeVolumeNames } from "./container";
 import { inContainer } from "./gluster/exec";
 import { readyDeleteScript, readyScript } from "./gluster/ready";
+import { reclaimHostScript } from "./gluster/reclaim";
 import { dataCreateScript, dataDeleteScript } from "./data";
 import { ownerToken } from "./owner";
 import { childOptions, Scope } from "./scope";
-import { NodeSpec } from "./spec";
+import { brickPath, ClusterSpec, NodeSpec } from "./spec";
+import { TLS_DIR } from "./tlsFiles";
 
 export interface NodeResources {
     container: docker.Container;
@@ -55,14 +57,16 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
         volumeName: spec.volumeName,
         ...spec.timeouts,
     };
+    const start = readyScript({ ...params, mode: "start" });
+    const recheck = readyScript({ ...params, mode: "recheck" });
     const ready = hostCommand(
         names.ready(node.name),
         node.host,
         {
             // A replaced container (a new id replaces this step) is waited for until it is back in service.
-            create: inContainer(node.name, readyScript({ ...params, mode: "start" })),
+            create: node.rebuilt ? reclaimHostScript(reclaimParams(spec, node), start, start) : inContainer(node.name, start),
             // A change of configuration only checks the node's identity again.
-            update: inContainer(node.name, readyScript({ ...params, mode: "recheck" })),
+            update: node.rebuilt ? reclaimHostScript(reclaimParams(spec, node), recheck, start) : inContainer(node.name, recheck),
             // Before the container goes (a replacement deletes this step first; so does the
             // node leaving the program): the cluster must be able to spare it at that moment.
             delete: readyDeleteScript({
@@ -78,6 +82,21 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
         childOptions(scope, { dependsOn: [container, ...deps.readyAfter] }),
     );
     return { container, ready, readyStdout: stdoutOf(ready) };
+}
+
+/** What a node declared rebuilt in place needs to take back its identity (gluster/reclaim.ts). */
+function reclaimParams(spec: ClusterSpec, node: NodeSpec) {
+    return {
+        name: node.name,
+        address: node.address,
+        others: spec.nodes.filter((n) => n !== node).map((n) => n.address),
+        volumeName: spec.volumeName,
+        ...(node.holdsBrick ? { brick: brickPath(spec.volumeName) } : {}),
+        ...(spec.tls ? { tlsCert: `${TLS_DIR}/glusterfs.pem` } : {}),
+        glusterdSeconds: spec.timeouts.glusterdSeconds,
+        peersSeconds: spec.timeouts.peersSeconds,
+        volumeSeconds: spec.timeouts.volumeSeconds,
+    };
 }
 
 /**

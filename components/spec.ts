@@ -30,6 +30,8 @@ export interface NodeSpec {
     dataRoot: string;
     /** The brick node this one takes the place of (a lost host), if the config says so. */
     replaces?: string;
+    /** Declared rebuilt in place: it may take back the UUID its peers know it by. */
+    rebuilt: boolean;
 }
 
 /** The arguments with every default applied: what the rest of the component reads. */
@@ -121,6 +123,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         host: hostFor(node),
         dataRoot: node.dataRoot ?? args.dataRoot ?? argDefaults().dataRoot,
         ...(node.replaces !== undefined ? { replaces: node.replaces } : {}),
+        rebuilt: node.rebuilt === true,
     }));
 
     const fw = args.firewall ?? {};

@@ -151,6 +151,14 @@ function problemsOfNodes(args: GlusterClusterArgs, mode: string, add: Add): stri
         }
         problemsOfAddress(node, f, mode, seenAddresses, i, add);
         problemsOfReplaces(nodes, i, add);
+        if (node?.rebuilt !== undefined && typeof node.rebuilt !== "boolean") {
+            add(`${f}.rebuilt`, `must be true or false; got ${show(node.rebuilt)}.`);
+        } else if (node?.rebuilt === true && node.replaces !== undefined) {
+            add(
+                `${f}.rebuilt`,
+                `a node is either rebuilt in place (the same name, taking back its old identity) or replaces another (a new name); this one says both. Fix: remove replaces if ${show(node.name)} is the rebuilt host itself; else remove rebuilt.`,
+            );
+        }
         if (node?.dataRoot !== undefined) {
             if (mode !== "host") {
                 add(`${f}.dataRoot`, `only applies in host mode. Fix: remove it.`);

@@ -64,7 +64,7 @@ export function readyScript(p: ReadyParams): string {
         `# node's address under another UUID; otherwise it stops there.`,
         `same_identity() {`,
         `  known=$(xv "//peer[hostnames/hostname=${xpathLiteral(p.address)}]/uuid")`,
-        `  [ -z "$known" ] || [ "$known" = "$uuid" ] || die ${node}" came back with a new identity: it is UUID $uuid, but $1 knows ${dq(p.address)} as UUID $known. Its state (/var/lib/glusterd) was lost or is on another host, and its brick is no longer part of the volume. Nothing was changed. Replace it as a lost host: a node with a new name (in host mode, on another host or under another address: GlusterFS names the brick by address) that says replaces: ${dq(p.name)}, then pulumi up (README: Replacing a lost host)."`,
+        `  [ -z "$known" ] || [ "$known" = "$uuid" ] || die ${node}" came back with a new identity: it is UUID $uuid, but $1 knows ${dq(p.address)} as UUID $known. Its state (/var/lib/glusterd) was lost or is on another host, and its brick is no longer part of the volume. Nothing was changed. Replace it as a lost host: a node with a new name (in host mode, on another host or under another address: GlusterFS names the brick by address) that says replaces: ${dq(p.name)}, then pulumi up (README: Replacing a lost host). If its host was rebuilt in place (the same address, its state and brick lost), say so instead: rebuilt: true on ${dq(p.name)}, then pulumi up; it takes back its old UUID and its brick is refilled from the others (README: A host rebuilt in place)."`,
         `}`,
         `out=$pool`,
         `peer_count=$(xv 'count(//peerStatus/peer)')`,

@@ -209,6 +209,41 @@ describe("live: changes to a running cluster", function () {
         await waitWhole();
     });
 
+    it("7a. a host rebuilt in place (its state and brick lost, the same name) is refused naming rebuilt: true; with it, the node takes back its UUID and its brick is refilled", async () => {
+        const args = { ...BASE, volumeOptions: { "network.ping-timeout": "20" } };
+        const image = h.find("cg-image-local").outputs.imageName as string;
+        // Files written before the loss: the rebuilt brick must end up with the same bytes.
+        const mnt = "/mnt/rebuilt-test";
+        await docker(
+            "exec",
+            "cg-0",
+            "sh",
+            "-c",
+            `mkdir -p ${mnt} && mount -t glusterfs cg-0:/cvol ${mnt} && mkdir -p ${mnt}/r && for i in $(seq 40); do head -c 4096 /dev/urandom > ${mnt}/r/f$i; done; umount ${mnt}`,
+        );
+        const sums = (node: string) => docker("exec", node, "sh", "-c", "cd /bricks/cvol/r && md5sum f* | sort");
+        const want = await sums("cg-0");
+        // The rebuild: the host's storage is gone, the container comes back empty, same name.
+        await docker("stop", "cg-2");
+        for (const role of ["state", "bricks"]) {
+            await docker("run", "--rm", "-v", `cg-cg-2-${role}:/s`, "--entrypoint", "sh", image, "-c", "find /s -mindepth 1 -delete");
+        }
+        await docker("start", "cg-2");
+        h.taint("cg-cg-2");
+        await assert.rejects(h.up(program(args)), /cg-2 came back with a new identity[\s\S]*rebuilt: true/);
+        // The way forward the refusal names.
+        const rebuilt = { ...args, nodes: [NODES[0], NODES[1], { name: "cg-2", rebuilt: true }] };
+        await h.up(program(rebuilt));
+        assert.strictEqual(await nodeUuid(docker, "cg-2"), uuids["cg-2"]);
+        assert.strictEqual(await bricksOnline(), "3");
+        assert.strictEqual(await connectedPeers("cg-0"), "2");
+        await eventually("cg-2's brick to hold every file", 60_000, async () => (await sums("cg-2").catch(() => "")) === want);
+        assert.strictEqual(await volumeId(), id);
+        // Taken out again: a node that is itself changes nothing.
+        await h.up(program(args));
+        assert.strictEqual(await nodeUuid(docker, "cg-2"), uuids["cg-2"]);
+    });
+
     it("7b. a volume deleted out of band is not replaced by an empty one; the refusal's way to start over works", async () => {
         // The next update that runs the volume step (here: an option changed) finds it gone.
         const args = { ...BASE, volumeOptions: { "network.ping-timeout": "25" } };

@@ -1,3 +1,4 @@
+import { adoptScript, reclaimCheckScript, reclaimHostScript, rejoinBrickScript, rejoinProbeScript } from "../../components/gluster/reclaim";
 import { nodeMountCheckScript, nodeMountScript, nodeUnmountScript } from "../../components/nodeMount";
 import { tlsFilesInnerScript } from "../../components/tlsFiles";
 import * as assert from "assert";
@@ -57,6 +58,18 @@ const FIREWALL = {
 };
 
 /** Every generated script, built inside the test that reads it (not while the file loads). */
+const RECLAIM = {
+    name: "gluster-2",
+    address: "gluster-2",
+    others: ["gluster-0", "gluster-1"],
+    volumeName: "my_vol",
+    brick: "/bricks/my_vol",
+    tlsCert: "/var/lib/glusterd/tls/glusterfs.pem",
+    glusterdSeconds: 120,
+    peersSeconds: 120,
+    volumeSeconds: 180,
+};
+
 const all = () => ({
     ready: readyScript({
         name: "gluster-0",
@@ -85,6 +98,11 @@ const all = () => ({
     firewall: firewallApplyScript(FIREWALL),
     firewallRemove: firewallRemoveScript("h1", "tok"),
     presentOnly: inContainerIfPresent("gluster-0", "echo hi"),
+    reclaimCheck: reclaimCheckScript(RECLAIM),
+    reclaimAdopt: adoptScript(RECLAIM),
+    reclaimProbe: rejoinProbeScript(RECLAIM),
+    reclaimBrick: rejoinBrickScript(RECLAIM),
+    reclaimHost: reclaimHostScript(RECLAIM, "echo ready", "echo start"),
     preflight: preflightScript(PREFLIGHT),
     preflightWhole: wholeBeforeRoll(PREFLIGHT),
     readyDelete: readyDeleteScript(GO),
@@ -140,6 +158,11 @@ describe("generated scripts", () => {
         "firewall",
         "firewallRemove",
         "presentOnly",
+        "reclaimCheck",
+        "reclaimAdopt",
+        "reclaimProbe",
+        "reclaimBrick",
+        "reclaimHost",
         "preflight",
         "preflightWhole",
         "readyDelete",

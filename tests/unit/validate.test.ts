@@ -218,6 +218,18 @@ const CASES: Array<[string, GlusterClusterArgs, string, RegExp]> = [
         /"back" would give two of the component's resources the same name \(NAME-probe-back/,
     ],
     [
+        "rebuilt that is not a boolean",
+        { nodes: [THREE[0], THREE[1], { name: "gluster-2", rebuilt: "yes" as unknown as boolean }] },
+        "nodes[2].rebuilt",
+        /must be true or false; got "yes"/,
+    ],
+    [
+        "rebuilt and replaces on one node",
+        { nodes: [THREE[0], { name: "gluster-5", replaces: "gluster-2", rebuilt: true }, THREE[2]] },
+        "nodes[1].rebuilt",
+        /either rebuilt in place .* or replaces another .*this one says both\. Fix: remove replaces if "gluster-5" is the rebuilt host itself; else remove rebuilt/,
+    ],
+    [
         "replaces on a pool-only node",
         { nodes: [...THREE, { name: "gluster-5", replaces: "gluster-9" }] },
         "nodes[3].replaces",
