@@ -22,5 +22,6 @@ export const brickPortRange = cluster.brickPortRange;
 export const tlsClients = cluster.tlsClients;
 export const certificateExpiry = cluster.certificateExpiry;
 export const tlsClientFiles = cluster.tlsClientFiles;
+export const tlsClientDockerArgs = cluster.tlsClientDockerArgs;
 /** Rancher (glusterfs:rancher.storageClass): the StorageClass of ReadWriteMany PVCs. */
 export const storageClassName = cluster.storageClassName;

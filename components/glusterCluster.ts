@@ -12,7 +12,7 @@ import { declareRancher } from "./rancher";
 import { declareNodeMounts } from "./nodeMount";
 import { declareStorageClass, storageClassName } from "./storageClass";
 import { versionFromReadyOutput } from "./gluster/ready";
-import { ClientBundle, clientTlsFiles, declareTls, expiringSoon } from "./tls";
+import { ClientBundle, clientBundleDir, clientTlsFiles, declareTls, expiringSoon, tlsClientDockerArgs } from "./tls";
 import { declareTlsFiles } from "./tlsFiles";
 import { declareNodes, declarePreflight } from "./rolling";
 import { childOptions, Scope } from "./scope";
@@ -55,6 +55,13 @@ export class GlusterCluster extends pulumi.ComponentResource {
     public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
     /** TLS: where a (Debian) client puts each part of its bundle, and the switch for management TLS. Empty without TLS. */
     public readonly tlsClientFiles: pulumi.Output<Record<string, string>>;
+    /**
+     * TLS: the `docker run` arguments that mount a client's bundle read-only where its
+     * GlusterFS reads it, from the host directory `/etc/glusterfs-cluster/<component name>`
+     * (holding `glusterfs.ca`, `glusterfs.pem`, `glusterfs.key` and an empty `secure-access`);
+     * to be added to `clientDockerArgs`. Empty without TLS.
+     */
+    public readonly tlsClientDockerArgs: pulumi.Output<string[]>;
     /** Rancher: the StorageClass of ReadWriteMany PVCs (`rancher.storageClass`), once the provisioner is installed; `""` without. */
     public readonly storageClassName: pulumi.Output<string>;
 
@@ -81,7 +88,9 @@ export class GlusterCluster extends pulumi.ComponentResource {
         const onFirstHost = hosts.get(spec.nodes[0].host.key)!;
         // The checks that can refuse the update come before anything a cluster runs with
         // changes: the firewalls come after the preflight.
-        const preflight = declarePreflight(scope, onFirstHost.image);
+        // TLS: the certificates (a roll is refused while one has ended).
+        const tls = spec.tls ? declareTls(scope) : undefined;
+        const preflight = declarePreflight(scope, onFirstHost.image, tls?.expiries);
         const firewalls = spec.firewall.enabled ? spec.hosts.map((h) => declareFirewall(scope, h, extraClients, [preflight])) : [];
         // The network first: the containers need it and the storage; declared first, it is
         // created while the volumes are.
@@ -97,8 +106,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
         // stack's or cluster's hosts), and before the first container: a refusal there (in host
         // mode, bricks on a host's root filesystem) comes before any container is touched.
         const storage = new Map(spec.nodes.map((n) => [n.name, declareStorage(scope, n, hosts.get(n.host.key)!.provider, [preflight, ...firewalls])]));
-        // TLS: the certificates, and each node's files in its state storage before any container starts.
-        const tls = spec.tls ? declareTls(scope) : undefined;
+        // TLS: each node's files in its state storage before any container starts.
         const tlsFiles = tls
             ? spec.nodes.map((n) =>
                   declareTlsFiles(scope, n, hosts.get(n.host.key)!.image, tls.nodeBundle(n.name), [preflight, ...firewalls, ...storage.get(n.name)!]),
@@ -150,6 +158,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                 void pulumi.log.warn(`GlusterCluster ${name}: the certificate of ${who} ends on ${end}. Fix: raise tls.rotation (README: TLS).`, this);
         });
         this.tlsClientFiles = whenReady<Record<string, string>>(tls ? clientTlsFiles() : {});
+        this.tlsClientDockerArgs = whenReady(tls ? tlsClientDockerArgs(clientBundleDir(name)) : []);
         this.storageClassName = app ? app.id.apply(() => storageClassName(spec, args.rancher!.storageClass!)) : whenReady("");
         this.registerOutputs({
             volumeName: this.volumeName,
@@ -165,6 +174,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
             tlsClients: this.tlsClients,
             certificateExpiry: this.certificateExpiry,
             tlsClientFiles: this.tlsClientFiles,
+            tlsClientDockerArgs: this.tlsClientDockerArgs,
             storageClassName: this.storageClassName,
         });
     }

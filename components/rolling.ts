@@ -16,13 +16,17 @@ import { childOptions, Scope } from "./scope";
 import { brickPath, NodeSpec } from "./spec";
 
 /** Before anything a cluster runs with is touched: refuses a renamed component, and wants the cluster whole before a rolling replacement starts. */
-export function declarePreflight(scope: Scope, image: pulumi.Output<string>): command.local.Command | command.remote.Command {
+export function declarePreflight(
+    scope: Scope,
+    image: pulumi.Output<string>,
+    expiries: pulumi.Output<Record<string, string>> = pulumi.output<Record<string, string>>({}),
+): command.local.Command | command.remote.Command {
     const { spec } = scope;
     const first = spec.nodes[0];
     const brickOf = (n: NodeSpec) => `${n.address}:${brickPath(spec.volumeName)}`;
     const bricks = spec.nodes.filter((n) => n.holdsBrick).map(brickOf);
     const replacer = spec.nodes.find((n) => n.holdsBrick && n.replaces);
-    const create = nodeFingerprint(spec, first, image).apply((fingerprint) =>
+    const create = pulumi.all([nodeFingerprint(spec, first, image), expiries]).apply(([fingerprint, ends]) =>
         preflightScript({
             cluster: spec.name,
             container: first.name,
@@ -33,6 +37,13 @@ export function declarePreflight(scope: Scope, image: pulumi.Output<string>): co
             healSeconds: spec.timeouts.healSeconds,
             declared: spec.nodes.map((n) => n.address),
             ...(replacer ? { replacer: brickOf(replacer) } : {}),
+            ...(Object.keys(ends).length
+                ? {
+                      expiries: Object.entries(ends).flatMap(([who, end]): Array<[string, number]> =>
+                          Number.isNaN(Date.parse(end)) ? [] : [[who, Date.parse(end) / 1000]],
+                      ),
+                  }
+                : {}),
             state: spec.networkMode === "host" ? { dir: nodeHostDirs(first).state } : { volume: nodeVolumeNames(spec, first).state },
         }),
     );

@@ -167,6 +167,20 @@ export function clientTlsFiles(): Record<string, string> {
     };
 }
 
+/** Where, on a client's Docker host, `tlsClientDockerArgs` expects the bundle's files. */
+export function clientBundleDir(cluster: string): string {
+    return `/etc/glusterfs-cluster/${cluster}`;
+}
+
+/**
+ * `docker run` arguments that mount a bundle kept in `dir` (the files under their own names)
+ * read-only where the client's GlusterFS reads them. Docker binds a file through a link in
+ * the image, so an image that links the files elsewhere (this project's) works too.
+ */
+export function tlsClientDockerArgs(dir: string): string[] {
+    return Object.keys(clientTlsFiles()).flatMap((target) => ["-v", `${dir}/${target.split("/").pop()}:${target}:ro`]);
+}
+
 /** What the mocks of `glusterfs-cluster/testing` answer for the `@pulumi/tls` resources: placeholder PEM, a fixed expiry. */
 export function tlsStateForTests(type: string): Record<string, string> {
     // "mock", base64: a block any PEM splitter takes, that no TLS library would.

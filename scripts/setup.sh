@@ -43,6 +43,8 @@ install_packages() {
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   # The tls stand-in provider makes real keys and certificates with openssl.
   command -v openssl >/dev/null || missing+=(openssl)
+  # The TLS suite captures a client's traffic to show the data crosses the network encrypted.
+  command -v tcpdump >/dev/null || missing+=(tcpdump)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq

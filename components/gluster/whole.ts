@@ -83,6 +83,8 @@ export interface PreflightParams {
     declared?: string[];
     /** The brick (`address:path`) of the node that replaces a lost one (`replaces`), if any. */
     replacer?: string;
+    /** TLS: when each issued certificate ends (seconds since the epoch), by "node NAME" / "client NAME". */
+    expiries?: Array<[string, number]>;
 }
 
 /**
@@ -189,7 +191,26 @@ export function preflightScript(p: PreflightParams): string {
         `  echo "error: ${dq(p.container)} is $state; a rolling replacement starts with it and needs the whole cluster in service. Start it (docker start ${dq(p.container)}), then run pulumi up again. Nothing was changed." >&2`,
         `  exit 1`,
         `fi`,
+        ...expiredBeforeRoll(p.expiries ?? []),
         inContainer(p.container, wholeBeforeRoll(p)),
         ``,
     ].join("\n");
+}
+
+/**
+ * A rolling replacement reconnects every client and peer to each restarted node: a holder
+ * of a certificate that has ended would lose its mount (or its place in the pool) there.
+ * Refused, before anything is touched, by the host's clock.
+ */
+function expiredBeforeRoll(expiries: Array<[string, number]>): string[] {
+    if (expiries.length === 0) return [];
+    return [
+        `now=$(date +%s)`,
+        `expired=""`,
+        ...expiries.map(([who, end]) => `[ "$now" -lt ${Math.floor(end)} ] || expired="$expired, ${who.replace(/[^a-z0-9 .-]/g, "")}"`),
+        `if [ -n "$expired" ]; then`,
+        `  echo "error: the certificate of \${expired#, } has ended, and a rolling replacement reconnects every client and peer: its holder would lose its mount there. Nothing was changed. Put back the change that replaces the containers, raise tls.rotation (it re-issues every certificate in place, with no container replaced), give each client its new bundle (pulumi stack output tlsClients --show-secrets), then make the change again (README: TLS)." >&2`,
+        `  exit 1`,
+        `fi`,
+    ];
 }

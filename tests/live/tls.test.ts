@@ -6,6 +6,7 @@
  * in clear. The steps share one cluster and build on each other.
  */
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -13,14 +14,16 @@ import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { LiveStack } from "./engine/stack";
 import { check, run } from "./run";
 import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
-import { docker, engineHolds, gx, removeLeftovers, requireEngine } from "./support";
+import { docker, engineHolds, eventually, gx, removeLeftovers, requireEngine } from "./support";
 
 const NODES = [{ name: "tg-0" }, { name: "tg-1" }, { name: "tg-2" }];
 const BASE: GlusterClusterArgs = { volumeName: "tvol", nodes: NODES, tls: { enabled: true, clients: ["app", "backup"] } };
 /** After step 8: a fourth node, in the pool only, and the clients "app" alone (step 6). */
 const FOUR: GlusterClusterArgs = { ...BASE, nodes: [...NODES, { name: "tg-3" }], tls: { enabled: true, clients: ["app"], rotation: 1 } };
-const CLIENTS = ["tg-client-app", "tg-client-backup", "tg-client-none", "tg-client-foreign", "tg-client-probe", "tg-client-writer"];
+const CLIENTS = ["tg-client-app", "tg-client-backup", "tg-client-extra", "tg-client-none", "tg-client-foreign", "tg-client-probe", "tg-client-writer"];
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "tls-live-"));
+/** Where tlsClientDockerArgs expects a client's bundle on its host (this machine). */
+const BUNDLE_DIR = "/etc/glusterfs-cluster/tg";
 
 interface Bundle {
     ca: string;
@@ -31,7 +34,13 @@ interface Bundle {
 
 const program = (args: GlusterClusterArgs) => () => {
     const c = new GlusterCluster("tg", args);
-    return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs, tlsClients: c.tlsClients, certificateExpiry: c.certificateExpiry };
+    return {
+        mountCommand: c.mountCommand,
+        clientDockerArgs: c.clientDockerArgs,
+        tlsClientDockerArgs: c.tlsClientDockerArgs,
+        tlsClients: c.tlsClients,
+        certificateExpiry: c.certificateExpiry,
+    };
 };
 
 /**
@@ -71,6 +80,42 @@ function inClear(v: unknown, at: string): string[] {
     return [];
 }
 
+/**
+ * Captures every TCP packet in client container `name`'s network namespace (a namespace of a
+ * network this test created) while `write` runs: whether `marker` crossed the wire in clear,
+ * and how many bytes were captured (so a capture that saw nothing cannot pass for encryption).
+ */
+async function markerOnTheWire(name: string, marker: string, write: () => Promise<void>): Promise<{ seen: boolean; bytes: number }> {
+    const pid = await docker("inspect", "-f", "{{.State.Pid}}", name);
+    const pcap = path.join(WORK, `${name}-${Date.now()}.pcap`);
+    const cap = spawn("nsenter", ["-t", pid, "-n", "tcpdump", "--immediate-mode", "-i", "any", "-U", "-s", "0", "-Z", "root", "-w", pcap, "tcp"], {
+        stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+        await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error("tcpdump did not start within 10 s")), 10_000);
+            cap.stderr.on("data", (d: Buffer) => /listening on/.test(d.toString()) && (clearTimeout(timer), resolve()));
+            cap.on("exit", (code) => (clearTimeout(timer), reject(new Error(`tcpdump exited ${code}`))));
+        });
+        await write();
+    } finally {
+        // Without --immediate-mode, what the kernel holds in its buffer when tcpdump is stopped is lost.
+        const exited = new Promise((r) => cap.once("exit", r));
+        cap.kill("SIGINT");
+        const force = setTimeout(() => cap.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(force);
+    }
+    const bytes = fs.readFileSync(pcap);
+    return { seen: bytes.includes(Buffer.from(marker)), bytes: bytes.length };
+}
+
+/** A marker no file holds by chance, and a file of it (repeated: one packet is enough to show it). */
+const MARKER = `tls-marker-${Math.random().toString(16).slice(2, 14)}`;
+const writeMarker = (client: string, mnt: string) => async () => {
+    await check(["docker", "exec", client, "sh", "-c", `for i in $(seq 200); do printf '%s\\n' ${MARKER}; done > ${mnt}/marker.txt && sync`]);
+};
+
 describe("live: TLS between servers and clients", function () {
     this.timeout(600_000);
     const h = new LiveStack();
@@ -94,6 +139,22 @@ describe("live: TLS between servers and clients", function () {
     const containerIds = async () => Promise.all(NODES.map((n) => docker("inspect", "-f", "{{.Id}}", n.name)));
     /** The SHA-256 fingerprint of the certificate a node's files hold. */
     const nodeCert = (node: string) => docker("exec", node, "sh", "-c", "sha256sum < /var/lib/glusterd/tls/glusterfs.pem");
+    /** The nodes whose brick holds `file`. */
+    const onBricks = async (file: string) => {
+        const on: string[] = [];
+        for (const n of NODES) if ((await run(["docker", "exec", n.name, "test", "-e", `/bricks/tvol/${file}`])).code === 0) on.push(n.name);
+        return on;
+    };
+    /** How many bricks count a connection from `ip` among their clients. */
+    const bricksServing = async (ip: string) =>
+        Number(
+            await gx(
+                docker,
+                "tg-0",
+                "volume status tvol clients",
+                `count(//volume/node[starts-with(path,'/')]/clientsStatus/client[starts-with(hostname,'${ip}:')])`,
+            ),
+        );
 
     before(async () => {
         await requireEngine();
@@ -105,6 +166,7 @@ describe("live: TLS between servers and clients", function () {
         await h.destroy().catch(() => undefined);
         await removeLeftovers(docker, "tg", CLIENTS);
         fs.rmSync(WORK, { recursive: true, force: true });
+        fs.rmSync(BUNDLE_DIR, { recursive: true, force: true });
     });
 
     it("1. stands up with TLS: the volume is started with client.ssl and server.ssl on, and auth.ssl-allow naming every node and client", async () => {
@@ -123,19 +185,42 @@ describe("live: TLS between servers and clients", function () {
     });
 
     it("2. a client with its bundle mounts, writes and reads back; without one, or with another CA's certificate, it cannot mount", async () => {
-        await startClient("tg-client-app", clientDir("app", outputs.tlsClients.app));
+        // As the outputs say: the bundle in the component's directory on the client's host,
+        // mounted read-only where its GlusterFS reads it by tlsClientDockerArgs.
+        const app: Bundle = outputs.tlsClients.app;
+        fs.mkdirSync(BUNDLE_DIR, { recursive: true });
+        for (const [file, text] of [
+            ["glusterfs.ca", app.ca],
+            ["glusterfs.pem", app.cert],
+            ["glusterfs.key", app.key],
+            ["secure-access", ""],
+        ])
+            fs.writeFileSync(path.join(BUNDLE_DIR, file), text, { mode: 0o600 });
+        await run(["docker", "rm", "-f", "tg-client-app"]);
+        await docker(
+            "run",
+            "-d",
+            "--name",
+            "tg-client-app",
+            ...outputs.clientDockerArgs,
+            ...outputs.tlsClientDockerArgs,
+            "--entrypoint",
+            "sleep",
+            image,
+            "infinity",
+        );
         const ok = await mountAndWrite("tg-client-app", "hello.txt", "over-tls");
         assert.strictEqual(ok.code, 0, ok.stderr);
         assert.strictEqual(ok.stdout.trim(), "over-tls");
         for (const n of NODES) assert.strictEqual(await docker("exec", n.name, "cat", "/bricks/tvol/hello.txt"), "over-tls", `on ${n.name}'s brick`);
         // No certificate at all: the volfile fetch (management, TLS) fails.
         await startClient("tg-client-none", clientDir("none"));
-        const none = await mountAndWrite("tg-client-none", "x", "x");
-        assert.notStrictEqual(none.code, 0, "a client without a certificate mounted");
+        await mountAndWrite("tg-client-none", "none.txt", "x");
+        assert.deepStrictEqual(await onBricks("none.txt"), [], "a client without a certificate wrote to a brick");
         // A certificate whose CN is allowed, signed by another CA.
         await startClient("tg-client-foreign", clientDir("foreign", { ...(await foreignBundle("app")), ca: outputs.tlsClients.app.ca }));
-        const foreign = await mountAndWrite("tg-client-foreign", "x", "x");
-        assert.notStrictEqual(foreign.code, 0, "a client with another CA's certificate mounted");
+        await mountAndWrite("tg-client-foreign", "foreign.txt", "x");
+        assert.deepStrictEqual(await onBricks("foreign.txt"), [], "a client with another CA's certificate wrote to a brick");
     });
 
     it("3. the management and brick ports speak TLS, present the node's certificate of the server CA and refuse a client without a certificate", async () => {
@@ -154,6 +239,12 @@ describe("live: TLS between servers and clients", function () {
             const cmd = `sleep 1.5 | openssl s_client -connect ${ip}:${port} -CAfile ${path.join(dir, "tls", "glusterfs.ca")} -verify_return_error${cert} 2>&1`;
             return run(["nsenter", "-t", pid, "-n", "sh", "-c", cmd], { timeoutMs: 20_000 });
         };
+        // A client's certificate cannot pose as a server: the CA a client trusts (the server CA)
+        // did not sign it; a node's certificate it did.
+        const verify = (cert: string) => run(["openssl", "verify", "-CAfile", path.join(dir, "tls", "glusterfs.ca"), cert]);
+        assert.notStrictEqual((await verify(path.join(dir, "tls", "glusterfs.pem"))).code, 0, "a client certificate passes for a server's");
+        fs.writeFileSync(path.join(WORK, "tg-1.pem"), await docker("exec", "tg-1", "cat", "/var/lib/glusterd/tls/glusterfs.pem"));
+        assert.strictEqual((await verify(path.join(WORK, "tg-1.pem"))).code, 0, "a node's certificate is not the server CA's");
         for (const port of ["24007", ports]) {
             const good = await sClient(port, true);
             assert.match(good.stdout, /^subject=.*CN ?= ?tg-1$/m, `port ${port}: ${good.stdout.slice(0, 400)}`);
@@ -164,6 +255,13 @@ describe("live: TLS between servers and clients", function () {
             assert.match(bare.stdout, /unexpected eof while reading/, `port ${port} kept a connection without a certificate`);
             assert.doesNotMatch(bare.stdout, /^DONE$/m, `port ${port} kept a connection without a certificate`);
         }
+    });
+
+    it("3b. what a client writes crosses the network encrypted: the capture of its traffic never holds the file's marker", async () => {
+        const seen = await markerOnTheWire("tg-client-app", MARKER, writeMarker("tg-client-app", "/mnt/tvol"));
+        assert.ok(seen.bytes > 20_000, `the capture holds only ${seen.bytes} bytes: it saw no write`);
+        assert.strictEqual(seen.seen, false, "the marker crossed the network in clear");
+        assert.match(await docker("exec", "tg-1", "head", "-n", "1", "/bricks/tvol/marker.txt"), new RegExp(`^${MARKER}$`), "the file did not reach a brick");
     });
 
     it("4. re-applying changes nothing", async () => {
@@ -188,13 +286,46 @@ describe("live: TLS between servers and clients", function () {
         assert.strictEqual(ok.code, 0, ok.stderr);
     });
 
-    it("6. a client taken out of tls.clients is refused by the volume", async () => {
-        const backup: Bundle = outputs.tlsClients.backup;
-        outputs = await h.up(program({ ...BASE, tls: { enabled: true, clients: ["app"], rotation: 1 } }));
-        assert.strictEqual(await gx(docker, "tg-0", "volume info tvol", "string(//volume/options/option[name='auth.ssl-allow']/value)"), "app,tg-0,tg-1,tg-2");
-        await startClient("tg-client-backup", clientDir("backup", backup));
-        const r = await mountAndWrite("tg-client-backup", "x", "x");
-        assert.notStrictEqual(r.code, 0, "a removed client mounted");
+    it("6. a client identity added is in place: it mounts, no container is replaced and app's writer sees no error; one taken out is disconnected at once and refused", async () => {
+        const writer = await ClientWriter.start(docker, "tg-client-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/tvol", [
+            "-v",
+            `${clientDir("writer", outputs.tlsClients.app)}:/var/lib/glusterd`,
+        ]);
+        try {
+            await writer.run();
+            const ids = await containerIds();
+            outputs = await h.up(program({ ...BASE, tls: { enabled: true, clients: ["app", "backup", "extra"], rotation: 1 } }));
+            assert.deepStrictEqual(await containerIds(), ids, "a container was replaced");
+            await startClient("tg-client-extra", clientDir("extra", outputs.tlsClients.extra));
+            const extra = await mountAndWrite("tg-client-extra", "extra.txt", "extra");
+            assert.strictEqual(extra.code, 0, extra.stderr);
+            // backup mounts now, and is then taken out while mounted.
+            const backup: Bundle = outputs.tlsClients.backup;
+            await startClient("tg-client-backup", clientDir("backup", backup));
+            const mounted = await mountAndWrite("tg-client-backup", "backup.txt", "before");
+            assert.strictEqual(mounted.code, 0, mounted.stderr);
+            const backupIp = await docker("inspect", "-f", '{{(index .NetworkSettings.Networks "tg-net").IPAddress}}', "tg-client-backup");
+            assert.strictEqual(await bricksServing(backupIp), 3, "backup is not connected to every brick");
+            outputs = await h.up(program({ ...BASE, tls: { enabled: true, clients: ["app"], rotation: 1 } }));
+            assert.strictEqual(
+                await gx(docker, "tg-0", "volume info tvol", "string(//volume/options/option[name='auth.ssl-allow']/value)"),
+                "app,tg-0,tg-1,tg-2",
+            );
+            // server.dynamic-auth: every brick drops the connection the new list no longer allows.
+            await eventually("every brick to drop backup's connection", 30_000, async () => (await bricksServing(backupIp)) === 0);
+            // Judged by what reaches a brick: a write through the cut-off mount, and through a new
+            // one, may return 0 from the client's cache, but reaches no brick.
+            await run(["docker", "exec", "tg-client-backup", "sh", "-c", "echo after > /mnt/tvol/backup-after.txt; sync"], { timeoutMs: 60_000 });
+            await run(["docker", "exec", "tg-client-backup", "umount", "-l", "/mnt/tvol"]);
+            await mountAndWrite("tg-client-backup", "backup-again.txt", "again");
+            assert.deepStrictEqual(await onBricks("backup-after.txt"), [], "backup wrote through its mount after it was taken out");
+            assert.deepStrictEqual(await onBricks("backup-again.txt"), [], "backup mounted again after it was taken out");
+            assert.deepStrictEqual(await onBricks("backup.txt"), ["tg-0", "tg-1", "tg-2"]);
+            const fio = await writer.stop();
+            assert.ok(fio.ok, `app's writer failed: ${fio.detail}`);
+        } finally {
+            await writer.stopClient();
+        }
     });
 
     it("7. turning TLS off for the running cluster is refused before anything is touched", async () => {
@@ -333,5 +464,32 @@ describe("live: TLS with an operator's CA", function () {
         ]);
         assert.strictEqual(r.code, 0, r.stderr);
         assert.strictEqual(r.stdout.trim(), "ops");
+    });
+});
+
+describe("live: the capture's control, a plain cluster", function () {
+    this.timeout(600_000);
+    const h = new LiveStack();
+    const nodes = [{ name: "tp-0" }, { name: "tp-1" }, { name: "tp-2" }];
+
+    before(async () => {
+        await requireEngine();
+        await removeLeftovers(docker, "tp", ["tp-client"]);
+    });
+    after(async () => {
+        if (process.env.KEEP_CLUSTER) return;
+        await h.destroy().catch(() => undefined);
+        await removeLeftovers(docker, "tp", ["tp-client"]);
+    });
+
+    it("the same capture of a client writing to a cluster without TLS does hold the marker (so the check can fail)", async () => {
+        const outputs = await h.up(() => {
+            const c = new GlusterCluster("tp", { volumeName: "pvol", nodes });
+            return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs };
+        });
+        await docker("run", "-d", "--name", "tp-client", ...outputs.clientDockerArgs, "--entrypoint", "sleep", TEST_CLIENT_IMAGE, "infinity");
+        await check(["docker", "exec", "tp-client", "sh", "-c", `mkdir -p /mnt/pvol && ${outputs.mountCommand}`]);
+        const seen = await markerOnTheWire("tp-client", MARKER, writeMarker("tp-client", "/mnt/pvol"));
+        assert.strictEqual(seen.seen, true, `the marker was not in the ${seen.bytes} bytes captured from a plain client`);
     });
 });

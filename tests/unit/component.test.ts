@@ -34,6 +34,7 @@ function outputsOf(c: GlusterCluster) {
         tlsClients: c.tlsClients,
         certificateExpiry: c.certificateExpiry,
         tlsClientFiles: c.tlsClientFiles,
+        tlsClientDockerArgs: c.tlsClientDockerArgs,
         storageClassName: c.storageClassName,
     };
 }
@@ -377,6 +378,7 @@ describe("GlusterCluster (container mode, local engine)", () => {
             certificateExpiry: {},
             storageClassName: "",
             tlsClientFiles: {},
+            tlsClientDockerArgs: [],
         });
         assert.match(outputs.clientDockerNote, /apparmor=unconfined/);
     });

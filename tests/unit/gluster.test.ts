@@ -862,6 +862,27 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.deepStrictEqual([stopped.code, stopped.calls], [0, []]);
         });
 
+        it("TLS: refuses a rolling replacement while an issued certificate has ended (its holder would lose its mount at the reconnect), touching nothing; not when none has", () => {
+            const now = Date.now() / 1000;
+            const ended = {
+                ...PRE,
+                expiries: [
+                    ["client app", now - 60],
+                    ["client backup", now - 3600],
+                    ["node rec-0", now + 86400],
+                ] as Array<[string, number]>,
+            };
+            const r = runWithGluster(preflightScript(ended), WHOLE, running("fp-1"));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /the certificate of client app, client backup has ended[\s\S]*Nothing was changed[\s\S]*raise tls\.rotation/);
+            assert.deepStrictEqual(r.calls, []);
+            // The same certificates while no roll starts: nothing to refuse.
+            assert.strictEqual(runWithGluster(preflightScript(ended), WHOLE, running("fp-2")).code, 0);
+            const valid = { ...PRE, expiries: [["client app", now + 3600]] as Array<[string, number]> };
+            const ok = runWithGluster(preflightScript(valid), WHOLE, running("fp-1"));
+            assert.strictEqual(ok.code, 0, ok.stderr);
+        });
+
         it("refuses a node list that does not describe the volume (a finished replacement reverted, attempts stacked), before anything is touched", () => {
             // rec-2's brick was moved to rec-3; the list declares rec-2 again.
             const moved = { ...WHOLE, "volume info vol": fixture("volume-info").replace(/rec-2:\/bricks\/vol/g, "rec-3:/bricks/vol") };

@@ -39,6 +39,7 @@ describe("the stack program", () => {
             "poolMembers",
             "servers",
             "storageClassName",
+            "tlsClientDockerArgs",
             "tlsClientFiles",
             "tlsClients",
             "volumeName",

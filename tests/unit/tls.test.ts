@@ -25,7 +25,13 @@ async function declare(args: GlusterClusterArgs) {
     let cluster: GlusterCluster | undefined;
     const { rec, outputs } = await runProgram(() => {
         cluster = new GlusterCluster("gluster", args);
-        return { clients: cluster.tlsClients, files: cluster.tlsClientFiles, expiry: cluster.certificateExpiry, servers: cluster.servers };
+        return {
+            clients: cluster.tlsClients,
+            files: cluster.tlsClientFiles,
+            dockerArgs: cluster.tlsClientDockerArgs,
+            expiry: cluster.certificateExpiry,
+            servers: cluster.servers,
+        };
     });
     return { rec, outputs, cluster: cluster! };
 }
@@ -84,7 +90,7 @@ describe("TLS", () => {
                 rec.records.filter((r) => r.type.startsWith("tls:") || r.name.includes("-tls-")),
                 [],
             );
-            assert.deepStrictEqual([outputs.clients, outputs.files, outputs.expiry], [{}, {}, {}]);
+            assert.deepStrictEqual([outputs.clients, outputs.files, outputs.expiry, outputs.dockerArgs], [{}, {}, {}, []]);
         });
 
         it("two CAs and a P-256 key and certificate per node (CN: its address) and per client (CN: its name), with the rotation in the OU", async () => {
@@ -142,6 +148,16 @@ describe("TLS", () => {
             assert.strictEqual(resolveSpec("gluster", { nodes: THREE }).volumeOptions["client.ssl"], undefined);
         });
 
+        it("the preflight holds when each certificate ends, to refuse a roll once one has", async () => {
+            const { rec } = await declare(ON);
+            const create = String(rec.named("gluster-preflight").inputs.create);
+            // The mocks' certificates end on 2036-01-01.
+            for (const who of ["client app", "client backup", "node gluster-0", "node gluster-2"])
+                assert.ok(create.includes(`[ "$now" -lt 2082758400 ] || expired="$expired, ${who}"`), who);
+            const plain = await declare({ nodes: THREE });
+            assert.doesNotMatch(String(plain.rec.named("gluster-preflight").inputs.create), /expired=/);
+        });
+
         it("the client bundles are a secret output, with the files a client puts them in", async () => {
             const { outputs, cluster } = await declare(ON);
             assert.ok(await pulumi.isSecret(cluster.tlsClients), "tlsClients is not a secret");
@@ -155,6 +171,17 @@ describe("TLS", () => {
                 "/var/lib/glusterd/secure-access",
             ]);
             assert.deepStrictEqual(Object.keys(outputs.expiry).sort(), ["client app", "client backup", "node gluster-0", "node gluster-1", "node gluster-2"]);
+            // The docker arguments mount each of those files, read-only, from the component's directory.
+            assert.deepStrictEqual(outputs.dockerArgs, [
+                "-v",
+                "/etc/glusterfs-cluster/gluster/glusterfs.ca:/etc/ssl/glusterfs.ca:ro",
+                "-v",
+                "/etc/glusterfs-cluster/gluster/glusterfs.pem:/etc/ssl/glusterfs.pem:ro",
+                "-v",
+                "/etc/glusterfs-cluster/gluster/glusterfs.key:/etc/ssl/glusterfs.key:ro",
+                "-v",
+                "/etc/glusterfs-cluster/gluster/secure-access:/var/lib/glusterd/secure-access:ro",
+            ]);
         });
     });
 
