@@ -161,10 +161,18 @@ export interface TimeoutsArgs {
  */
 export interface TlsArgs {
     /**
-     * Whether the cluster runs with TLS. Defaults to `false`. Turning it on or off for a
-     * running volume is refused: it cannot be done without stopping the volume.
+     * Whether the cluster runs with TLS. Defaults to `false`. Turning it on for a running
+     * volume stops it (every glusterd, brick and client must switch at once): refused unless
+     * `acceptOutage` is set. Turning it off for a running volume is refused.
      */
     enabled?: boolean;
+    /**
+     * Accept the outage of turning TLS on for a running, plain volume: in one update the
+     * volume is stopped, its TLS options set, every node's glusterd restarted with TLS, and
+     * the volume started again and healed; clients must then mount with a bundle. Does
+     * nothing to a volume that already runs TLS, or a new one. Defaults to `false`.
+     */
+    acceptOutage?: boolean;
     /**
      * The client identities: each gets a certificate with the name as its CN, signed by the
      * client CA, and a bundle in the `tlsClients` output. DNS-label characters only; not a

@@ -12,6 +12,7 @@ import { declareRancher } from "./rancher";
 import { declareNodeMounts } from "./nodeMount";
 import { declareStorageClass, storageClassName } from "./storageClass";
 import { versionFromReadyOutput } from "./gluster/ready";
+import { declareTlsSwitch } from "./tlsSwitch";
 import { ClientBundle, clientBundleDir, clientTlsFiles, declareTls, expiringSoon, tlsClientDockerArgs } from "./tls";
 import { declareTlsFiles } from "./tlsFiles";
 import { declareNodes, declarePreflight } from "./rolling";
@@ -112,7 +113,9 @@ export class GlusterCluster extends pulumi.ComponentResource {
                   declareTlsFiles(scope, n, hosts.get(n.host.key)!.image, tls.nodeBundle(n.name), [preflight, ...firewalls, ...storage.get(n.name)!]),
               )
             : [];
-        const allStorage = [...[...storage.values()].flat(), ...tlsFiles];
+        // TLS turned on for a running volume (tls.acceptOutage): stopped, every node restarted with TLS, started.
+        const tlsSwitch = spec.tls?.acceptOutage ? declareTlsSwitch(scope, [preflight, ...firewalls, ...tlsFiles]) : [];
+        const allStorage = [...[...storage.values()].flat(), ...tlsFiles, ...tlsSwitch];
 
         // The containers come after every firewall holds the new rules (a new brick range must be
         // open before a container listens on it).

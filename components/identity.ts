@@ -46,6 +46,8 @@ export function identityText(spec: ClusterSpec, engines: EngineIds): string {
         ...(spec.networkMode === "container" ? [`network ${spec.networkName}`] : []),
         // Recorded only when on: an identity of a version before TLS (no line) is a plain cluster.
         ...(spec.tls ? ["tls on", ...(spec.tls.ca ? [`tlsca ${caFingerprint(spec.tls.ca.cert)}`] : [])] : []),
+        // Not part of the identity (never compared): the operator's acceptance of a switch.
+        ...(spec.tls?.acceptOutage ? ["tlsswitch accepted"] : []),
         ...spec.nodes.map((n) => `${n.holdsBrick ? "brick" : "node"} ${n.name} ${n.address} ${storageOf(spec, n, engines)} ${n.replaces ?? "-"}`),
     ].join("\n");
 }
@@ -127,13 +129,16 @@ $1 == "O" && $2 == "tls" { otls = $3 }
 $1 == "N" && $2 == "tls" { ntls = $3 }
 $1 == "O" && $2 == "tlsca" { oca = $3 }
 $1 == "N" && $2 == "tlsca" { nca = $3 }
+$1 == "N" && $2 == "tlsswitch" { nswitch = $3 }
 $1 == "O" && ($2 == "brick" || $2 == "node") { okind[$3] = $2; oaddr[$3] = $4; ostore[$3] = $5; if ($2 == "brick") obrick[++no] = $3 }
 $1 == "N" && ($2 == "brick" || $2 == "node") { nkind[$3] = $2; naddr[$3] = $4; nstore[$3] = $5; nrepl[$3] = $6; if ($2 == "brick") nbrick[++nn] = $3 }
 END {
   if (ovol != nvol) refuse("volumeName changed from \\"" ovol "\\" to \\"" nvol "\\": that would create a second, empty volume while the clients keep using \\"" ovol "\\" (GlusterFS cannot rename a volume). Put back volumeName: \\"" ovol "\\"; to move the data to a volume of another name, stand it up as another stack and copy.")
   if (omode != nmode) refuse("networkMode changed from \\"" omode "\\" to \\"" nmode "\\": the nodes would start on the other mode's storage, empty, as a new cluster beside the old one. Put back networkMode: \\"" omode "\\"; to move a cluster between modes, stand up a new stack and copy the data.")
   if (omode == nmode && onet != nnet) refuse("the Docker network changed from \\"" onet "\\" to \\"" nnet "\\": the nodes would move to it one at a time, where they cannot reach the others. Put back network.name: \\"" onet "\\".")
-  if (otls != ntls) refuse("TLS would be turned " (ntls == "on" ? "on" : "off") " for a volume that runs " (otls == "on" ? "with" : "without") " it: every glusterd, brick and client must switch at once, with the volume stopped, and that is not done by an update. Put back tls.enabled: " (otls == "on" ? "true" : "false") " (README: TLS).")
+  if (otls != ntls && ntls == "on" && nswitch != "accepted") refuse("TLS would be turned on for a volume that runs without it: every glusterd, brick and client must switch at once, with the volume stopped. To accept that outage, set tls.acceptOutage: true (the update then stops the volume, switches every node and starts it again; clients mount with a bundle afterwards); or put back tls.enabled: false (README: TLS).")
+  if (otls != ntls && ntls != "on") refuse("TLS would be turned off for a volume that runs with it: every glusterd, brick and client must switch at once, with the volume stopped, and that is not done by an update. Put back tls.enabled: true; to run without TLS, stand up a new stack without it and copy the data (README: TLS).")
+  if (otls != ntls && ntls == "on" && nswitch == "accepted" && !bad) print "switching TLS on for the running volume (tls.acceptOutage): it is stopped, every node restarted with TLS, and started again"
   if (otls == "on" && ntls == "on" && (oca == "" ? "own" : oca) != (nca == "" ? "own" : nca)) refuse("the CA that signs the cluster's certificates would change (" (oca == "" ? "the cluster's own" : "operator CA " oca) " -> " (nca == "" ? "the cluster's own" : "operator CA " nca) "): every node and client would stop trusting the others at once. Put back tls.ca as it was; to move to another CA, stand up a new stack with it and copy the data.")
   for (n in nstore) {
     if (!(n in ostore)) continue

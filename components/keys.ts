@@ -62,7 +62,7 @@ export function argKeys() {
         firewall: keysOf<FirewallArgs>()(["enabled", "backend", "allowAllClients"] as const),
         brickPorts: keysOf<BrickPortsArgs>()(["base", "max"] as const),
         timeouts: keysOf<TimeoutsArgs>()(["glusterdSeconds", "peersSeconds", "volumeSeconds", "healSeconds"] as const),
-        tls: keysOf<TlsArgs>()(["enabled", "clients", "rotation", "validityDays", "ca"] as const),
+        tls: keysOf<TlsArgs>()(["enabled", "clients", "rotation", "validityDays", "ca", "acceptOutage"] as const),
         tlsCa: keysOf<NonNullable<TlsArgs["ca"]>>()(["cert", "key"] as const),
         rancher: keysOf<RancherArgs>()([
             "clusterId",

@@ -39,6 +39,10 @@ export interface ChildNames {
     readonly tlsClientRequest: (client: string) => string;
     readonly tlsClientCert: (client: string) => string;
     readonly tlsFiles: (node: string) => string;
+    /** Turning TLS on for a running volume (tls.acceptOutage): the stop, each node's restart, the start. */
+    readonly tlsSwitchStop: () => string;
+    readonly tlsSwitchRestart: (node: string) => string;
+    readonly tlsSwitchStart: () => string;
     /** Rancher's node mounts: each node's step, and the check of the cluster's node list against them. */
     readonly nodeMount: (node: string) => string;
     readonly nodeMountCheck: () => string;
@@ -81,6 +85,9 @@ export function childNames(cluster: string): ChildNames {
         tlsClientRequest: (client) => n("tls-client-request", client),
         tlsClientCert: (client) => n("tls-client-cert", client),
         tlsFiles: (node) => n("tls-files", node),
+        tlsSwitchStop: () => n("tls-switch-stop"),
+        tlsSwitchRestart: (node) => n("tls-switch", node),
+        tlsSwitchStart: () => n("tls-switch-start"),
         nodeMount: (node) => n("node-mount", node),
         nodeMountCheck: () => n("node-mount-check"),
         provisionerNamespace: () => n("provisioner-namespace"),

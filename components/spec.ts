@@ -55,7 +55,7 @@ export interface ClusterSpec {
     allowBricksOnRootFilesystem: boolean;
     createMissingVolume: boolean;
     /** TLS, when on: the client identities, the rotation counter and the certificates' validity. */
-    tls?: { clients: string[]; rotation: number; validityDays: number; ca?: { cert: string; key: pulumi.Input<string> } };
+    tls?: { clients: string[]; rotation: number; validityDays: number; acceptOutage: boolean; ca?: { cert: string; key: pulumi.Input<string> } };
     /** Whether tls.enabled was left unset (so TLS is off by default, not by choice). */
     tlsDefaulted: boolean;
     ports: { base: number; max: number };
@@ -134,6 +134,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
               clients: [...(args.tls?.clients ?? []), ...nodeClient].sort(),
               rotation: args.tls?.rotation ?? 0,
               validityDays: args.tls?.validityDays ?? 365,
+              acceptOutage: args.tls?.acceptOutage === true,
               ...(args.tls?.ca ? { ca: { cert: args.tls.ca.cert.trim(), key: pulumi.secret(args.tls.ca.key) } } : {}),
           }
         : undefined;

@@ -205,9 +205,11 @@ function problemsOfChildNames(args: GlusterClusterArgs, hostOfNode: string[], ad
         for (const role of ["state", "bricks", "logs"] as const) make(names.storage(n, role), i);
         if (i >= 3) for (const f of [names.probe, names.probeBackOf]) make(f(n), i);
         if (tlsEnabled(args)) for (const f of [names.tlsNodeKey, names.tlsNodeRequest, names.tlsNodeCert, names.tlsFiles]) make(f(n), i);
+        if (tlsEnabled(args) && args.tls?.acceptOutage === true) make(names.tlsSwitchRestart(n), i);
     });
     if (tlsEnabled(args)) {
         for (const role of ["server", "client"] as const) for (const f of [names.tlsCaKey, names.tlsCa]) make(f(role));
+        if (args.tls?.acceptOutage === true) for (const f of [names.tlsSwitchStop, names.tlsSwitchStart]) make(f());
         const clients = Array.isArray(args.tls?.clients) ? args.tls.clients.filter((c) => typeof c === "string") : [];
         for (const c of clients) for (const f of [names.tlsClientKey, names.tlsClientRequest, names.tlsClientCert]) make(f(c));
     }
@@ -541,10 +543,17 @@ export function tlsManagedOptions(): string[] {
 function problemsOfTls(args: GlusterClusterArgs, add: Add): void {
     const t = args.tls;
     if (t !== undefined && (t === null || typeof t !== "object" || Array.isArray(t))) {
-        add("tls", `must be an object { enabled?, clients?, rotation?, validityDays?, ca? }; got ${show(t)}.`);
+        add("tls", `must be an object { enabled?, clients?, rotation?, validityDays?, ca?, acceptOutage? }; got ${show(t)}.`);
         return;
     }
     if (t?.enabled !== undefined && typeof t.enabled !== "boolean") add("tls.enabled", `must be true or false; got ${show(t.enabled)}.`);
+    if (t?.acceptOutage !== undefined && typeof t.acceptOutage !== "boolean") add("tls.acceptOutage", `must be true or false; got ${show(t.acceptOutage)}.`);
+    else if (t?.acceptOutage === true && t.enabled !== true) {
+        add(
+            "tls.acceptOutage",
+            `accepts the outage of turning TLS on, which is off here. Fix: set tls.enabled: true, or remove tls.acceptOutage (turning TLS off for a running volume is not done by an update).`,
+        );
+    }
     if (t?.rotation !== undefined && (!Number.isInteger(t.rotation) || t.rotation < 0)) {
         add("tls.rotation", `must be a whole number, 0 or more (raise it to re-issue the certificates); got ${show(t.rotation)}.`);
     }

@@ -140,6 +140,13 @@ function replaceBrick(p: VolumeScriptParams): string[] {
         `    done`,
         `    poll ${p.peersSeconds} peer_ok "$new_host" || die "the new brick node $new_host is not a connected peer ($why); it must be in the pool before its brick replaces $gone. Nothing was changed."`,
         ...survivorsServe(p).map((l) => `    ${l}`),
+        ...(p.options["auth.ssl-allow"] !== undefined
+            ? [
+                  `    # TLS: the new node's name must be allowed before its brick takes over: its self-heal`,
+                  `    # daemon and the others' connect to bricks with their certificates' names.`,
+                  `    tx volume set ${vol} auth.ssl-allow ${shq(p.options["auth.ssl-allow"])} || die "volume set ${dq(p.volumeName)} auth.ssl-allow: $(reason)"`,
+              ]
+            : []),
         `    tx volume replace-brick ${vol} "$gone" "$new" commit force || die "volume replace-brick ${dq(p.volumeName)} $gone $new: $(reason)"`,
         `    echo "replaced brick $gone with $new; self-heal fills it from the other two"`,
         `    mkdir -p ${REPLACED_DIR}`,

@@ -87,7 +87,8 @@ function inClear(v: unknown, at: string): string[] {
  */
 async function markerOnTheWire(name: string, marker: string, write: () => Promise<void>): Promise<{ seen: boolean; bytes: number }> {
     const pid = await docker("inspect", "-f", "{{.State.Pid}}", name);
-    const pcap = path.join(WORK, `${name}-${Date.now()}.pcap`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "capture-"));
+    const pcap = path.join(dir, "capture.pcap");
     const cap = spawn("nsenter", ["-t", pid, "-n", "tcpdump", "--immediate-mode", "-i", "any", "-U", "-s", "0", "-Z", "root", "-w", pcap, "tcp"], {
         stdio: ["ignore", "ignore", "pipe"],
     });
@@ -95,18 +96,23 @@ async function markerOnTheWire(name: string, marker: string, write: () => Promis
         await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error("tcpdump did not start within 10 s")), 10_000);
             cap.stderr.on("data", (d: Buffer) => /listening on/.test(d.toString()) && (clearTimeout(timer), resolve()));
-            cap.on("exit", (code) => (clearTimeout(timer), reject(new Error(`tcpdump exited ${code}`))));
+            let said = "";
+            cap.stderr.on("data", (d: Buffer) => (said += d.toString()));
+            cap.on("exit", (code) => (clearTimeout(timer), reject(new Error(`tcpdump exited ${code}: ${said.trim()}`))));
         });
         await write();
     } finally {
         // Without --immediate-mode, what the kernel holds in its buffer when tcpdump is stopped is lost.
-        const exited = new Promise((r) => cap.once("exit", r));
-        cap.kill("SIGINT");
-        const force = setTimeout(() => cap.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(force);
+        if (cap.exitCode === null && cap.signalCode === null) {
+            const exited = new Promise((r) => cap.once("exit", r));
+            cap.kill("SIGINT");
+            const force = setTimeout(() => cap.kill("SIGKILL"), 5_000);
+            await exited;
+            clearTimeout(force);
+        }
     }
     const bytes = fs.readFileSync(pcap);
+    fs.rmSync(dir, { recursive: true, force: true });
     return { seen: bytes.includes(Buffer.from(marker)), bytes: bytes.length };
 }
 
@@ -121,6 +127,8 @@ describe("live: TLS between servers and clients", function () {
     const h = new LiveStack();
     let outputs: Record<string, any>;
     let image: string;
+    /** The image of step 9, which the later steps keep. */
+    let v2: string;
 
     const startClient = async (name: string, dir: string) => {
         await run(["docker", "rm", "-f", name]);
@@ -356,7 +364,7 @@ describe("live: TLS between servers and clients", function () {
     });
 
     it("9. an image change replaces one node at a time with TLS on, under a verifying writer that keeps its mount", async () => {
-        const v2 = await upgradedImage(image, "tls-v2");
+        v2 = await upgradedImage(image, "tls-v2");
         const writer = await ClientWriter.start(docker, "tg-client-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/tvol", [
             "-v",
             `${clientDir("writer", outputs.tlsClients.app)}:/var/lib/glusterd`,
@@ -377,6 +385,35 @@ describe("live: TLS between servers and clients", function () {
             const all = await brickChecksums(() => docker, ["tg-0", "tg-1", "tg-2"], "/bricks/tvol");
             assert.deepStrictEqual(all["tg-1"], all["tg-0"]);
             assert.deepStrictEqual(all["tg-2"], all["tg-0"]);
+        } finally {
+            await writer.stopClient();
+        }
+    });
+
+    it("9b. a brick node replaced by a new one with TLS on, under a verifying writer: the new node is allowed before its brick takes over, the old one is gone after", async () => {
+        const writer = await ClientWriter.start(docker, "tg-client-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/tvol", [
+            "-v",
+            `${clientDir("writer2", outputs.tlsClients.app)}:/var/lib/glusterd`,
+        ]);
+        try {
+            await writer.run();
+            const moved = { ...FOUR, image: v2, nodes: [NODES[0], NODES[1], { name: "tg-4", replaces: "tg-2" }, { name: "tg-3" }] };
+            outputs = await h.up(program(moved));
+            const fio = await writer.stop();
+            assert.ok(fio.ok, `the writer failed: ${fio.detail}`);
+            assert.strictEqual(
+                await gx(docker, "tg-0", "volume info tvol", "string(//volume/options/option[name='auth.ssl-allow']/value)"),
+                "app,tg-0,tg-1,tg-3,tg-4",
+            );
+            assert.deepStrictEqual((await gx(docker, "tg-0", "volume info tvol", "//volume/bricks/brick/name/text()")).split("\n"), [
+                "tg-0:/bricks/tvol",
+                "tg-1:/bricks/tvol",
+                "tg-4:/bricks/tvol",
+            ]);
+            assert.strictEqual(await gx(docker, "tg-4", "peer status", "count(//peer[state=3 and connected=1])"), "3");
+            assert.strictEqual((await run(["docker", "inspect", "tg-2"])).code, 1, "the old node's container is still there");
+            const all = await brickChecksums(() => docker, ["tg-0", "tg-1", "tg-4"], "/bricks/tvol");
+            assert.deepStrictEqual(all["tg-4"], all["tg-0"]);
         } finally {
             await writer.stopClient();
         }
@@ -467,29 +504,91 @@ describe("live: TLS with an operator's CA", function () {
     });
 });
 
-describe("live: the capture's control, a plain cluster", function () {
+describe("live: a plain cluster: the capture's control, then TLS turned on with tls.acceptOutage", function () {
     this.timeout(600_000);
     const h = new LiveStack();
     const nodes = [{ name: "tp-0" }, { name: "tp-1" }, { name: "tp-2" }];
+    const program = (tls?: GlusterClusterArgs["tls"]) => () => {
+        const c = new GlusterCluster("tp", { volumeName: "pvol", nodes, ...(tls ? { tls } : {}) });
+        return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs, tlsClients: c.tlsClients };
+    };
+    let outputs: Record<string, any>;
+    const onBricks = async (file: string) => {
+        const on: string[] = [];
+        for (const n of nodes) if ((await run(["docker", "exec", n.name, "test", "-e", `/bricks/pvol/${file}`])).code === 0) on.push(n.name);
+        return on;
+    };
+    const option = (key: string) => gx(docker, "tp-0", "volume info pvol", `string(//volume/options/option[name='${key}']/value)`);
 
     before(async () => {
         await requireEngine();
-        await removeLeftovers(docker, "tp", ["tp-client"]);
+        await removeLeftovers(docker, "tp", ["tp-client", "tp-client-tls"]);
     });
     after(async () => {
         if (process.env.KEEP_CLUSTER) return;
+        await run(["docker", "rm", "-f", "tp-client", "tp-client-tls"]);
         await h.destroy().catch(() => undefined);
-        await removeLeftovers(docker, "tp", ["tp-client"]);
+        await removeLeftovers(docker, "tp", ["tp-client", "tp-client-tls"]);
+        fs.rmSync(WORK, { recursive: true, force: true });
     });
 
     it("the same capture of a client writing to a cluster without TLS does hold the marker (so the check can fail)", async () => {
-        const outputs = await h.up(() => {
-            const c = new GlusterCluster("tp", { volumeName: "pvol", nodes });
-            return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs };
-        });
+        outputs = await h.up(program());
         await docker("run", "-d", "--name", "tp-client", ...outputs.clientDockerArgs, "--entrypoint", "sleep", TEST_CLIENT_IMAGE, "infinity");
         await check(["docker", "exec", "tp-client", "sh", "-c", `mkdir -p /mnt/pvol && ${outputs.mountCommand}`]);
         const seen = await markerOnTheWire("tp-client", MARKER, writeMarker("tp-client", "/mnt/pvol"));
         assert.strictEqual(seen.seen, true, `the marker was not in the ${seen.bytes} bytes captured from a plain client`);
+    });
+
+    it("turning TLS on is refused without tls.acceptOutage, touching nothing; with it, the volume is stopped, switched, started and healed: only a client with a bundle reaches the bricks, and it reads the old files", async () => {
+        const ids = await Promise.all(nodes.map((n) => docker("inspect", "-f", "{{.Id}}", n.name)));
+        await assert.rejects(
+            h.up(program({ enabled: true, clients: ["app"] })),
+            /TLS would be turned on for a volume that runs without it[\s\S]*set tls\.acceptOutage: true/,
+        );
+        assert.deepStrictEqual([await option("server.ssl"), await gx(docker, "tp-0", "volume info pvol", "string(//volume/statusStr)")], ["", "Started"]);
+        const mark = h.log.length;
+        outputs = await h.up(program({ enabled: true, clients: ["app"], acceptOutage: true }));
+        assert.deepStrictEqual(await Promise.all(nodes.map((n) => docker("inspect", "-f", "{{.Id}}", n.name))), ids, "a container was replaced");
+        assert.ok(h.since(mark).some((e) => e.name === "tp-tls-switch-start" && e.op === "create"));
+        assert.deepStrictEqual([await option("server.ssl"), await option("client.ssl"), await option("auth.ssl-allow")], ["on", "on", "app,tp-0,tp-1,tp-2"]);
+        assert.strictEqual(await gx(docker, "tp-0", "volume info pvol", "string(//volume/statusStr)"), "Started");
+        for (const n of nodes)
+            assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "2", `${n.name}'s peers over TLS`);
+        assert.strictEqual(await gx(docker, "tp-0", "volume heal pvol info summary", "sum(//healInfo/bricks/brick/totalNumberOfEntries)"), "0");
+        // The plain client's mount reaches no brick any more.
+        await run(["docker", "exec", "tp-client", "sh", "-c", "echo x > /mnt/pvol/plain-after.txt; sync"], { timeoutMs: 60_000 });
+        assert.deepStrictEqual(await onBricks("plain-after.txt"), []);
+        // A client with its bundle mounts, reads what was written before, and writes.
+        await docker(
+            "run",
+            "-d",
+            "--name",
+            "tp-client-tls",
+            ...outputs.clientDockerArgs,
+            "-v",
+            `${clientDir("tp-app", outputs.tlsClients.app)}:/var/lib/glusterd`,
+            "--entrypoint",
+            "sleep",
+            TEST_CLIENT_IMAGE,
+            "infinity",
+        );
+        const read = await check([
+            "docker",
+            "exec",
+            "tp-client-tls",
+            "sh",
+            "-c",
+            `mkdir -p /mnt/pvol && ${outputs.mountCommand} && head -n 1 /mnt/pvol/marker.txt && echo y > /mnt/pvol/tls-after.txt && sync`,
+        ]);
+        assert.strictEqual(read, MARKER);
+        assert.deepStrictEqual(await onBricks("tls-after.txt"), ["tp-0", "tp-1", "tp-2"]);
+        // Applied again (the acceptance still set): nothing to do.
+        const again = h.log.length;
+        await h.up(program({ enabled: true, clients: ["app"], acceptOutage: true }));
+        assert.deepStrictEqual(
+            h.since(again).filter((e) => e.op !== "same"),
+            [],
+        );
     });
 });

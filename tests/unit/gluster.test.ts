@@ -443,6 +443,41 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.ok(!fs.existsSync(`${r.state}${REPLACED_DIR.replace("/var/lib/glusterd", "")}/hosts`));
         });
 
+        it("a lost host with TLS: the new node's name is allowed (auth.ssl-allow) before its brick takes the old one's place", () => {
+            const after = fixture("volume-info").split("rec-2:").join("rec-3:").split(U2).join(U3);
+            const peers = withPeer(PEERS_ONE_DOWN, "rec-3", U3);
+            const r = runWithGluster(
+                volumeScript({
+                    ...VOLUME,
+                    mayCreate: false,
+                    servers: ["rec-0", "rec-1", "rec-3"],
+                    options: { ...VOLUME.options, "auth.ssl-allow": "app,rec-0,rec-1,rec-3" },
+                }),
+                {
+                    ...EXISTING,
+                    "volume info vol": [fixture("volume-info"), after],
+                    "peer status": [
+                        peers,
+                        peers,
+                        peers,
+                        withPeer(PEERS, "rec-3", U3),
+                        fixture("peer-status")
+                            .replace(/<peer>\s*<uuid>716f[^]*?<\/peer>/, "")
+                            .replace("</peerStatus>", "")
+                            .replace("</peerStatus>", "") + "</peerStatus></cliOutput>",
+                    ],
+                    "volume status vol": fixture("volume-status").split("rec-2").join("rec-3").split(U2).join(U3),
+                    "volume heal vol info summary": fixture("heal-summary"),
+                },
+                INFO(U0),
+            );
+            assert.strictEqual(r.code, 0, r.stderr);
+            const w = writes(r.calls);
+            const allow = w.indexOf("volume set vol auth.ssl-allow app,rec-0,rec-1,rec-3");
+            assert.ok(allow >= 0, w.join("\n"));
+            assert.ok(allow < w.indexOf("volume replace-brick vol rec-2:/bricks/vol rec-3:/bricks/vol commit force"), w.join("\n"));
+        });
+
         it("a lost host: refuses to drop its brick for an empty one while a brick that stays is offline; while the brick that goes still serves, waits for self-heal first", () => {
             const peers = withPeer(PEERS, "rec-3", U3);
             const replies = { ...EXISTING, "peer status": peers, "volume heal vol info summary": fixture("heal-summary") };

@@ -1,6 +1,8 @@
 import { adoptScript, reclaimCheckScript, reclaimHostScript, rejoinBrickScript, rejoinProbeScript } from "../../components/gluster/reclaim";
 import { nodeMountCheckScript, nodeMountScript, nodeUnmountScript } from "../../components/nodeMount";
 import { tlsFilesInnerScript } from "../../components/tlsFiles";
+import { switchRestartScript, switchStartScript, switchStopScript } from "../../components/tlsSwitch";
+import { resolveSpec } from "../../components/spec";
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import { inContainer, inContainerIfPresent } from "../../components/gluster/exec";
@@ -70,6 +72,12 @@ const RECLAIM = {
     volumeSeconds: 180,
 };
 
+const SWITCH = resolveSpec("gluster", {
+    volumeName: "my_vol",
+    nodes: [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }],
+    tls: { enabled: true, clients: ["app"], acceptOutage: true },
+});
+
 const all = () => ({
     ready: readyScript({
         name: "gluster-0",
@@ -103,6 +111,9 @@ const all = () => ({
     reclaimProbe: rejoinProbeScript(RECLAIM),
     reclaimBrick: rejoinBrickScript(RECLAIM),
     reclaimHost: reclaimHostScript(RECLAIM, "echo ready", "echo start"),
+    tlsSwitchStop: switchStopScript(SWITCH),
+    tlsSwitchRestart: switchRestartScript(SWITCH, "gluster-1"),
+    tlsSwitchStart: switchStartScript(SWITCH),
     preflight: preflightScript(PREFLIGHT),
     preflightWhole: wholeBeforeRoll(PREFLIGHT),
     readyDelete: readyDeleteScript(GO),
@@ -163,6 +174,9 @@ describe("generated scripts", () => {
         "reclaimProbe",
         "reclaimBrick",
         "reclaimHost",
+        "tlsSwitchStop",
+        "tlsSwitchRestart",
+        "tlsSwitchStart",
         "preflight",
         "preflightWhole",
         "readyDelete",

@@ -13,6 +13,8 @@ import { identityText, identityUpdateScript } from "../../components/identity";
 import { resolveSpec } from "../../components/spec";
 import { expiringSoon } from "../../components/tls";
 import { tlsFilesInnerScript, tlsFilesScript } from "../../components/tlsFiles";
+import { switchStopScript } from "../../components/tlsSwitch";
+import { fixture, runWithGluster } from "./glusterStandIn";
 import { runProgram, threeRemoteNodes } from "../helpers";
 import { plainHostModeWarning } from "../../components/warnings";
 import { tempDir } from "../support/temp-dirs";
@@ -279,6 +281,47 @@ describe("TLS", () => {
         });
     });
 
+    describe("turning TLS on for a running volume (tls.acceptOutage)", () => {
+        const ACCEPT: GlusterClusterArgs = { nodes: THREE, tls: { enabled: true, clients: ["app"], acceptOutage: true } };
+
+        it("declares the stop, one restart per node and the start, after every node's TLS files and before any container", async () => {
+            const { rec } = await declare(ACCEPT);
+            const stop = rec.named("gluster-tls-switch-stop");
+            for (const n of ["gluster-0", "gluster-1", "gluster-2"]) {
+                assert.ok(stop.dependsOn.includes(`gluster-tls-files-${n}`), `the stop does not wait for ${n}'s files`);
+                assert.ok(rec.named(`gluster-tls-switch-${n}`).dependsOn.includes("gluster-tls-switch-stop"));
+                assert.ok(rec.named("gluster-tls-switch-start").dependsOn.includes(`gluster-tls-switch-${n}`));
+                assert.ok(rec.named(`gluster-${n}`).dependsOn.includes("gluster-tls-switch-start"), `${n}'s container does not wait for the switch`);
+            }
+            const plain = await declare(ON);
+            assert.deepStrictEqual(
+                plain.rec.records.filter((r) => r.name.includes("tls-switch")),
+                [],
+            );
+        });
+
+        it("the stop step stops a plain, started volume and sets its TLS options, then says so; on a volume that runs TLS it touches nothing", () => {
+            const spec = resolveSpec("gluster", { ...ACCEPT, nodes: [{ name: "rec-0" }, { name: "rec-1" }, { name: "rec-2" }], volumeName: "vol" });
+            const info = { files: { "glusterd.info": "UUID=74ef5fff-07be-433e-8442-c25c2753660c\n", "secure-access": "" } };
+            const replies = { "volume info vol": fixture("volume-info"), "peer status": fixture("peer-status") };
+            const r = runWithGluster(switchStopScript(spec), replies, info);
+            assert.strictEqual(r.code, 0, r.stderr);
+            const writes = r.calls.filter((c) => /^volume (stop|set)/.test(c));
+            assert.deepStrictEqual(writes, [
+                "volume stop vol",
+                "volume set vol client.ssl on",
+                "volume set vol server.ssl on",
+                "volume set vol auth.ssl-allow app,rec-0,rec-1,rec-2",
+            ]);
+            assert.match(r.stdout, /^tls-switch: yes$/m);
+            const withTls = fixture("volume-info").replace("</options>", "<option><name>server.ssl</name><value>on</value></option></options>");
+            const on = runWithGluster(switchStopScript(spec), { ...replies, "volume info vol": withTls }, info);
+            assert.strictEqual(on.code, 0, on.stderr);
+            assert.match(on.stdout, /tls-switch: no \(vol runs TLS\)/);
+            assert.deepStrictEqual(on.calls, ["volume info vol"]);
+        });
+    });
+
     describe("the identity guard", () => {
         function update(previous: GlusterClusterArgs, next: GlusterClusterArgs) {
             const engines = (a: GlusterClusterArgs) => Object.fromEntries(resolveSpec("gluster", a).hosts.map((h) => [h.key, `ENGINE:${h.key}`]));
@@ -293,12 +336,26 @@ describe("TLS", () => {
         it("refuses turning TLS on or off for a running cluster, saying what to put back; a new client or a rotation passes", () => {
             const on = update({ nodes: THREE }, ON);
             assert.strictEqual(on.status, 1);
-            assert.match(on.stderr, /TLS would be turned on for a volume that runs without it.*Put back tls\.enabled: false/);
+            assert.match(on.stderr, /TLS would be turned on for a volume that runs without it.*put back tls\.enabled: false/);
             const off = update(ON, { nodes: THREE });
             assert.strictEqual(off.status, 1);
             assert.match(off.stderr, /TLS would be turned off for a volume that runs with it.*Put back tls\.enabled: true/);
             assert.strictEqual(update(ON, { ...ON, tls: { enabled: true, clients: ["app", "backup", "etl"], rotation: 1 } }).status, 0);
             assert.strictEqual(update({ nodes: THREE }, { nodes: THREE, tls: { enabled: false } }).status, 0);
+        });
+
+        it("lets TLS be turned on for a running cluster with tls.acceptOutage, saying what it does; never off", () => {
+            assert.match(update({ nodes: THREE }, ON).stderr, /To accept that outage, set tls\.acceptOutage: true/);
+            const accepted = update({ nodes: THREE }, { ...ON, tls: { ...ON.tls, acceptOutage: true } });
+            assert.strictEqual(accepted.status, 0, accepted.stderr);
+            assert.match(
+                accepted.stderr,
+                /switching TLS on for the running volume \(tls\.acceptOutage\): it is stopped, every node restarted with TLS, and started again/,
+            );
+            // Once on, the acceptance changes nothing and says nothing.
+            const again = update({ ...ON, tls: { ...ON.tls, acceptOutage: true } }, { ...ON, tls: { ...ON.tls, acceptOutage: true } });
+            assert.deepStrictEqual([again.status, again.stderr], [0, ""]);
+            assert.strictEqual(update({ ...ON, tls: { ...ON.tls, acceptOutage: true } }, ON).status, 0);
         });
     });
 
