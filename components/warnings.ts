@@ -48,5 +48,5 @@ export function serverQuorumWarning(spec: ClusterSpec): string | undefined {
 /** Host mode with TLS off by default (not by choice): the data and management cross the network in clear. */
 export function plainHostModeWarning(spec: ClusterSpec): string | undefined {
     if (spec.networkMode !== "host" || spec.tls !== undefined || !spec.tlsDefaulted) return undefined;
-    return `TLS is off (tls.enabled is not set): file contents and management traffic cross the network in clear, and only auth.allow decides who mounts. A new cluster: set tls.enabled: true before its first pulumi up. A running one cannot switch in place: stand up a new stack with TLS and copy the data, or set tls.enabled: false to say plain is meant (README: TLS).`;
+    return `TLS is off (tls.enabled is not set): file contents and management traffic cross the network in clear, and only auth.allow decides who mounts. A new cluster: set tls.enabled: true before its first pulumi up. A running one switches with tls.enabled: true and tls.acceptOutage: true, which stops the volume for the switch (clients then mount with a bundle); or set tls.enabled: false to say plain is meant (README: TLS).`;
 }

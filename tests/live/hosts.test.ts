@@ -299,6 +299,76 @@ describe("live: host mode across three hosts, with firewalls", function () {
         });
     });
 
+    describe("TLS across hosts (nftables)", () => {
+        const h = new LiveStack();
+        /** Where tlsClientDockerArgs expects the bundle on the client's host (this machine's files). */
+        const BUNDLE = "/etc/glusterfs-cluster/hc";
+        const client = () => dockerOn(bed.CLIENT_HOST.dockerHost);
+
+        before(async () => {
+            await lockDown("nftables");
+        });
+        after(async () => {
+            await client()("rm", "-f", "gt-tls-client").catch(() => undefined);
+            await h.destroy().catch(() => undefined);
+            for (const host of bed.CLUSTER_HOSTS) await bed.resetFirewall(host);
+            fs.rmSync(BUNDLE, { recursive: true, force: true });
+        });
+
+        it("6t. with TLS the client host mounts with its bundle (tlsClientDockerArgs); an outsider the firewall lets through gets no TLS session without a certificate", async () => {
+            const outputs = await h.up(() => {
+                const c = new GlusterCluster("hc", args({ backend: "nftables", tls: { enabled: true, clients: ["app"] } }));
+                return {
+                    mountCommand: c.mountCommand,
+                    clientDockerArgs: c.clientDockerArgs,
+                    tlsClientDockerArgs: c.tlsClientDockerArgs,
+                    tlsClients: c.tlsClients,
+                };
+            });
+            await clusterFormed();
+            const app = outputs.tlsClients.app as { ca: string; cert: string; key: string };
+            fs.mkdirSync(BUNDLE, { recursive: true });
+            for (const [file, text] of [
+                ["glusterfs.ca", app.ca],
+                ["glusterfs.pem", app.cert],
+                ["glusterfs.key", app.key],
+                ["secure-access", ""],
+            ])
+                fs.writeFileSync(path.join(BUNDLE, file), text, { mode: 0o600 });
+            await client()(
+                "run",
+                "-d",
+                "--name",
+                "gt-tls-client",
+                "--network",
+                "host",
+                ...outputs.clientDockerArgs,
+                ...outputs.tlsClientDockerArgs,
+                "--entrypoint",
+                "sleep",
+                IMAGE,
+                "infinity",
+            );
+            await client()("exec", "gt-tls-client", "sh", "-c", `mkdir -p /mnt/hvol && ${outputs.mountCommand} && echo over-tls > /mnt/hvol/tls-note && sync`);
+            assert.strictEqual(await on(H3)("exec", "gt-h3", "cat", "/bricks/hvol/tls-note"), "over-tls");
+            // The outsider, let through H1's firewall by a rule of the operator's: the connection
+            // opens, the TLS handshake completes, and glusterd drops it at once (no certificate).
+            const mark = "gt-test-outsider";
+            await bed.inNs(H1, `nft insert rule inet filter input ip saddr ${bed.OUTSIDER.ip} accept comment ${mark}`);
+            try {
+                assert.ok(await canConnect(bed.OUTSIDER, H1.ip, 24007), "the outsider was not let through");
+                const r = await bed.inNsResult(bed.OUTSIDER, `sleep 1.5 | timeout 20 openssl s_client -connect ${H1.ip}:24007 2>&1`);
+                assert.match(r.stdout, /unexpected eof while reading/, r.stdout.slice(0, 600));
+                assert.doesNotMatch(r.stdout, /^DONE$/m, "glusterd kept a connection without a certificate");
+            } finally {
+                await bed.inNs(
+                    H1,
+                    `nft -a list chain inet filter input | sed -n 's/.*comment "${mark}".*handle \\([0-9]*\\).*/\\1/p' | xargs -r -n1 nft delete rule inet filter input handle`,
+                );
+            }
+        });
+    });
+
     describe("Docker over tcp:// with TLS client certificates", () => {
         const h = new LiveStack();
         let baseline: string[];

@@ -273,7 +273,7 @@ describe("TLS", () => {
             const hosts = { networkMode: "host" as const, nodes: threeRemoteNodes(), clientCidrs: ["10.0.5.0/24"] };
             assert.match(
                 String(plainHostModeWarning(resolveSpec("g", hosts))),
-                /TLS is off \(tls\.enabled is not set\).*set tls\.enabled: true.*set tls\.enabled: false/,
+                /TLS is off \(tls\.enabled is not set\).*set tls\.enabled: true.*tls\.acceptOutage: true.*set tls\.enabled: false/,
             );
             assert.strictEqual(plainHostModeWarning(resolveSpec("g", { ...hosts, tls: { enabled: false } })), undefined);
             assert.strictEqual(plainHostModeWarning(resolveSpec("g", { ...hosts, tls: { enabled: true } })), undefined);
