@@ -124,7 +124,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
         if (spec.firewall.enabled) spec.hosts.forEach((h) => declareFirewallSettle(scope, h, extraClients, readies));
         const restrict = !!args.rancher?.allowClusterNodes || mountAddresses.length > 0;
         const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), restrict);
-        rancher?.publish(bootstrap.last);
+        rancher?.publish(bootstrap.last, tls && args.rancher ? tls.clients.apply((c) => c[nodeMountClient(args.rancher!.clusterId)]) : undefined);
         const mountSteps = args.rancher?.nodeMounts?.length
             ? declareNodeMounts(
                   scope,

@@ -21,6 +21,8 @@ export interface ChildNames {
     readonly rancherNodes: () => string;
     readonly rancherNamespace: () => string;
     readonly mountContract: () => string;
+    /** TLS with Rancher: the Secret holding the Rancher cluster's client bundle. */
+    readonly tlsSecret: () => string;
     /** Per node. */
     readonly container: (node: string) => string;
     readonly ready: (node: string) => string;
@@ -70,6 +72,7 @@ export function childNames(cluster: string): ChildNames {
         rancherNodes: () => n("rancher-nodes"),
         rancherNamespace: () => n("rancher-namespace"),
         mountContract: () => n("mount-contract"),
+        tlsSecret: () => n("tls-secret"),
         container: (node) => n(node),
         ready: (node) => n("ready", node),
         data: (node) => n("data", node),

@@ -9,6 +9,7 @@ import { RancherArgs } from "./args";
 import { clientDockerArgs, mountInfo } from "./mount";
 import { Scope, childOptions } from "./scope";
 import { ClusterSpec, sortedRecord } from "./spec";
+import { ClientBundle } from "./tls";
 
 /** Bumped when a key changes meaning or goes away; adding a key keeps the version. */
 export const MOUNT_CONTRACT_SCHEMA_VERSION = "1";
@@ -31,6 +32,7 @@ export function mountContractKeys(): string[] {
         "clientCapability",
         "clientDockerArgs",
         "hosts",
+        "tlsSecret",
     ];
 }
 
@@ -38,8 +40,13 @@ export function mountContractName(spec: ClusterSpec, r: RancherArgs): string {
     return r.configMapName ?? `glusterfs-${spec.volumeName.toLowerCase().replace(/_/g, "-")}`;
 }
 
-/** The ConfigMap's data, from the same values as the component's outputs. */
-export function mountContractData(spec: ClusterSpec): Record<string, string> {
+/** The Secret beside the ConfigMap that holds the Rancher cluster's client bundle (TLS). */
+export function tlsSecretName(spec: ClusterSpec, r: RancherArgs): string {
+    return `${mountContractName(spec, r)}-tls`;
+}
+
+/** The ConfigMap's data, from the same values as the component's outputs; `tlsSecret` names the Secret (never key material). */
+export function mountContractData(spec: ClusterSpec, tlsSecret = ""): Record<string, string> {
     const m = mountInfo(spec);
     const data: Record<string, string> = {
         schemaVersion: MOUNT_CONTRACT_SCHEMA_VERSION,
@@ -59,6 +66,7 @@ export function mountContractData(spec: ClusterSpec): Record<string, string> {
         hosts: Object.entries(spec.extraHosts)
             .map(([name, ip]) => `${ip} ${name}`)
             .join("\n"),
+        tlsSecret,
     };
     return sortedRecord(data);
 }
@@ -66,8 +74,11 @@ export function mountContractData(spec: ClusterSpec): Record<string, string> {
 export interface RancherResources {
     /** The addresses of the cluster's nodes, when `allowClusterNodes` is set. */
     nodeAddresses?: pulumi.Output<string[]>;
-    /** Declares the ConfigMap once the volume is ready (`after`). */
-    publish(after: pulumi.Resource[]): rancher2.ConfigMapV2;
+    /**
+     * Declares the ConfigMap once the volume is ready (`after`); with TLS, `bundle` (the Rancher
+     * cluster's client identity: ca, cert, key) goes into a Secret beside it, which it names.
+     */
+    publish(after: pulumi.Resource[], bundle?: pulumi.Output<ClientBundle>): rancher2.ConfigMapV2;
 }
 
 /** Declares the Rancher side: the node list (optional), the namespace (optional), the ConfigMap. */
@@ -95,22 +106,36 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
         : undefined;
     return {
         nodeAddresses,
-        publish: (after) =>
-            new rancher2.ConfigMapV2(
+        publish: (after, bundle) => {
+            const labels = { "app.kubernetes.io/name": "glusterfs-mount-contract", "app.kubernetes.io/managed-by": "pulumi" };
+            const secret = bundle
+                ? new rancher2.SecretV2(
+                      names.tlsSecret(),
+                      {
+                          clusterId: r.clusterId,
+                          namespace: ns ? ns.name : namespace,
+                          name: tlsSecretName(spec, r),
+                          type: "Opaque",
+                          labels,
+                          // The provider takes the values as they are (it encodes them) and keeps them secret.
+                          data: pulumi.secret(bundle.apply((b) => ({ "glusterfs.ca": b.ca, "glusterfs.pem": b.cert, "glusterfs.key": b.key }))),
+                      },
+                      childOptions(scope, { ...provider, deleteBeforeReplace: true, dependsOn: after }),
+                  )
+                : undefined;
+            return new rancher2.ConfigMapV2(
                 names.mountContract(),
                 {
                     clusterId: r.clusterId,
                     namespace: ns ? ns.name : namespace,
                     // An explicit name: no random suffix, so readers can find it.
                     name: mountContractName(spec, r),
-                    labels: {
-                        "app.kubernetes.io/name": "glusterfs-mount-contract",
-                        "app.kubernetes.io/managed-by": "pulumi",
-                    },
-                    data: mountContractData(spec),
+                    labels,
+                    data: mountContractData(spec, bundle ? tlsSecretName(spec, r) : ""),
                 },
                 // A replacement must not leave two objects behind (the name is fixed).
-                childOptions(scope, { ...provider, deleteBeforeReplace: true, dependsOn: after }),
-            ),
+                childOptions(scope, { ...provider, deleteBeforeReplace: true, dependsOn: [...after, ...(secret ? [secret] : [])] }),
+            );
+        },
     };
 }

@@ -127,8 +127,9 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
     }));
 
     const fw = args.firewall ?? {};
-    // The nodes that mount the volume (rancher.nodeMounts) share one client identity per Rancher cluster.
-    const nodeClient = args.rancher?.nodeMounts?.length ? [nodeMountClient(args.rancher.clusterId)] : [];
+    // The Rancher cluster's nodes and workloads share one client identity (rancher.nodeMounts
+    // mount with it; its bundle is published there as a Secret).
+    const nodeClient = args.rancher ? [nodeMountClient(args.rancher.clusterId)] : [];
     const tls = tlsEnabled(args)
         ? {
               clients: [...(args.tls?.clients ?? []), ...nodeClient].sort(),

@@ -191,7 +191,7 @@ function problemsOfChildNames(args: GlusterClusterArgs, hostOfNode: string[], ad
         } else made.set(child, node);
     };
     for (const f of [names.identity, names.preflight, names.network, names.pool, names.probeBack, names.volume]) make(f());
-    for (const f of [names.rancherNodes, names.rancherNamespace, names.mountContract, names.nodeMountCheck]) make(f());
+    for (const f of [names.rancherNodes, names.rancherNamespace, names.mountContract, names.nodeMountCheck, names.tlsSecret]) make(f());
     for (const f of [names.provisionerNamespace, names.provisionerRepo, names.provisionerApp]) make(f());
     for (const m of Array.isArray(args.rancher?.nodeMounts) ? args.rancher.nodeMounts : []) if (typeof m?.name === "string") make(names.nodeMount(m.name));
     const firstOnHost = new Map<string, number>();

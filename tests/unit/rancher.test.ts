@@ -39,6 +39,29 @@ describe("Rancher: the published mount contract", () => {
         );
     });
 
+    it("with TLS, publishes the Rancher cluster's client bundle as a SecretV2 beside the ConfigMap, which names it and holds no key", async () => {
+        const { rec } = await build({ nodes: THREE, rancher: { clusterId: "c-m-abcdefgh", namespace: "storage" }, tls: { enabled: true } });
+        const secret = rec.named("gluster-tls-secret");
+        assert.strictEqual(secret.type, "rancher2:index/secretV2:SecretV2");
+        // Every argument is one the SDK's SecretV2Args has.
+        const args: rancher2.SecretV2Args = secret.inputs as rancher2.SecretV2Args;
+        assert.deepStrictEqual(Object.keys(args).sort(), ["clusterId", "data", "labels", "name", "namespace", "type"]);
+        assert.deepStrictEqual([args.clusterId, args.namespace, args.name, args.type], ["c-m-abcdefgh", "storage", "glusterfs-my-vol-tls", "Opaque"]);
+        // Registered as a secret (Pulumi's secret signature wraps the value).
+        const wrapped = secret.inputs.data as { [sig: string]: unknown; value: Record<string, string> };
+        assert.strictEqual(wrapped["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
+        const data = wrapped.value;
+        assert.deepStrictEqual(Object.keys(data).sort(), ["glusterfs.ca", "glusterfs.key", "glusterfs.pem"]);
+        assert.match(data["glusterfs.key"], /-----BEGIN EC PRIVATE KEY-----/);
+        assert.ok(secret.dependsOn.includes("gluster-volume"));
+        const cm = rec.ofType(CM)[0];
+        assert.strictEqual(cm.inputs.data.tlsSecret, "glusterfs-my-vol-tls");
+        assert.ok(cm.dependsOn.includes("gluster-tls-secret"));
+        assert.doesNotMatch(JSON.stringify(cm.inputs), /PRIVATE KEY/);
+        // The identity it holds is the Rancher cluster's, allowed by the volume.
+        assert.match(String(rec.named("gluster-volume").inputs.create), /auth\.ssl-allow'? '?gluster-0,gluster-1,gluster-2,rancher-c-m-abcdefgh/);
+    });
+
     it("publishes exactly the contract as a ConfigMapV2 with a stable name, after the volume is ready", async () => {
         const { rec, outputs } = await build({ nodes: THREE, rancher: { clusterId: "c-m-abcdefgh", namespace: "storage" } });
         const cms = rec.ofType(CM);
@@ -68,6 +91,7 @@ describe("Rancher: the published mount contract", () => {
                 mountSource: "gluster-0:/my_vol",
                 schemaVersion: "1",
                 servers: "gluster-0,gluster-1,gluster-2",
+                tlsSecret: "",
                 volume: "my_vol",
             },
         });
