@@ -14,10 +14,19 @@
  *   component (`pulumi up` of a new stack) against the same three containers started by
  *   hand and the gluster commands typed with nothing but tight polling between them.
  *
+ * - tls-time-to-ready: the same with TLS on (`tls: { enabled: true, clients: ["app"] }`),
+ *   against the bare TLS sequence: the same kind of certificates (made beforehand with
+ *   openssl, outside the timing) placed in each node's state by hand, the TLS options set
+ *   before the first start;
+ * - write throughput: a FUSE client writes one file sequentially (fio, 256 MiB in 1 MiB
+ *   blocks, fsync at the end) to the bare cluster, plain and with TLS.
+ *
  * Usage: npm run bench            (BENCH_RUNS=5 for more rounds; default 3)
- * The last three lines are:
+ * The last five lines are:
  *   engine: an update of a stack that declares nothing <s> s
  *   rolling-upgrade: component <s> s, bare <s> s, ratio <r>, without the engine's fixed cost <r>
+ *   write throughput: plain <MiB/s>, TLS <MiB/s>, TLS/plain <r>
+ *   tls-time-to-ready: component <s> s, bare <s> s, ratio <r>, without the engine's fixed cost <r>
  *   time-to-ready: component <s> s, bare <s> s, ratio <r>, without the engine's fixed cost <r>
  */
 import { GlusterCluster } from "../../components";
@@ -26,7 +35,10 @@ import { LiveStack } from "../live/engine/stack";
 import { run } from "../live/run";
 import { readLocal, runScript } from "../live/standins/commands";
 import { Strict } from "../live/standins/strict";
-import { upgradedImage } from "../live/rolling-support";
+import { TEST_CLIENT_IMAGE, upgradedImage } from "../live/rolling-support";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { docker, removeLeftovers, requireEngine } from "../live/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -89,6 +101,82 @@ for i in 0 1 2; do
 done
 `;
 
+/**
+ * The bare sequence with TLS: before the containers start, each node's key, certificate and
+ * CAs (in the directory given as $2, made beforehand) copied into its state volume where the
+ * image links OpenSSL's files, with the management switch; the TLS options set before the
+ * volume's first start.
+ */
+const BARE_TLS = BARE.replace(
+    "docker network create bare-net >/dev/null\n",
+    `docker network create bare-net >/dev/null
+for i in 0 1 2; do
+  docker run --rm -v bare-$i-state:/var/lib/glusterd -v "$2":/c:ro --entrypoint sh "$img" -c \\
+    "mkdir -p /var/lib/glusterd/tls && cp /c/bare-$i.key /var/lib/glusterd/tls/glusterfs.key && cp /c/bare-$i.pem /var/lib/glusterd/tls/glusterfs.pem && cp /c/servers.ca /var/lib/glusterd/tls/glusterfs.ca && touch /var/lib/glusterd/secure-access" &
+done
+wait
+`,
+).replace(
+    "docker exec bare-0 gluster --mode=script volume start benchvol >/dev/null",
+    `docker exec bare-0 gluster --mode=script volume set benchvol client.ssl on >/dev/null
+docker exec bare-0 gluster --mode=script volume set benchvol server.ssl on >/dev/null
+docker exec bare-0 gluster --mode=script volume set benchvol auth.ssl-allow app,bare-0,bare-1,bare-2 >/dev/null
+docker exec bare-0 gluster --mode=script volume start benchvol >/dev/null`,
+);
+
+/**
+ * Certificates like the component's (ECDSA P-256): a server CA signing bare-0..2, a client CA
+ * signing "app"; servers trust both CAs, the client the server CA. Also the client's
+ * /var/lib/glusterd as the test client image reads it (tls/ and secure-access).
+ */
+async function makeCerts(): Promise<{ dir: string; client: string }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-certs-"));
+    const key = (name: string) => `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${name}.key 2>/dev/null`;
+    const ca = (name: string) => `${key(name)} && openssl req -x509 -new -key ${name}.key -out ${name}.pem -days 2 -subj '/CN=${name}' 2>/dev/null`;
+    const leaf = (name: string, by: string) =>
+        `${key(name)} && openssl req -new -key ${name}.key -out ${name}.csr -subj '/CN=${name}' 2>/dev/null && openssl x509 -req -in ${name}.csr -CA ${by}.pem -CAkey ${by}.key -CAcreateserial -out ${name}.pem -days 2 2>/dev/null`;
+    const steps = [ca("server-ca"), ca("client-ca"), ...["bare-0", "bare-1", "bare-2"].map((n) => leaf(n, "server-ca")), leaf("app", "client-ca")];
+    const r = await run(["sh", "-c", [...steps, "cat server-ca.pem client-ca.pem > servers.ca", "chmod 0644 *.key"].join(" && ")], { cwd: dir });
+    if (r.code !== 0) throw new Error(`making the bench's certificates failed: ${r.stderr}`);
+    const client = path.join(dir, "client");
+    fs.mkdirSync(path.join(client, "tls"), { recursive: true });
+    fs.copyFileSync(path.join(dir, "app.key"), path.join(client, "tls", "glusterfs.key"));
+    fs.copyFileSync(path.join(dir, "app.pem"), path.join(client, "tls", "glusterfs.pem"));
+    fs.copyFileSync(path.join(dir, "server-ca.pem"), path.join(client, "tls", "glusterfs.ca"));
+    fs.writeFileSync(path.join(client, "secure-access"), "");
+    return { dir, client };
+}
+
+/** The write throughput (MiB/s) of a FUSE client on bare-net writing one file sequentially to benchvol; `client`: its /var/lib/glusterd (TLS). */
+async function writeThroughput(client?: string): Promise<number> {
+    const script =
+        "mkdir -p /mnt/v && mount -t glusterfs bare-0:/benchvol /mnt/v >&2 && " +
+        "fio --name=seq --directory=/mnt/v --rw=write --bs=1M --size=256M --end_fsync=1 --output-format=json";
+    const r = await run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--device",
+            "/dev/fuse",
+            "--cap-add",
+            "SYS_ADMIN",
+            "--network",
+            "bare-net",
+            ...(client ? ["-v", `${client}:/var/lib/glusterd`] : []),
+            "--entrypoint",
+            "sh",
+            TEST_CLIENT_IMAGE,
+            "-c",
+            script,
+        ],
+        { timeoutMs: 600_000 },
+    );
+    if (r.code !== 0) throw new Error(`fio failed: ${r.stderr}`);
+    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))) as { jobs: Array<{ write: { bw: number } }> };
+    return json.jobs[0].write.bw / 1024;
+}
+
 async function bareRolling(to: string): Promise<number> {
     await cleanBare();
     const setup = await run(["bash", "-c", BARE, "bare", IMAGE], { timeoutMs: 600_000 });
@@ -140,14 +228,16 @@ async function cleanBare(): Promise<void> {
     await run(["docker", "network", "rm", "bare-net"]);
 }
 
-async function bare(): Promise<number> {
+/** The bare sequence timed (with TLS when `certs` is given), then the write throughput through a client of it. */
+async function bare(certs?: { dir: string; client: string }): Promise<{ ms: number; mibs: number }> {
     await cleanBare();
     const started = Date.now();
-    const r = await run(["bash", "-c", BARE, "bare", IMAGE], { timeoutMs: 600_000 });
+    const r = await run(["bash", "-c", certs ? BARE_TLS : BARE, "bare", IMAGE, ...(certs ? [certs.dir] : [])], { timeoutMs: 600_000 });
     const ms = Date.now() - started;
     if (r.code !== 0) throw new Error(`bare sequence failed: ${r.stderr}`);
+    const mibs = await writeThroughput(certs?.client);
     await cleanBare();
-    return ms;
+    return { ms, mibs };
 }
 
 interface ComponentRound {
@@ -158,7 +248,7 @@ interface ComponentRound {
     steps: Array<[string, number]>;
 }
 
-async function component(): Promise<ComponentRound> {
+async function component(tls = false): Promise<ComponentRound> {
     await removeLeftovers(docker, "bench");
     const h = new LiveStack({ stack: "bench" });
     const program = () => {
@@ -166,6 +256,7 @@ async function component(): Promise<ComponentRound> {
             nodes: [{ name: "bench-0" }, { name: "bench-1" }, { name: "bench-2" }],
             volumeName: "benchvol",
             deleteDataOnDestroy: true,
+            ...(tls ? { tls: { enabled: true, clients: ["app"] } } : {}),
         });
         return { mountCommand: c.mountCommand };
     };
@@ -240,19 +331,35 @@ async function main(): Promise<void> {
         console.log(`rolling round ${i + 1}: component ${sec(cr[i])} s, bare ${sec(br[i])} s`);
     }
 
+    const certs = await makeCerts();
+    const ct: number[] = [];
+    const bt: Array<{ ms: number; mibs: number }> = [];
+    for (let i = 0; i < RUNS; i++) {
+        if (i % 2 === 0) {
+            ct.push((await component(true)).ready);
+            bt.push(await bare(certs));
+        } else {
+            bt.push(await bare(certs));
+            ct.push((await component(true)).ready);
+        }
+        console.log(`tls round ${i + 1}: component ${sec(ct[i])} s, bare ${sec(bt[i].ms)} s; client writes ${bt[i].mibs.toFixed(1)} MiB/s`);
+    }
+    fs.rmSync(certs.dir, { recursive: true, force: true });
+
     const c: ComponentRound[] = [];
-    const b: number[] = [];
+    const bp: Array<{ ms: number; mibs: number }> = [];
     for (let i = 0; i < RUNS; i++) {
         // Alternate the order so that neither side always runs on a warmer engine.
         if (i % 2 === 0) {
             c.push(await component());
-            b.push(await bare());
+            bp.push(await bare());
         } else {
-            b.push(await bare());
+            bp.push(await bare());
             c.push(await component());
         }
-        console.log(`round ${i + 1}: component ${sec(c[i].ready)} s, bare ${sec(b[i])} s`);
+        console.log(`round ${i + 1}: component ${sec(c[i].ready)} s, bare ${sec(bp[i].ms)} s; client writes ${bp[i].mibs.toFixed(1)} MiB/s`);
     }
+    const b = bp.map((x) => x.ms);
     console.log("component steps of the last rolling round (ms):", rollingSteps.join(" "));
     const last = c[c.length - 1];
     console.log("component steps of the last round (ms):", last.steps.map(([n, ms]) => `${n.replace(/^bench-/, "")}=${ms}`).join(" "));
@@ -260,6 +367,14 @@ async function main(): Promise<void> {
     console.log(`every script re-run on the converged cluster: ${sec(median(c.map((r) => r.rerunScriptsMs)))} s in all`);
     console.log(`engine: an update of a stack that declares nothing ${sec(engine)} s`);
     console.log(`rolling-upgrade: component ${sec(median(cr))} s, bare ${sec(median(br))} s, ${ratios(median(cr), median(br), engine)}`);
+    const plain = median(bp.map((x) => x.mibs));
+    const secure = median(bt.map((x) => x.mibs));
+    console.log(
+        `write throughput (fio, 256 MiB sequential in 1 MiB blocks, one FUSE client): plain ${plain.toFixed(1)} MiB/s, TLS ${secure.toFixed(1)} MiB/s, TLS/plain ${(secure / plain).toFixed(2)}`,
+    );
+    const tm = median(ct);
+    const tb = median(bt.map((x) => x.ms));
+    console.log(`tls-time-to-ready: component ${sec(tm)} s, bare ${sec(tb)} s, ${ratios(tm, tb, engine)}`);
     const cm = median(c.map((r) => r.ready));
     const bm = median(b);
     console.log(`time-to-ready: component ${sec(cm)} s, bare ${sec(bm)} s, ${ratios(cm, bm, engine)}`);

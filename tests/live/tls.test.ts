@@ -329,6 +329,8 @@ describe("live: TLS between servers and clients", function () {
             assert.deepStrictEqual(await onBricks("backup-after.txt"), [], "backup wrote through its mount after it was taken out");
             assert.deepStrictEqual(await onBricks("backup-again.txt"), [], "backup mounted again after it was taken out");
             assert.deepStrictEqual(await onBricks("backup.txt"), ["tg-0", "tg-1", "tg-2"]);
+            // Their mounts would keep knocking at the bricks through the later steps.
+            await run(["docker", "rm", "-f", "tg-client-backup", "tg-client-extra"]);
             const fio = await writer.stop();
             assert.ok(fio.ok, `app's writer failed: ${fio.detail}`);
         } finally {
