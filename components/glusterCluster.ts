@@ -12,6 +12,7 @@ import { declareRancher } from "./rancher";
 import { declareNodeMounts } from "./nodeMount";
 import { declareStorageClass, storageClassName } from "./storageClass";
 import { versionFromReadyOutput } from "./gluster/ready";
+import { stdoutOf } from "./commands";
 import { declareTlsSwitch } from "./tlsSwitch";
 import { ClientBundle, clientBundleDir, clientTlsFiles, declareTls, expiringSoon, tlsClientDockerArgs } from "./tls";
 import { declareTlsFiles } from "./tlsFiles";
@@ -114,7 +115,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
               )
             : [];
         // TLS turned on for a running volume (tls.acceptOutage): stopped, every node restarted with TLS, started.
-        const tlsSwitch = spec.tls?.acceptOutage ? declareTlsSwitch(scope, [preflight, ...firewalls, ...tlsFiles]) : [];
+        const tlsSwitch = spec.tls?.acceptOutage ? declareTlsSwitch(scope, [preflight, ...firewalls, ...tlsFiles], stdoutOf(preflight)) : [];
         const allStorage = [...[...storage.values()].flat(), ...tlsFiles, ...tlsSwitch];
 
         // The containers come after every firewall holds the new rules (a new brick range must be

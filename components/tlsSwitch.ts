@@ -10,11 +10,12 @@
  * 3. start (first node): every peer connected again, now over TLS; the volume started, every
  *    brick online, nothing left to heal.
  *
- * The first step says whether there is anything to switch; on a volume that runs TLS, or one
- * not created yet (it is created with TLS), no step touches anything.
+ * Each step reads the volume itself: on a volume that runs TLS, or one not created yet (it is
+ * created with TLS), no step touches anything; after a failure half-way, the next run goes on
+ * from where the switch stands.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { hostCommand, stdoutOf } from "./commands";
+import { hostCommand } from "./commands";
 import { containerState, inContainer } from "./gluster/exec";
 import { script } from "./gluster/prelude";
 import { wholeFunctions } from "./gluster/whole";
@@ -22,39 +23,72 @@ import { childOptions, Scope } from "./scope";
 import { dq, shq } from "./shell";
 import { ClusterSpec, tlsVolumeOptions } from "./spec";
 
-/** The line the stop step prints when it stopped the volume for the switch. */
-const SWITCHING = "tls-switch: yes";
+/**
+ * What the volume is, asked of the local glusterd, as `$ssl/$status` ("on/Started",
+ * "/Stopped", ...); `none` when there is no such volume. Anything else stops the step.
+ */
+function volumeState(spec: ClusterSpec, step: string): string[] {
+    const vol = shq(spec.volumeName);
+    return [
+        `out=$(g volume info ${vol})`,
+        `if [ "$(xv /cliOutput/opRet)" = 0 ]; then`,
+        `  now="$(xv "//volume/options/option[name='server.ssl']/value")/$(xv //volume/statusStr)"`,
+        `elif [ "$(xv /cliOutput/opErrno)" = 30806 ]; then`,
+        `  now=none`,
+        `else`,
+        `  die "${step}: cannot read ${dq(spec.volumeName)}: $(reason)"`,
+        `fi`,
+    ];
+}
 
-/** In the first node's container: the volume stopped and its TLS options set, if it runs plain. */
+/** What every failure after the volume was stopped adds: where things stand and what to do. */
+const MID_SWITCH =
+    "The volume is stopped for the switch to TLS: fix that, then run pulumi up again with tls.acceptOutage still set and nothing else changed; the switch goes on from where it stopped.";
+
+/**
+ * In the first node's container: if the volume runs plain, every peer connected (still in
+ * clear), the volume stopped and its TLS options set. A volume that has them already (switched,
+ * or half-way) or none (a new one, created with TLS) is left to the next steps.
+ */
 export function switchStopScript(spec: ClusterSpec): string {
     const vol = shq(spec.volumeName);
     const options = tlsVolumeOptions(spec.nodes, spec.tls?.clients ?? []);
     return script(
-        `out=$(g volume info ${vol})`,
-        `[ "$(xv /cliOutput/opRet)" = 0 ] || { echo "tls-switch: no (no volume ${dq(spec.volumeName)} yet: it is created with TLS)"; exit 0; }`,
-        `[ "$(xv "//volume/options/option[name='server.ssl']/value")" != on ] || { echo "tls-switch: no (${dq(spec.volumeName)} runs TLS)"; exit 0; }`,
+        ...volumeState(spec, "the TLS switch"),
+        `case $now in`,
+        `  none) echo "no volume ${dq(spec.volumeName)} yet: it is created with TLS"; exit 0 ;;`,
+        `  on/*) echo "${dq(spec.volumeName)} has its TLS options: nothing to stop"; exit 0 ;;`,
+        `esac`,
         `vol=${vol}`,
         ...wholeFunctions(),
         `wait_for "every peer to be connected before the volume is stopped" ${spec.timeouts.peersSeconds} peers_connected`,
-        `[ -e /var/lib/glusterd/secure-access ] || die "the TLS files of this node are not in place; nothing was stopped"`,
-        `out=$(g volume info ${vol})`,
-        `if [ "$(xv //volume/statusStr)" = Started ]; then`,
-        `  tx volume stop ${vol} || die "volume stop ${dq(spec.volumeName)}: $(reason)"`,
+        `[ -e /var/lib/glusterd/secure-access ] || die "the TLS files of this node are not in place. Nothing was changed."`,
+        `if [ "\${now#*/}" = Started ]; then`,
+        `  tx volume stop ${vol} || die "volume stop ${dq(spec.volumeName)}: $(reason). Nothing was changed."`,
         `  echo "stopped ${dq(spec.volumeName)} to switch it to TLS (tls.acceptOutage): its clients lose the mount until they mount with a bundle"`,
         `fi`,
-        ...Object.entries(options).map(([k, v]) => `tx volume set ${vol} ${shq(k)} ${shq(v)} || die "volume set ${dq(spec.volumeName)} ${dq(k)}: $(reason)"`),
-        `echo "${SWITCHING}"`,
+        ...Object.entries(options).map(
+            ([k, v]) => `tx volume set ${vol} ${shq(k)} ${shq(v)} || die "volume set ${dq(spec.volumeName)} ${dq(k)}: $(reason). ${MID_SWITCH}"`,
+        ),
+        `echo "${dq(spec.volumeName)} has its TLS options"`,
     );
 }
 
-/** On a node's host: its container restarted, so that its glusterd starts with TLS. */
+/**
+ * On a node's host: while the volume is stopped with its TLS options set (the switch under
+ * way), the container restarted, so that its glusterd starts with TLS. Anything else (the
+ * switch done, or never begun) restarts nothing.
+ */
 export function switchRestartScript(spec: ClusterSpec, node: string): string {
     const c = shq(node);
     return [
         `set -eu`,
         ...containerState(node),
-        `[ "$state" = running ] || { echo "error: ${dq(node)} is $state; start it (docker start ${dq(node)}), then run pulumi up again" >&2; exit 1; }`,
-        `docker exec ${c} test -e /var/lib/glusterd/secure-access || { echo "error: the TLS files of ${dq(node)} are not in place" >&2; exit 1; }`,
+        `[ "$state" != gone ] || { echo "no container ${dq(node)} yet"; exit 0; }`,
+        `[ "$state" = running ] || { echo "error: ${dq(node)} is $state; start it (docker start ${dq(node)}), then run pulumi up again. ${MID_SWITCH}" >&2; exit 1; }`,
+        `now=$(${inContainer(node, script(...volumeState(spec, "the TLS switch"), `echo "$now"`))})`,
+        `if [ "$now" != on/Stopped ]; then echo "${dq(node)}: no switch under way (${dq(spec.volumeName)}: $now)"; exit 0; fi`,
+        `${inContainer(node, "test -e /var/lib/glusterd/secure-access")} || { echo "error: the TLS files of ${dq(node)} are not in place. ${MID_SWITCH}" >&2; exit 1; }`,
         `docker restart -t 60 ${c} >/dev/null`,
         inContainer(
             node,
@@ -67,53 +101,66 @@ export function switchRestartScript(spec: ClusterSpec, node: string): string {
     ].join("\n");
 }
 
-/** In the first node's container: every peer back over TLS, the volume started and whole. */
+/** In the first node's container: while the switch is under way, every peer back over TLS, then the volume started and whole. */
 export function switchStartScript(spec: ClusterSpec): string {
     const vol = shq(spec.volumeName);
     return script(
+        ...volumeState(spec, "the TLS switch"),
+        `if [ "$now" != on/Stopped ]; then echo "no switch under way (${dq(spec.volumeName)}: $now)"; exit 0; fi`,
         `vol=${vol}`,
         ...wholeFunctions(),
         `wait_for "every peer to be connected over TLS" ${spec.timeouts.peersSeconds} peers_connected`,
-        `tx volume start ${vol} || die "volume start ${dq(spec.volumeName)}: $(reason)"`,
+        `tx volume start ${vol} || die "volume start ${dq(spec.volumeName)}: $(reason). ${MID_SWITCH}"`,
         `wait_for "every brick of ${dq(spec.volumeName)} to be online with TLS" ${spec.timeouts.volumeSeconds} bricks_up`,
         `wait_for "self-heal of ${dq(spec.volumeName)} to catch up" ${spec.timeouts.healSeconds} heal_done`,
         `echo "${dq(spec.volumeName)} runs with TLS"`,
     );
 }
 
-/** What a step does when the stop step switched nothing. */
-const NOTHING = `echo "nothing to switch"`;
-
 /**
  * The three steps, after `after` (every node's TLS files); returns the last, which whatever
- * runs the nodes comes after.
+ * runs the nodes comes after. Each step reads the volume itself: re-run (a timeout changed, a
+ * retry after a failure), it goes on from where the switch stands and never restarts a node
+ * of a volume that runs. `preflight`: the preflight step's output, which says whether the
+ * cluster is new.
  */
-export function declareTlsSwitch(scope: Scope, after: pulumi.Resource[]): pulumi.Resource[] {
+export function declareTlsSwitch(scope: Scope, after: pulumi.Resource[], preflight: pulumi.Output<string>): pulumi.Resource[] {
     const { spec, names } = scope;
     const first = spec.nodes[0];
-    // A new cluster has no first container yet: nothing to switch.
-    const stopCreate = [
-        `set -eu`,
-        ...containerState(first.name),
-        `if [ "$state" = gone ]; then echo "tls-switch: no (a new cluster)"; exit 0; fi`,
-        inContainer(first.name, switchStopScript(spec)),
-        ``,
-    ].join("\n");
+    const stopCreate = preflight.apply((said) =>
+        [
+            `set -eu`,
+            ...containerState(first.name),
+            `if [ "$state" = gone ]; then`,
+            // The preflight saw no container and no state before anything was created: a new cluster.
+            /: a new cluster$/m.test(said)
+                ? `  echo "a new cluster: it is created with TLS"; exit 0`
+                : `  echo "error: the container ${dq(first.name)} of this existing cluster is gone; the switch to TLS starts on it. Bring it back (pulumi up without tls.enabled, or docker start), then switch. Nothing was changed." >&2; exit 1`,
+            `fi`,
+            inContainer(first.name, switchStopScript(spec)),
+            ``,
+        ].join("\n"),
+    );
     const stop = hostCommand(names.tlsSwitchStop(), first.host, { create: stopCreate }, childOptions(scope, { dependsOn: after }));
-    const switching = stdoutOf(stop).apply((out) => out.split("\n").includes(SWITCHING));
     const restarts = spec.nodes.map((n) =>
-        hostCommand(
-            names.tlsSwitchRestart(n.name),
-            n.host,
-            { create: switching.apply((yes) => (yes ? switchRestartScript(spec, n.name) : NOTHING)) },
-            childOptions(scope, { dependsOn: [stop] }),
-        ),
+        hostCommand(names.tlsSwitchRestart(n.name), n.host, { create: switchRestartScript(spec, n.name) }, childOptions(scope, { dependsOn: [stop] })),
     );
     const start = hostCommand(
         names.tlsSwitchStart(),
         first.host,
-        { create: switching.apply((yes) => (yes ? inContainer(first.name, switchStartScript(spec)) : NOTHING)) },
+        { create: containerGuarded(first.name, switchStartScript(spec)) },
         childOptions(scope, { dependsOn: restarts }),
     );
     return [start];
+}
+
+/** In the container when it exists (a new cluster has none yet when the step runs). */
+function containerGuarded(container: string, inner: string): string {
+    return [
+        `set -eu`,
+        ...containerState(container),
+        `[ "$state" != gone ] || { echo "no container ${dq(container)} yet"; exit 0; }`,
+        inContainer(container, inner),
+        ``,
+    ].join("\n");
 }

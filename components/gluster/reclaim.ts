@@ -32,6 +32,13 @@ export interface ReclaimParams {
 const VERDICT = "reclaim:";
 
 /**
+ * Written when the node has taken back its UUID, removed once its brick is reset and healing:
+ * a run that fails in between is taken up again by the next one (the node then looks like
+ * itself to its peers, and would otherwise be left with an empty brick outside the volume).
+ */
+export const RECLAIM_MARK = "/var/lib/glusterd/glusterfs-cluster/reclaim";
+
+/**
  * In the container: prints `reclaim: UUID PEER` when this node is fresh and PEER knows its
  * address as UUID; prints no verdict when there is nothing to take back (the node is known by
  * its own UUID, or new); fails, touching nothing, when taking it back is not safe.
@@ -49,6 +56,13 @@ export function reclaimCheckScript(p: ReclaimParams): string {
             : []),
         `glusterd_answers() { out=$(g pool list); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
         `wait_for "glusterd on ${name} to answer" ${p.glusterdSeconds} glusterd_answers`,
+        `# A run that took back the UUID and failed before the brick was reset: go on with it.`,
+        `if [ -s ${RECLAIM_MARK} ]; then`,
+        `  read -r old from < ${RECLAIM_MARK}`,
+        `  case $old$from in *[!0-9a-zA-Z._-]*) die "${RECLAIM_MARK} holds no UUID and peer" ;; esac`,
+        `  echo "${VERDICT} $old $from"`,
+        `  exit 0`,
+        `fi`,
         `# A node with peers is itself (or is judged by the ready step): nothing to take back.`,
         `[ "$(xv 'count(//peerStatus/peer)')" -le 1 ] || exit 0`,
         `my_uuid`,
@@ -96,14 +110,17 @@ export function reclaimCheckScript(p: ReclaimParams): string {
     );
 }
 
-/** In the container, with the UUID as $1: the node takes it back, and its brick directory exists. */
+/** In the container, with the UUID as $1 and the peer as $2: the node takes the UUID back, and its brick directory exists. */
 export function adoptScript(p: ReclaimParams): string {
     return [
         `set -eu`,
         `case $1 in ''|*[!0-9a-f-]*) echo "error: not a UUID: '$1'" >&2; exit 1 ;; esac`,
         `f=/var/lib/glusterd/glusterd.info`,
         `sed "s/^UUID=.*/UUID=$1/" "$f" > "$f.new"`,
+        `grep -qx "UUID=$1" "$f.new" || { echo "error: $f has no UUID line to replace" >&2; exit 1; }`,
         `mv "$f.new" "$f"`,
+        `mkdir -p ${RECLAIM_MARK.replace(/\/[^/]*$/, "")}`,
+        `printf '%s %s\\n' "$1" "$2" > ${RECLAIM_MARK}`,
         ...(p.brick
             ? [
                   `# glusterd resolves a brick's directory when it loads the volume: one that is not there`,
@@ -143,6 +160,7 @@ export function rejoinBrickScript(p: ReclaimParams): string {
         `wait_for "glusterd on ${dq(p.name)} to answer" ${p.glusterdSeconds} glusterd_answers`,
         `my_uuid`,
         `# Every peer it knows is connected and in the pool, and sees it so too.`,
+        `cli_timeout=5`,
         `in_pool() {`,
         `  out=$(g peer status)`,
         `  [ "$(xv 'count(//peer)')" -gt 0 ] || { why="no peers yet"; return 1; }`,
@@ -156,14 +174,18 @@ export function rejoinBrickScript(p: ReclaimParams): string {
         `wait_for "${dq(p.name)} to be back in the pool" ${p.peersSeconds} in_pool`,
         `has_volume() { out=$(g volume info ${vol}); [ "$(xv /cliOutput/opRet)" = 0 ]; }`,
         `wait_for "the definition of ${dq(p.volumeName)} to reach ${dq(p.name)}" ${p.peersSeconds} has_volume`,
+        `cli_timeout=60`,
         ...(brick
             ? [
                   `# The empty directory becomes the same brick again (commit force: its volume marks are`,
                   `# gone with the old disk); self-heal refills it from the others, and a full heal makes`,
                   `# sure of every file, not only those the others' indexes name.`,
-                  `tx volume reset-brick ${vol} ${shq(brick)} ${shq(brick)} commit force || die "reset-brick of ${dq(brick)} failed: $(reason)"`,
-                  `echo "ok: ${dq(brick)} is the volume's brick again"`,
                   `brick_online() { out=$(g volume status ${vol}); [ "$(xv "boolean(//volume/node[peerid='$uuid' and starts-with(path,'/') and status=1 and port > 0])")" = true ]; }`,
+                  `# (A run taken up again may find it done already.)`,
+                  `if ! brick_online; then`,
+                  `  tx volume reset-brick ${vol} ${shq(brick)} ${shq(brick)} commit force || die "reset-brick of ${dq(brick)} failed: $(reason)"`,
+                  `  echo "ok: ${dq(brick)} is the volume's brick again"`,
+                  `fi`,
                   `wait_for "the brick ${dq(brick)} to be online" ${p.volumeSeconds} brick_online`,
                   `# The CLI answers heal commands in plain text, even with --xml. It refuses while the`,
                   `# self-heal daemons are still connecting to the new brick.`,
@@ -171,6 +193,7 @@ export function rejoinBrickScript(p: ReclaimParams): string {
                   `wait_for "a full heal of ${dq(p.volumeName)} to start" ${p.volumeSeconds} full_heal`,
               ]
             : []),
+        `rm -f ${RECLAIM_MARK}`,
     );
 }
 
@@ -192,7 +215,7 @@ export function reclaimHostScript(p: ReclaimParams, ready: string, readyStart: s
         `if [ -n "$old" ]; then`,
         `  from=$(printf '%s\\n' "$verdict" | sed -n 's/^${VERDICT} [0-9a-f-]* //p')`,
         `  echo "${dq(p.name)} was rebuilt in place: it takes back UUID $old, known to $from"`,
-        `  ${exec(adoptScript(p), `"$old"`)}`,
+        `  ${exec(adoptScript(p), `"$old" "$from"`)}`,
         `  docker restart -t 60 ${c} >/dev/null`,
         `  ${exec(rejoinProbeScript(p), `"$old" "$from"`)}`,
         `  # Restarted once more, it loads what the peer sent: the pool and the volume.`,

@@ -358,6 +358,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
             try {
                 assert.ok(await canConnect(bed.OUTSIDER, H1.ip, 24007), "the outsider was not let through");
                 const r = await bed.inNsResult(bed.OUTSIDER, `sleep 1.5 | timeout 20 openssl s_client -connect ${H1.ip}:24007 2>&1`);
+                assert.match(r.stdout, /^subject=.*CN ?= ?h1\.gt\.test$/m, r.stdout.slice(0, 600));
                 assert.match(r.stdout, /unexpected eof while reading/, r.stdout.slice(0, 600));
                 assert.doesNotMatch(r.stdout, /^DONE$/m, "glusterd kept a connection without a certificate");
             } finally {

@@ -552,6 +552,9 @@ describe("live: a plain cluster: the capture's control, then TLS turned on with 
         const mark = h.log.length;
         outputs = await h.up(program({ enabled: true, clients: ["app"], acceptOutage: true }));
         assert.deepStrictEqual(await Promise.all(nodes.map((n) => docker("inspect", "-f", "{{.Id}}", n.name))), ids, "a container was replaced");
+        assert.match(h.find("tp-tls-switch-stop").outputs.stdout, /stopped pvol to switch it to TLS/);
+        for (const n of nodes) assert.doesNotMatch(h.find(`tp-tls-switch-${n.name}`).outputs.stdout, /no switch under way/, `${n.name} was not restarted`);
+        assert.match(h.find("tp-tls-switch-start").outputs.stdout, /pvol runs with TLS/);
         assert.ok(h.since(mark).some((e) => e.name === "tp-tls-switch-start" && e.op === "create"));
         assert.deepStrictEqual([await option("server.ssl"), await option("client.ssl"), await option("auth.ssl-allow")], ["on", "on", "app,tp-0,tp-1,tp-2"]);
         assert.strictEqual(await gx(docker, "tp-0", "volume info pvol", "string(//volume/statusStr)"), "Started");
@@ -559,7 +562,7 @@ describe("live: a plain cluster: the capture's control, then TLS turned on with 
             assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "2", `${n.name}'s peers over TLS`);
         assert.strictEqual(await gx(docker, "tp-0", "volume heal pvol info summary", "sum(//healInfo/bricks/brick/totalNumberOfEntries)"), "0");
         // The plain client's mount reaches no brick any more.
-        await run(["docker", "exec", "tp-client", "sh", "-c", "echo x > /mnt/pvol/plain-after.txt; sync"], { timeoutMs: 60_000 });
+        await run(["docker", "exec", "tp-client", "sh", "-c", "timeout 20 sh -c 'echo x > /mnt/pvol/plain-after.txt; sync'"], { timeoutMs: 60_000 });
         assert.deepStrictEqual(await onBricks("plain-after.txt"), []);
         // A client with its bundle mounts, reads what was written before, and writes.
         await docker(
@@ -584,6 +587,14 @@ describe("live: a plain cluster: the capture's control, then TLS turned on with 
             `mkdir -p /mnt/pvol && ${outputs.mountCommand} && head -n 1 /mnt/pvol/marker.txt && echo y > /mnt/pvol/tls-after.txt && sync`,
         ]);
         assert.strictEqual(read, MARKER);
+        // glusterd itself now demands TLS: it presents tp-0's certificate of the server CA.
+        const pid = await docker("inspect", "-f", "{{.State.Pid}}", "tp-client-tls");
+        const ca = path.join(clientDir("tp-app-ca", outputs.tlsClients.app), "tls", "glusterfs.ca");
+        const ip = await docker("inspect", "-f", '{{(index .NetworkSettings.Networks "tp-net").IPAddress}}', "tp-0");
+        const hello = await run(["nsenter", "-t", pid, "-n", "sh", "-c", `sleep 1 | timeout 20 openssl s_client -connect ${ip}:24007 -CAfile ${ca} 2>&1`], {
+            timeoutMs: 30_000,
+        });
+        assert.match(hello.stdout, /^subject=.*CN ?= ?tp-0$/m, hello.stdout.slice(0, 400));
         assert.deepStrictEqual(await onBricks("tls-after.txt"), ["tp-0", "tp-1", "tp-2"]);
         // Applied again (the acceptance still set): nothing to do.
         const again = h.log.length;

@@ -43,6 +43,17 @@ describe("a host rebuilt in place", () => {
         assert.deepStrictEqual(r.calls, ["pool list", "@rec-0 peer status", "volume list", "@rec-0 volume info vol", "@rec-0 volume status vol"]);
     });
 
+    it("a run that took back the UUID and failed before the brick was reset is taken up again", () => {
+        const r = runWithGluster(
+            reclaimCheckScript(P),
+            { ...FRESH, "pool list": fixture("pool-list") },
+            { files: { ...INFO(U2).files, "glusterfs-cluster/reclaim": `${U2} rec-0\n` } },
+        );
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`^reclaim: ${U2} rec-0$`, "m"));
+        assert.deepStrictEqual(r.calls, ["pool list"]);
+    });
+
     it("a node its peers know by its own UUID is left alone", () => {
         const r = runWithGluster(reclaimCheckScript(P), FRESH, INFO(U2));
         assert.strictEqual(r.code, 0, r.stderr);

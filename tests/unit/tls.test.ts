@@ -13,7 +13,7 @@ import { identityText, identityUpdateScript } from "../../components/identity";
 import { resolveSpec } from "../../components/spec";
 import { expiringSoon } from "../../components/tls";
 import { tlsFilesInnerScript, tlsFilesScript } from "../../components/tlsFiles";
-import { switchStopScript } from "../../components/tlsSwitch";
+import { switchRestartScript, switchStartScript, switchStopScript } from "../../components/tlsSwitch";
 import { fixture, runWithGluster } from "./glusterStandIn";
 import { runProgram, threeRemoteNodes } from "../helpers";
 import { plainHostModeWarning } from "../../components/warnings";
@@ -300,25 +300,62 @@ describe("TLS", () => {
             );
         });
 
-        it("the stop step stops a plain, started volume and sets its TLS options, then says so; on a volume that runs TLS it touches nothing", () => {
-            const spec = resolveSpec("gluster", { ...ACCEPT, nodes: [{ name: "rec-0" }, { name: "rec-1" }, { name: "rec-2" }], volumeName: "vol" });
-            const info = { files: { "glusterd.info": "UUID=74ef5fff-07be-433e-8442-c25c2753660c\n", "secure-access": "" } };
-            const replies = { "volume info vol": fixture("volume-info"), "peer status": fixture("peer-status") };
-            const r = runWithGluster(switchStopScript(spec), replies, info);
+        const SPEC = () => resolveSpec("gluster", { ...ACCEPT, nodes: [{ name: "rec-0" }, { name: "rec-1" }, { name: "rec-2" }], volumeName: "vol" });
+        const INFO = { files: { "glusterd.info": "UUID=74ef5fff-07be-433e-8442-c25c2753660c\n", "secure-access": "" } };
+        const withOptions = (status: string) =>
+            fixture("volume-info")
+                .replace("</options>", "<option><name>server.ssl</name><value>on</value></option></options>")
+                .replace(/<statusStr>Started<\/statusStr>/, `<statusStr>${status}</statusStr>`);
+        const REPLIES = { "volume info vol": fixture("volume-info"), "peer status": fixture("peer-status") };
+        const running = { container: { status: "running", cluster: "gluster", spec: "x" } };
+
+        it("the stop step stops a plain, started volume and sets its TLS options; a volume that has them (switched, or half-way) it leaves to the next steps", () => {
+            const r = runWithGluster(switchStopScript(SPEC()), REPLIES, INFO);
             assert.strictEqual(r.code, 0, r.stderr);
-            const writes = r.calls.filter((c) => /^volume (stop|set)/.test(c));
-            assert.deepStrictEqual(writes, [
-                "volume stop vol",
-                "volume set vol client.ssl on",
-                "volume set vol server.ssl on",
-                "volume set vol auth.ssl-allow app,rec-0,rec-1,rec-2",
-            ]);
-            assert.match(r.stdout, /^tls-switch: yes$/m);
-            const withTls = fixture("volume-info").replace("</options>", "<option><name>server.ssl</name><value>on</value></option></options>");
-            const on = runWithGluster(switchStopScript(spec), { ...replies, "volume info vol": withTls }, info);
-            assert.strictEqual(on.code, 0, on.stderr);
-            assert.match(on.stdout, /tls-switch: no \(vol runs TLS\)/);
-            assert.deepStrictEqual(on.calls, ["volume info vol"]);
+            assert.deepStrictEqual(
+                r.calls.filter((c) => /^volume (stop|set)/.test(c)),
+                ["volume stop vol", "volume set vol client.ssl on", "volume set vol server.ssl on", "volume set vol auth.ssl-allow app,rec-0,rec-1,rec-2"],
+            );
+            for (const status of ["Started", "Stopped"]) {
+                const again = runWithGluster(switchStopScript(SPEC()), { ...REPLIES, "volume info vol": withOptions(status) }, INFO);
+                assert.strictEqual(again.code, 0, again.stderr);
+                assert.deepStrictEqual(again.calls, ["volume info vol"], status);
+            }
+            // glusterd not answering is not "no volume yet": the step stops.
+            const silent = runWithGluster(switchStopScript(SPEC()), { ...REPLIES, "volume info vol": "" }, INFO);
+            assert.strictEqual(silent.code, 1);
+            assert.match(silent.stderr, /cannot read vol/);
+        });
+
+        it("a node is restarted only while the switch is under way (the volume stopped with its TLS options): re-run on a volume that runs, it restarts nothing", () => {
+            const under = runWithGluster(
+                switchRestartScript(SPEC(), "rec-1"),
+                { "volume info vol": withOptions("Stopped"), "pool list": fixture("pool-list") },
+                { ...INFO, ...running },
+            );
+            assert.strictEqual(under.code, 0, under.stderr);
+            assert.ok(under.docker.includes("restart -t 60 rec-1"), under.docker.join("\n"));
+            for (const info of [withOptions("Started"), fixture("volume-info")]) {
+                const done = runWithGluster(switchRestartScript(SPEC(), "rec-1"), { "volume info vol": info }, { ...INFO, ...running });
+                assert.strictEqual(done.code, 0, done.stderr);
+                assert.ok(!done.docker.some((d) => d.startsWith("restart")), done.docker.join("\n"));
+            }
+        });
+
+        it("the start step starts the volume only while the switch is under way, then waits for it whole; a running volume it leaves alone", () => {
+            const replies = {
+                ...REPLIES,
+                "volume info vol": withOptions("Stopped"),
+                "volume status vol": fixture("volume-status"),
+                "volume heal vol info summary": fixture("heal-summary"),
+            };
+            const under = runWithGluster(switchStartScript(SPEC()), replies, INFO);
+            assert.strictEqual(under.code, 0, under.stderr);
+            assert.ok(under.calls.includes("volume start vol"));
+            assert.ok(under.calls.indexOf("volume start vol") < under.calls.indexOf("volume heal vol info summary"));
+            const done = runWithGluster(switchStartScript(SPEC()), { ...replies, "volume info vol": withOptions("Started") }, INFO);
+            assert.strictEqual(done.code, 0, done.stderr);
+            assert.deepStrictEqual(done.calls, ["volume info vol"]);
         });
     });
 
