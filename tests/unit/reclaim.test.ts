@@ -54,6 +54,16 @@ describe("a host rebuilt in place", () => {
         assert.deepStrictEqual(r.calls, ["pool list"]);
     });
 
+    it("a peer slow to answer is asked again; with one silent, the node is not judged (the check fails rather than pass it as new)", () => {
+        const slow = runWithGluster(reclaimCheckScript({ ...P, peersSeconds: 1 }), { ...FRESH, "@rec-0 peer status": ["", fixture("peer-status")] }, INFO(NEW));
+        assert.strictEqual(slow.code, 0, slow.stderr);
+        assert.match(slow.stdout, new RegExp(`^reclaim: ${U2} rec-0$`, "m"));
+        const silent = runWithGluster(reclaimCheckScript(P), { ...FRESH, "@rec-0 peer status": "", "@rec-1 peer status": "" }, INFO(NEW));
+        assert.strictEqual(silent.code, 1);
+        assert.match(silent.stderr, /gave up after 0 s waiting for the other nodes to say whom they know at rec-2 \(last seen: no answer from rec-0 rec-1\)/);
+        assert.doesNotMatch(silent.stdout, /reclaim:/);
+    });
+
     it("a node its peers know by its own UUID is left alone", () => {
         const r = runWithGluster(reclaimCheckScript(P), FRESH, INFO(U2));
         assert.strictEqual(r.code, 0, r.stderr);
