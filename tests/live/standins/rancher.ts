@@ -1,7 +1,7 @@
 /**
  * @pulumi/rancher2 13.x, imitated without a Rancher server: a ConfigMapV2 becomes one file
  * per key under <rancherDir>/<clusterId>/<namespace>/<name>/ (what a configMap volume
- * projects into a pod), a Namespace a directory, and ClusterSync reads its `nodes` from the
+ * projects into a pod), a SecretV2 the same under <namespace>/secrets/<name>/, a Namespace a directory, and ClusterSync reads its `nodes` from the
  * test's fixture (STANDIN_RANCHER_NODES, the shape of `ClusterSync.nodes`). As in the provider's schema:
  * ConfigMapV2's clusterId, name and namespace force a replacement and its data and labels
  * change in place; ClusterSync's clusterId forces one; ClusterSync re-reads its nodes on refresh.
@@ -107,6 +107,44 @@ const configMap: ProviderImpl = {
     },
 };
 
+function readSecret(s: Strict) {
+    const clusterId = s.string("clusterId");
+    const ns = s.optionalString("namespace") ?? "default";
+    const name = s.string("name");
+    // The provider takes the values as they are (its flattenSecretV2 gives back string([]byte)).
+    const data = s.optionalStringMap("data");
+    const type = s.optionalString("type") ?? "Opaque";
+    s.optionalStringMap("labels");
+    s.optionalStringMap("annotations");
+    if (s.optionalBool("immutable")) throw new Error(`${s.where}: immutable is not imitated`);
+    s.done();
+    return { clusterId, ns, name, data, type };
+}
+
+/** A SecretV2: one file per key under <clusterId>/<namespace>/secrets/<name>/ (what a secret volume projects), mode 0600. */
+const secret: ProviderImpl = {
+    check: (g) => void readSecret(new Strict(g.inputs, `${g.type} ${g.name}`)),
+    diff: diffReplacingOn(["clusterId", "name", "namespace", "type"]),
+    async create(ctx, g) {
+        const sec = readSecret(new Strict(g.inputs, `${g.type} ${g.name}`));
+        const target = dir(ctx, sec.clusterId, sec.ns, "secrets", sec.name);
+        if (fs.existsSync(target)) throw new Error(`${g.type} ${g.name}: secrets "${sec.name}" already exists in ${sec.clusterId}/${sec.ns}`);
+        writeData(target, sec.data);
+        for (const f of fs.readdirSync(target)) fs.chmodSync(path.join(target, f), 0o600);
+        return { id: `${sec.clusterId}.${sec.ns}/${sec.name}`, outputs: {} };
+    },
+    async update(ctx, old, goal) {
+        const sec = readSecret(new Strict(goal.inputs, `${goal.type} ${goal.name}`));
+        writeData(dir(ctx, sec.clusterId, sec.ns, "secrets", sec.name), sec.data);
+        return { outputs: old.outputs };
+    },
+    async delete(ctx, old) {
+        const sec = readSecret(new Strict(old.inputs, old.name));
+        fs.rmSync(dir(ctx, sec.clusterId, sec.ns, "secrets", sec.name), { recursive: true, force: true });
+        return undefined;
+    },
+};
+
 function readClusterSync(s: Strict): string {
     const clusterId = s.string("clusterId");
     s.optionalNumber("stateConfirm");
@@ -153,6 +191,8 @@ function resource(type: string): ProviderImpl {
             return configMap;
         case "rancher2:index/clusterSync:ClusterSync":
             return clusterSync;
+        case "rancher2:index/secretV2:SecretV2":
+            return secret;
         default:
             throw new Error(`the rancher2 stand-in does not know the resource type ${type}`);
     }
