@@ -13,7 +13,7 @@ import { projectImageName } from "../../components/image";
 import { LiveStack } from "./engine/stack";
 import { readRemote, runScript } from "./standins/commands";
 import { Strict } from "./standins/strict";
-import { Docker, dockerOn, gx, requireEngine } from "./support";
+import { Docker, dockerOn, gx, requireEngine, writeBundleDir } from "./support";
 import * as bed from "./testbed";
 import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
 import { run } from "./run";
@@ -327,14 +327,7 @@ describe("live: host mode across three hosts, with firewalls", function () {
             });
             await clusterFormed();
             const app = outputs.tlsClients.app as { ca: string; cert: string; key: string };
-            fs.mkdirSync(BUNDLE, { recursive: true });
-            for (const [file, text] of [
-                ["glusterfs.ca", app.ca],
-                ["glusterfs.pem", app.cert],
-                ["glusterfs.key", app.key],
-                ["secure-access", ""],
-            ])
-                fs.writeFileSync(path.join(BUNDLE, file), text, { mode: 0o600 });
+            writeBundleDir(BUNDLE, app);
             await client()(
                 "run",
                 "-d",

@@ -3,6 +3,8 @@
  * wait is a bounded poll; every command talks only to containers and networks the tests made.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { check, run } from "./run";
 
 export type Docker = (...args: string[]) => Promise<string>;
@@ -24,6 +26,28 @@ export async function gx(d: Docker, container: string, args: string, xpath: stri
     const script = `gluster --mode=script --xml ${args} | xmllint --xpath "${xpath.replace(/"/g, '\\"')}" -`;
     const r = await d("exec", container, "sh", "-c", `${script} 2>/dev/null || true`);
     return r.trim();
+}
+
+/**
+ * A TLS client bundle laid out as tlsClientDockerArgs expects it on a client's host: the three
+ * files under GlusterFS's names and the empty management switch.
+ */
+export function writeBundleDir(dir: string, bundle: { ca: string; cert: string; key: string }): void {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [file, text] of [
+        ["glusterfs.ca", bundle.ca],
+        ["glusterfs.pem", bundle.cert],
+        ["glusterfs.key", bundle.key],
+        ["secure-access", ""],
+    ])
+        fs.writeFileSync(path.join(dir, file), text, { mode: 0o600 });
+}
+
+/** The names of `containers` whose brick of `volume` holds `file`. */
+export async function bricksHolding(containers: string[], volume: string, file: string): Promise<string[]> {
+    const on: string[] = [];
+    for (const c of containers) if ((await run(["docker", "exec", c, "test", "-e", `/bricks/${volume}/${file}`])).code === 0) on.push(c);
+    return on;
 }
 
 export async function nodeUuid(d: Docker, container: string): Promise<string> {

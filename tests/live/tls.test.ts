@@ -14,7 +14,7 @@ import { GlusterCluster, GlusterClusterArgs } from "../../components";
 import { LiveStack } from "./engine/stack";
 import { check, run } from "./run";
 import { brickChecksums, ClientWriter, sampleRunning, TEST_CLIENT_IMAGE, upgradedImage } from "./rolling-support";
-import { docker, engineHolds, eventually, gx, removeLeftovers, requireEngine } from "./support";
+import { bricksHolding, docker, engineHolds, eventually, gx, removeLeftovers, requireEngine, writeBundleDir } from "./support";
 
 const NODES = [{ name: "tg-0" }, { name: "tg-1" }, { name: "tg-2" }];
 const BASE: GlusterClusterArgs = { volumeName: "tvol", nodes: NODES, tls: { enabled: true, clients: ["app", "backup"] } };
@@ -148,11 +148,18 @@ describe("live: TLS between servers and clients", function () {
     /** The SHA-256 fingerprint of the certificate a node's files hold. */
     const nodeCert = (node: string) => docker("exec", node, "sh", "-c", "sha256sum < /var/lib/glusterd/tls/glusterfs.pem");
     /** The nodes whose brick holds `file`. */
-    const onBricks = async (file: string) => {
-        const on: string[] = [];
-        for (const n of NODES) if ((await run(["docker", "exec", n.name, "test", "-e", `/bricks/tvol/${file}`])).code === 0) on.push(n.name);
-        return on;
-    };
+    const onBricks = (file: string) =>
+        bricksHolding(
+            NODES.map((n) => n.name),
+            "tvol",
+            file,
+        );
+    /** A verifying fio writer holding app's bundle (in its own directory `dir`). */
+    const appWriter = (dir: string) =>
+        ClientWriter.start(docker, "tg-client-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/tvol", [
+            "-v",
+            `${clientDir(dir, outputs.tlsClients.app)}:/var/lib/glusterd`,
+        ]);
     /** How many bricks count a connection from `ip` among their clients. */
     const bricksServing = async (ip: string) =>
         Number(
@@ -196,14 +203,7 @@ describe("live: TLS between servers and clients", function () {
         // As the outputs say: the bundle in the component's directory on the client's host,
         // mounted read-only where its GlusterFS reads it by tlsClientDockerArgs.
         const app: Bundle = outputs.tlsClients.app;
-        fs.mkdirSync(BUNDLE_DIR, { recursive: true });
-        for (const [file, text] of [
-            ["glusterfs.ca", app.ca],
-            ["glusterfs.pem", app.cert],
-            ["glusterfs.key", app.key],
-            ["secure-access", ""],
-        ])
-            fs.writeFileSync(path.join(BUNDLE_DIR, file), text, { mode: 0o600 });
+        writeBundleDir(BUNDLE_DIR, app);
         await run(["docker", "rm", "-f", "tg-client-app"]);
         await docker(
             "run",
@@ -295,10 +295,7 @@ describe("live: TLS between servers and clients", function () {
     });
 
     it("6. a client identity added is in place: it mounts, no container is replaced and app's writer sees no error; one taken out is disconnected at once and refused", async () => {
-        const writer = await ClientWriter.start(docker, "tg-client-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/tvol", [
-            "-v",
-            `${clientDir("writer", outputs.tlsClients.app)}:/var/lib/glusterd`,
-        ]);
+        const writer = await appWriter("writer");
         try {
             await writer.run();
             const ids = await containerIds();
@@ -367,10 +364,7 @@ describe("live: TLS between servers and clients", function () {
 
     it("9. an image change replaces one node at a time with TLS on, under a verifying writer that keeps its mount", async () => {
         v2 = await upgradedImage(image, "tls-v2");
-        const writer = await ClientWriter.start(docker, "tg-client-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/tvol", [
-            "-v",
-            `${clientDir("writer", outputs.tlsClients.app)}:/var/lib/glusterd`,
-        ]);
+        const writer = await appWriter("writer");
         try {
             await writer.run();
             const sampler = sampleRunning(docker, "tg", ["tg-0", "tg-1", "tg-2"]);
@@ -393,10 +387,7 @@ describe("live: TLS between servers and clients", function () {
     });
 
     it("9b. a brick node replaced by a new one with TLS on, under a verifying writer: the new node is allowed before its brick takes over, the old one is gone after", async () => {
-        const writer = await ClientWriter.start(docker, "tg-client-writer", TEST_CLIENT_IMAGE, outputs.clientDockerArgs, outputs.mountCommand, "/mnt/tvol", [
-            "-v",
-            `${clientDir("writer2", outputs.tlsClients.app)}:/var/lib/glusterd`,
-        ]);
+        const writer = await appWriter("writer2");
         try {
             await writer.run();
             const moved = { ...FOUR, image: v2, nodes: [NODES[0], NODES[1], { name: "tg-4", replaces: "tg-2" }, { name: "tg-3" }] };
@@ -515,11 +506,12 @@ describe("live: a plain cluster: the capture's control, then TLS turned on with 
         return { mountCommand: c.mountCommand, clientDockerArgs: c.clientDockerArgs, tlsClients: c.tlsClients };
     };
     let outputs: Record<string, any>;
-    const onBricks = async (file: string) => {
-        const on: string[] = [];
-        for (const n of nodes) if ((await run(["docker", "exec", n.name, "test", "-e", `/bricks/pvol/${file}`])).code === 0) on.push(n.name);
-        return on;
-    };
+    const onBricks = (file: string) =>
+        bricksHolding(
+            nodes.map((n) => n.name),
+            "pvol",
+            file,
+        );
     const option = (key: string) => gx(docker, "tp-0", "volume info pvol", `string(//volume/options/option[name='${key}']/value)`);
 
     before(async () => {

@@ -412,11 +412,12 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.deepStrictEqual(writes(r.calls), []);
         });
 
-        it("a lost host: moves its brick to the new node with replace-brick, waits for the heal, then detaches the old node", () => {
+        /** rec-2 lost, rec-3 in its place: the volume step with `options`, against replies that follow the move. */
+        function lostHost(options: Record<string, string> = VOLUME.options) {
             const after = fixture("volume-info").split("rec-2:").join("rec-3:").split(U2).join(U3);
             const peers = withPeer(PEERS_ONE_DOWN, "rec-3", U3);
-            const r = runWithGluster(
-                volumeScript({ ...VOLUME, mayCreate: false, servers: ["rec-0", "rec-1", "rec-3"] }),
+            return runWithGluster(
+                volumeScript({ ...VOLUME, mayCreate: false, servers: ["rec-0", "rec-1", "rec-3"], options }),
                 {
                     ...EXISTING,
                     "volume info vol": [fixture("volume-info"), after],
@@ -435,6 +436,10 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
                 },
                 INFO(U0),
             );
+        }
+
+        it("a lost host: moves its brick to the new node with replace-brick, waits for the heal, then detaches the old node", () => {
+            const r = lostHost();
             assert.strictEqual(r.code, 0, r.stderr);
             const w = writes(r.calls);
             assert.strictEqual(w[0], "volume replace-brick vol rec-2:/bricks/vol rec-3:/bricks/vol commit force");
@@ -444,33 +449,7 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
         });
 
         it("a lost host with TLS: the new node's name is allowed (auth.ssl-allow) before its brick takes the old one's place", () => {
-            const after = fixture("volume-info").split("rec-2:").join("rec-3:").split(U2).join(U3);
-            const peers = withPeer(PEERS_ONE_DOWN, "rec-3", U3);
-            const r = runWithGluster(
-                volumeScript({
-                    ...VOLUME,
-                    mayCreate: false,
-                    servers: ["rec-0", "rec-1", "rec-3"],
-                    options: { ...VOLUME.options, "auth.ssl-allow": "app,rec-0,rec-1,rec-3" },
-                }),
-                {
-                    ...EXISTING,
-                    "volume info vol": [fixture("volume-info"), after],
-                    "peer status": [
-                        peers,
-                        peers,
-                        peers,
-                        withPeer(PEERS, "rec-3", U3),
-                        fixture("peer-status")
-                            .replace(/<peer>\s*<uuid>716f[^]*?<\/peer>/, "")
-                            .replace("</peerStatus>", "")
-                            .replace("</peerStatus>", "") + "</peerStatus></cliOutput>",
-                    ],
-                    "volume status vol": fixture("volume-status").split("rec-2").join("rec-3").split(U2).join(U3),
-                    "volume heal vol info summary": fixture("heal-summary"),
-                },
-                INFO(U0),
-            );
+            const r = lostHost({ ...VOLUME.options, "auth.ssl-allow": "app,rec-0,rec-1,rec-3" });
             assert.strictEqual(r.code, 0, r.stderr);
             const w = writes(r.calls);
             const allow = w.indexOf("volume set vol auth.ssl-allow app,rec-0,rec-1,rec-3");
