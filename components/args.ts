@@ -161,7 +161,9 @@ export interface TimeoutsArgs {
  */
 export interface TlsArgs {
     /**
-     * Whether the cluster runs with TLS. Defaults to `false`. Turning it on for a running
+     * Whether the cluster runs with TLS. Defaults to `true` for a new host-mode cluster (the
+     * identity step's first run records it on); a host-mode cluster that ran plain before stays
+     * plain, with a warning on every run; `false` in container mode. Turning it on for a running
      * volume stops it (every glusterd, brick and client must switch at once): refused unless
      * `acceptOutage` is set. Turning it off for a running volume is refused.
      */

@@ -15,7 +15,7 @@ import { globalOptions, volumeDeleteScript, volumeScript } from "./gluster/volum
 import { NodeResources } from "./nodeResources";
 import { ownerToken } from "./owner";
 import { childOptions, Scope } from "./scope";
-import { brickPath, ClusterSpec, NodeSpec, serverSourceAddresses, sortedRecord } from "./spec";
+import { brickPath, ClusterSpec, NodeSpec, serverSourceAddresses, sortedRecord, tlsVolumeOptions } from "./spec";
 
 export interface Bootstrap {
     /** Outputs of the steps after which the volume is mountable and every node is in the pool. */
@@ -83,8 +83,8 @@ export function declareBootstrap(
     // it back in service.
     const versions = pulumi.all(spec.nodes.map((n) => ready(n).readyStdout)).apply((outs) => outs.map(versionFromReadyOutput));
     const render = (mayCreate: boolean) =>
-        pulumi.all([extraClients, versions]).apply(([clients, glusterfs]) => {
-            const options = volumeOptions(spec, clients, restrictClients);
+        pulumi.all([extraClients, versions, scope.tlsOn]).apply(([clients, glusterfs, tlsOn]) => {
+            const options = volumeOptions(spec, clients, restrictClients, tlsOn);
             const text = volumeScript({
                 volumeName: spec.volumeName,
                 servers: brickNodes.map((n) => n.address),
@@ -132,14 +132,15 @@ export function declareBootstrap(
 /**
  * The options the volume holds, split into per-volume and cluster-wide ones. With client
  * networks or Rancher's nodes, `auth.allow` lists the servers too: without them
- * self-heal and glusterd's own mounts break.
+ * self-heal and glusterd's own mounts break. With TLS on (`tlsOn`), its options.
  */
 export function volumeOptions(
     spec: ClusterSpec,
     extraClients: string[],
     restrict: boolean,
+    tlsOn = false,
 ): { perVolume: Record<string, string>; global: Record<string, string> } {
-    const all: Record<string, string> = { ...spec.volumeOptions };
+    const all: Record<string, string> = { ...spec.volumeOptions, ...(tlsOn && spec.tls ? tlsVolumeOptions(spec.nodes, spec.tls.clients) : {}) };
     if ((spec.clientCidrs.length > 0 || restrict) && all["auth.allow"] === undefined) {
         all["auth.allow"] = [...serverSourceAddresses(spec), ...spec.clientCidrs, ...extraClients].join(",");
     }

@@ -4,7 +4,7 @@ import { GlusterClusterArgs } from "./args";
 import { declareBootstrap } from "./bootstrap";
 import { clusterLabels } from "./container";
 import { declareEngine, declareFirewall, declareFirewallSettle, declareHost, HostResources } from "./hostResources";
-import { declareIdentity } from "./identity";
+import { declareIdentity, tlsVerdict } from "./identity";
 import { clientDockerArgs, clientDockerNote, mountInfo } from "./mount";
 import { childNames } from "./names";
 import { declareStorage } from "./nodeResources";
@@ -20,7 +20,7 @@ import { declareNodes, declarePreflight } from "./rolling";
 import { childOptions, Scope } from "./scope";
 import { nodeMountClient, resolveSpec } from "./spec";
 import { isIPv4Cidr } from "./validate";
-import { configWarnings } from "./warnings";
+import { configWarnings, plainByDefaultWarning } from "./warnings";
 
 /** The component's type token. */
 export const GLUSTER_CLUSTER_TYPE = "glusterfs:index:GlusterCluster";
@@ -76,7 +76,12 @@ export class GlusterCluster extends pulumi.ComponentResource {
         // that would build a new, empty cluster or volume is refused before anything is touched.
         const names = childNames(name);
         const engines = new Map(spec.hosts.map((h) => [h.key, declareEngine(this, names, h)]));
-        const scope: Scope = { parent: this, spec, names, after: [declareIdentity(this, names.identity(), spec, engines)] };
+        const identity = declareIdentity(this, names.identity(), spec, engines);
+        // TLS as declared; by default (host mode) as the identity step recorded it.
+        const scope: Scope = { parent: this, spec, names, after: [identity], tlsOn: tlsVerdict(spec, identity) };
+        scope.tlsOn.apply((on) => {
+            if (!on && spec.tls?.byDefault) void pulumi.log.warn(`GlusterCluster ${name}: ${plainByDefaultWarning()}`, this);
+        });
 
         // Rancher (optional): the cluster's node addresses may mount, like clientCidrs.
         const rancher = args.rancher ? declareRancher(scope, args.rancher) : undefined;
@@ -125,7 +130,9 @@ export class GlusterCluster extends pulumi.ComponentResource {
         if (spec.firewall.enabled) spec.hosts.forEach((h) => declareFirewallSettle(scope, h, extraClients, readies));
         const restrict = !!args.rancher?.allowClusterNodes || mountAddresses.length > 0;
         const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), restrict);
-        rancher?.publish(bootstrap.last, tls && args.rancher ? tls.clients.apply((c) => c[nodeMountClient(args.rancher!.clusterId)]) : undefined);
+        // The Rancher cluster's identity, while TLS runs ("" / undefined while it does not).
+        const rancherClient = tls && args.rancher ? nodeMountClient(args.rancher.clusterId) : undefined;
+        rancher?.publish(bootstrap.last, rancherClient ? { bundle: tls!.clients.apply((c) => c[rancherClient]), on: scope.tlsOn } : undefined);
         const mountSteps = args.rancher?.nodeMounts?.length
             ? declareNodeMounts(
                   scope,
@@ -133,7 +140,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                   nodes.get(spec.nodes[0].name)!.readyStdout.apply(versionFromReadyOutput),
                   rancher?.nodeAddresses,
                   bootstrap.last,
-                  tls ? tls.clientBundle(nodeMountClient(args.rancher.clusterId)) : undefined,
+                  rancherClient ? pulumi.all([tls!.clientBundle(rancherClient), scope.tlsOn]).apply(([b, on]) => (on ? b : "")) : undefined,
                   args.rancher.nodeMountOptions,
               )
             : [];
@@ -153,16 +160,18 @@ export class GlusterCluster extends pulumi.ComponentResource {
         this.clientDockerNote = whenReady(clientDockerNote());
         this.poolMembers = whenReady(spec.nodes.map((n) => n.address));
         this.brickPortRange = whenReady(`${spec.ports.base}-${spec.ports.max}`);
-        const once = <T>(o: pulumi.Output<T>): pulumi.Output<T> => pulumi.all(bootstrap.finished).apply(() => o);
-        this.tlsClients = pulumi.secret(tls ? once(tls.clients) : whenReady<Record<string, ClientBundle>>({}));
-        this.certificateExpiry = tls ? once(tls.expiries) : whenReady<Record<string, string>>({});
+        // The TLS outputs: empty while TLS does not run.
+        const whileTls = <T>(value: pulumi.Input<T>, none: T): pulumi.Output<T> =>
+            pulumi.all([pulumi.all(bootstrap.finished), scope.tlsOn, pulumi.output(tls ? value : none)]).apply(([, on, v]) => (on ? (v as T) : none));
+        this.tlsClients = pulumi.secret(whileTls<Record<string, ClientBundle>>(tls?.clients ?? {}, {}));
+        this.certificateExpiry = whileTls<Record<string, string>>(tls?.expiries ?? {}, {});
         // A certificate that ends within 30 days: raise tls.rotation before its holder loses the connection.
-        tls?.expiries.apply((e) => {
-            for (const [who, end] of expiringSoon(e, new Date()))
+        pulumi.all([tls?.expiries ?? {}, scope.tlsOn]).apply(([e, on]) => {
+            for (const [who, end] of on ? expiringSoon(e, new Date()) : [])
                 void pulumi.log.warn(`GlusterCluster ${name}: the certificate of ${who} ends on ${end}. Fix: raise tls.rotation (README: TLS).`, this);
         });
-        this.tlsClientFiles = whenReady<Record<string, string>>(tls ? clientTlsFiles() : {});
-        this.tlsClientDockerArgs = whenReady(tls ? tlsClientDockerArgs(clientBundleDir(name)) : []);
+        this.tlsClientFiles = whileTls<Record<string, string>>(clientTlsFiles(), {});
+        this.tlsClientDockerArgs = whileTls<string[]>(tlsClientDockerArgs(clientBundleDir(name)), []);
         this.storageClassName = app ? app.id.apply(() => storageClassName(spec, args.rancher!.storageClass!)) : whenReady("");
         this.registerOutputs({
             volumeName: this.volumeName,

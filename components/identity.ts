@@ -17,6 +17,7 @@ import * as crypto from "crypto";
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { stdoutOf } from "./commands";
 import { engineIdFromOutput } from "./engine";
 import { shq } from "./shell";
 import { ClusterSpec, NodeSpec } from "./spec";
@@ -39,22 +40,38 @@ export function caFingerprint(pem: string): string {
     return new crypto.X509Certificate(pem).fingerprint256.replace(/:/g, "").toLowerCase();
 }
 
-export function identityText(spec: ClusterSpec, engines: EngineIds): string {
+/**
+ * `tls` is what TLS the identity asks for: "on" (the record's line), or "default" (host mode,
+ * tls.enabled unset) — a placeholder the update script resolves to what the last record says.
+ */
+export function identityText(spec: ClusterSpec, engines: EngineIds, tls: "on" | "default" = "on"): string {
     return [
         `volume ${spec.volumeName}`,
         `mode ${spec.networkMode}`,
         ...(spec.networkMode === "container" ? [`network ${spec.networkName}`] : []),
         // Recorded only when on: an identity of a version before TLS (no line) is a plain cluster.
-        ...(spec.tls ? ["tls on", ...(spec.tls.ca ? [`tlsca ${caFingerprint(spec.tls.ca.cert)}`] : [])] : []),
+        ...(spec.tls ? [`tls ${spec.tls.byDefault ? tls : "on"}`, ...(spec.tls.ca ? [`tlsca ${caFingerprint(spec.tls.ca.cert)}`] : [])] : []),
         // Not part of the identity (never compared): the operator's acceptance of a switch.
         ...(spec.tls?.acceptOutage ? ["tlsswitch accepted"] : []),
         ...spec.nodes.map((n) => `${n.holdsBrick ? "brick" : "node"} ${n.name} ${n.address} ${storageOf(spec, n, engines)} ${n.replaces ?? "-"}`),
     ].join("\n");
 }
 
-/** The first run: records the identity. */
+/**
+ * The first run: records the identity. TLS by default (host mode, tls.enabled unset) is
+ * recorded on: the identity step sees the cluster for the first time. An existing plain
+ * cluster seen so (the step replaced, or a new stack on its hosts) is refused by the
+ * preflight step, which finds the first node's state without TLS (gluster/whole.ts).
+ */
 export function identityCreateScript(spec: ClusterSpec, engines: EngineIds): string {
     return [`cat <<'IDENTITY_END'`, identityText(spec, engines), `IDENTITY_END`, ``].join("\n");
+}
+
+/** What the first run prints (the record), read from its script; undefined for another script. For the consumers' mocks (testing.ts). */
+export function identityRecordForTests(createScript: string): string | undefined {
+    const head = "cat <<'IDENTITY_END'\n";
+    if (!createScript.startsWith(head)) return undefined;
+    return createScript.slice(head.length).split("\nIDENTITY_END\n")[0];
 }
 
 /** How many earlier identities the record keeps (newest first), for a revert of failed attempts. */
@@ -75,7 +92,7 @@ export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): str
     return [
         `set -eu`,
         `new=$(cat <<'IDENTITY_END'`,
-        identityText(spec, engines),
+        identityText(spec, engines, "default"),
         `IDENTITY_END`,
         `)`,
         `old=\${PULUMI_COMMAND_STDOUT:-}`,
@@ -84,6 +101,7 @@ export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): str
         `# block K: the K-th identity of the record (1: the last one).`,
         `block() { printf '%s\\n' "$old" | awk -v k="$1" '$0 == "earlier" { n++; next } n + 1 == k'; }`,
         `last=$(block 1)`,
+        ...tlsDefaultSteps(),
         `# Nothing recorded (the step ran before with an older component): nothing to compare.`,
         `if [ -n "$last" ] && ! verdict=$(compare "$last"); then`,
         `  k=2`,
@@ -103,6 +121,37 @@ export function identityUpdateScript(spec: ClusterSpec, engines: EngineIds): str
         `  IDENTITY_NEW=$new awk -v max=${IDENTITY_HISTORY} ${shq(keepHistory())}`,
         ``,
     ].join("\n");
+}
+
+/**
+ * TLS by default (host mode, tls.enabled unset) stays what the last record says: on for a
+ * cluster first seen with it, off for one that ran plain (or whose record predates TLS) —
+ * never switched silently; the component warns then (glusterCluster.ts).
+ */
+function tlsDefaultSteps(): string[] {
+    return [
+        `if printf '%s\\n' "$new" | grep -qx 'tls default'; then`,
+        `  if printf '%s\\n' "$last" | grep -qx 'tls on'; then`,
+        `    new=$(printf '%s\\n' "$new" | sed 's/^tls default$/tls on/')`,
+        `  else`,
+        `    new=$(printf '%s\\n' "$new" | sed '/^tls default$/d; /^tlsca /d')`,
+        `  fi`,
+        `fi`,
+    ];
+}
+
+/** Whether the identity step's record (its stdout) has TLS on: the verdict a TLS-by-default cluster runs by. */
+export function tlsRecorded(stdout: string): boolean {
+    const lines = stdout.split("\n");
+    const end = lines.indexOf("earlier");
+    return (end === -1 ? lines : lines.slice(0, end)).includes("tls on");
+}
+
+/** Whether the cluster runs TLS: as declared, or — by default — as the identity step recorded it. */
+export function tlsVerdict(spec: ClusterSpec, identity: command.local.Command): pulumi.Output<boolean> {
+    if (!spec.tls) return pulumi.output(false);
+    if (!spec.tls.byDefault) return pulumi.output(true);
+    return stdoutOf(identity).apply(tlsRecorded);
 }
 
 /** Prints the "earlier" blocks it reads, without duplicates or the new identity (from the environment: -v would mangle it), at most `max`. */
@@ -142,7 +191,7 @@ END {
   if (otls == "on" && ntls == "on" && (oca == "" ? "own" : oca) != (nca == "" ? "own" : nca)) refuse("the CA that signs the cluster's certificates would change (" (oca == "" ? "the cluster's own" : "operator CA " oca) " -> " (nca == "" ? "the cluster's own" : "operator CA " nca) "): every node and client would stop trusting the others at once. Put back tls.ca as it was; to move to another CA, stand up a new stack with it and copy the data.")
   for (n in nstore) {
     if (!(n in ostore)) continue
-    if (ostore[n] != nstore[n]) refuse("node " n "'s storage changed (Docker engine|storage: " ostore[n] " -> " nstore[n] "): it would come back empty, under a new identity, and its brick would be lost to the volume. Put it back; to move a node to another host or directory, replace it as a lost host under a new name (README: Replacing a lost host). If it is the same host and data and only its Docker engine was reinstalled (a new engine ID), and nothing else changed, accept the new identity once: pulumi up --replace with the URN of the identity step (pulumi stack --show-urns; a replaced identity step records the identity without comparing, and replaces nothing else).")
+    if (ostore[n] != nstore[n]) refuse("node " n "'s storage changed (Docker engine|storage: " ostore[n] " -> " nstore[n] "): it would come back empty, under a new identity, and its brick would be lost to the volume. Put it back; to move a node to another host or directory, replace it as a lost host under a new name (README: Replacing a lost host). If it is the same host and data and only its Docker engine was reinstalled (a new engine ID), and nothing else changed, accept the new identity once: pulumi up --replace with the URN of the identity step (pulumi stack --show-urns; a replaced identity step records the identity without comparing, and replaces nothing else; a host-mode cluster that runs without TLS: set tls.enabled: false first, or the new record has TLS on, its default).")
     if (okind[n] == "brick" && nkind[n] == "brick" && oaddr[n] != naddr[n]) refuse("brick node " n "'s address changed (" oaddr[n] " -> " naddr[n] "): GlusterFS names bricks by address and cannot rename them. Put it back; to change it, replace the node as a lost host under a new name.")
     if (okind[n] == "brick" && nkind[n] == "node") refuse("node " n " holds a brick and would become pool-only (it moved past the first three nodes). Keep it among the first three.")
   }

@@ -296,7 +296,7 @@ export function declareNodeMounts(
             names.nodeMount(n.name),
             nodeHost(n),
             {
-                create: serverVersion.apply((v) =>
+                create: pulumi.all([serverVersion, scope.tlsOn]).apply(([v, tlsOn]) =>
                     nodeMountScript({
                         node: n.name,
                         volumeName: spec.volumeName,
@@ -304,7 +304,7 @@ export function declareNodeMounts(
                         mountPoint,
                         options: [m.options, ...extraOptions].join(","),
                         serverVersion: v,
-                        tls: tlsBundle !== undefined,
+                        tls: tlsBundle !== undefined && tlsOn,
                     }),
                 ),
                 ...(tlsBundle ? { stdin: tlsBundle } : {}),

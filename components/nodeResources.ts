@@ -64,9 +64,11 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
         node.host,
         {
             // A replaced container (a new id replaces this step) is waited for until it is back in service.
-            create: node.rebuilt ? reclaimHostScript(reclaimParams(spec, node), start, start) : inContainer(node.name, start),
+            create: node.rebuilt ? scope.tlsOn.apply((tls) => reclaimHostScript(reclaimParams(spec, node, tls), start, start)) : inContainer(node.name, start),
             // A change of configuration only checks the node's identity again.
-            update: node.rebuilt ? reclaimHostScript(reclaimParams(spec, node), recheck, start) : inContainer(node.name, recheck),
+            update: node.rebuilt
+                ? scope.tlsOn.apply((tls) => reclaimHostScript(reclaimParams(spec, node, tls), recheck, start))
+                : inContainer(node.name, recheck),
             // Before the container goes (a replacement deletes this step first; so does the
             // node leaving the program): the cluster must be able to spare it at that moment.
             delete: readyDeleteScript({
@@ -85,14 +87,14 @@ export function declareNode(scope: Scope, node: NodeSpec, deps: NodeDeps): NodeR
 }
 
 /** What a node declared rebuilt in place needs to take back its identity (gluster/reclaim.ts). */
-function reclaimParams(spec: ClusterSpec, node: NodeSpec) {
+function reclaimParams(spec: ClusterSpec, node: NodeSpec, tlsOn: boolean) {
     return {
         name: node.name,
         address: node.address,
         others: spec.nodes.filter((n) => n !== node).map((n) => n.address),
         volumeName: spec.volumeName,
         ...(node.holdsBrick ? { brick: brickPath(spec.volumeName) } : {}),
-        ...(spec.tls ? { tlsCert: `${TLS_DIR}/glusterfs.pem` } : {}),
+        ...(tlsOn ? { tlsCert: `${TLS_DIR}/glusterfs.pem` } : {}),
         glusterdSeconds: spec.timeouts.glusterdSeconds,
         peersSeconds: spec.timeouts.peersSeconds,
         volumeSeconds: spec.timeouts.volumeSeconds,

@@ -75,10 +75,12 @@ export interface RancherResources {
     /** The addresses of the cluster's nodes, when `allowClusterNodes` is set. */
     nodeAddresses?: pulumi.Output<string[]>;
     /**
-     * Declares the ConfigMap once the volume is ready (`after`); with TLS, `bundle` (the Rancher
-     * cluster's client identity: ca, cert, key) goes into a Secret beside it, which it names.
+     * Declares the ConfigMap once the volume is ready (`after`); with TLS declared, `tls.bundle`
+     * (the Rancher cluster's client identity: ca, cert, key) goes into a Secret beside it, which
+     * it names — while TLS runs (`tls.on`): a cluster that runs plain by default gets an empty
+     * Secret, and a ConfigMap that names none.
      */
-    publish(after: pulumi.Resource[], bundle?: pulumi.Output<ClientBundle>): rancher2.ConfigMapV2;
+    publish(after: pulumi.Resource[], tls?: { bundle: pulumi.Output<ClientBundle>; on: pulumi.Output<boolean> }): rancher2.ConfigMapV2;
 }
 
 /** Declares the Rancher side: the node list (optional), the namespace (optional), the ConfigMap. */
@@ -106,9 +108,9 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
         : undefined;
     return {
         nodeAddresses,
-        publish: (after, bundle) => {
+        publish: (after, tls) => {
             const labels = { "app.kubernetes.io/name": "glusterfs-mount-contract", "app.kubernetes.io/managed-by": "pulumi" };
-            const secret = bundle
+            const secret = tls
                 ? new rancher2.SecretV2(
                       names.tlsSecret(),
                       {
@@ -118,7 +120,13 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
                           type: "Opaque",
                           labels,
                           // The provider takes the values as they are (it encodes them) and keeps them secret.
-                          data: pulumi.secret(bundle.apply((b) => ({ "glusterfs.ca": b.ca, "glusterfs.pem": b.cert, "glusterfs.key": b.key }))),
+                          data: pulumi.secret(
+                              pulumi
+                                  .all([tls.bundle, tls.on])
+                                  .apply(([b, on]): Record<string, string> =>
+                                      on ? { "glusterfs.ca": b.ca, "glusterfs.pem": b.cert, "glusterfs.key": b.key } : {},
+                                  ),
+                          ),
                       },
                       childOptions(scope, { ...provider, deleteBeforeReplace: true, dependsOn: after }),
                   )
@@ -131,7 +139,7 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
                     // An explicit name: no random suffix, so readers can find it.
                     name: mountContractName(spec, r),
                     labels,
-                    data: mountContractData(spec, bundle ? tlsSecretName(spec, r) : ""),
+                    data: tls ? tls.on.apply((on) => mountContractData(spec, on ? tlsSecretName(spec, r) : "")) : mountContractData(spec),
                 },
                 // A replacement must not leave two objects behind (the name is fixed).
                 childOptions(scope, { ...provider, deleteBeforeReplace: true, dependsOn: [...after, ...(secret ? [secret] : [])] }),

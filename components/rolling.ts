@@ -26,8 +26,10 @@ export function declarePreflight(
     const brickOf = (n: NodeSpec) => `${n.address}:${brickPath(spec.volumeName)}`;
     const bricks = spec.nodes.filter((n) => n.holdsBrick).map(brickOf);
     const replacer = spec.nodes.find((n) => n.holdsBrick && n.replaces);
-    const create = pulumi.all([nodeFingerprint(spec, first, image), expiries]).apply(([fingerprint, ends]) =>
-        preflightScript({
+    const create = pulumi.all([nodeFingerprint(spec, first, image), expiries, scope.tlsOn]).apply(([fingerprint, issued, tlsOn]) => {
+        // Certificates a plain cluster does not use cannot cost a client its mount.
+        const ends = tlsOn ? issued : {};
+        return preflightScript({
             cluster: spec.name,
             container: first.name,
             fingerprint,
@@ -45,8 +47,9 @@ export function declarePreflight(
                   }
                 : {}),
             state: spec.networkMode === "host" ? { dir: nodeHostDirs(first).state } : { volume: nodeVolumeNames(spec, first).state },
-        }),
-    );
+            tlsExpected: tlsOn && !spec.tls?.acceptOutage,
+        });
+    });
     return hostCommand(scope.names.preflight(), first.host, { create }, childOptions(scope));
 }
 

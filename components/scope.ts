@@ -1,6 +1,6 @@
 /**
  * What every part of a GlusterCluster shares: its parent, its spec, its children's names,
- * and what every child comes after (the identity guard). `childOptions` is the one way a
+ * what every child comes after (the identity guard), and whether TLS runs. `childOptions` is the one way a
  * child's resource options are made, so "every child comes after the identity guard" holds
  * by construction.
  */
@@ -14,6 +14,8 @@ export interface Scope {
     names: ChildNames;
     /** Every child depends on these (the identity guard). */
     after: pulumi.Resource[];
+    /** Whether the cluster runs TLS: as declared, or by default as the identity step recorded it (identity.ts tlsVerdict). */
+    tlsOn: pulumi.Output<boolean>;
 }
 
 /** A child's options: parented, after the identity guard and `dependsOn`, with anything else given. */

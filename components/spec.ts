@@ -55,9 +55,19 @@ export interface ClusterSpec {
     allowBricksOnRootFilesystem: boolean;
     createMissingVolume: boolean;
     /** TLS, when on: the client identities, the rotation counter and the certificates' validity. */
-    tls?: { clients: string[]; rotation: number; validityDays: number; acceptOutage: boolean; ca?: { cert: string; key: pulumi.Input<string> } };
-    /** Whether tls.enabled was left unset (so TLS is off by default, not by choice). */
-    tlsDefaulted: boolean;
+    /**
+     * TLS, when declared: asked for, or host mode's default (`byDefault`: whether it runs is
+     * then the identity step's verdict, Scope.tlsOn). Its volume options are not in
+     * `volumeOptions`: they follow that verdict (bootstrap.ts volumeOptions).
+     */
+    tls?: {
+        clients: string[];
+        rotation: number;
+        validityDays: number;
+        acceptOutage: boolean;
+        byDefault: boolean;
+        ca?: { cert: string; key: pulumi.Input<string> };
+    };
     ports: { base: number; max: number };
     mountPoint: string;
     timeouts: { glusterdSeconds: number; peersSeconds: number; volumeSeconds: number; healSeconds: number };
@@ -136,6 +146,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
               rotation: args.tls?.rotation ?? 0,
               validityDays: args.tls?.validityDays ?? 365,
               acceptOutage: args.tls?.acceptOutage === true,
+              byDefault: args.tls?.enabled === undefined,
               ...(args.tls?.ca ? { ca: { cert: args.tls.ca.cert.trim(), key: pulumi.secret(args.tls.ca.key) } } : {}),
           }
         : undefined;
@@ -149,7 +160,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         hosts: [...hosts.values()],
         image: args.image,
         deleteDataOnDestroy: args.deleteDataOnDestroy ?? false,
-        volumeOptions: sortedRecord({ ...argDefaults().volumeOptions, ...(args.volumeOptions ?? {}), ...(tls ? tlsVolumeOptions(nodes, tls.clients) : {}) }),
+        volumeOptions: sortedRecord({ ...argDefaults().volumeOptions, ...(args.volumeOptions ?? {}) }),
         clientCidrs: [...(args.clientCidrs ?? [])],
         extraHosts: sortedRecord({ ...(args.extraHosts ?? {}) }),
         firewall: {
@@ -161,7 +172,6 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         allowBricksOnRootFilesystem: args.allowBricksOnRootFilesystem ?? false,
         createMissingVolume: args.createMissingVolume ?? false,
         ...(tls ? { tls } : {}),
-        tlsDefaulted: args.tls?.enabled === undefined,
         ports: { base: args.brickPorts?.base ?? argDefaults().brickPortBase, max: args.brickPorts?.max ?? argDefaults().brickPortMax },
         mountPoint: args.mountPoint ?? `/mnt/${args.volumeName ?? argDefaults().volumeName}`,
         timeouts: {

@@ -16,6 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { engineOutputForTests, isEngineScript } from "./engine";
+import { identityRecordForTests } from "./identity";
 import { isReadyScript, readyOutputForTests } from "./gluster/ready";
 import { tlsStateForTests } from "./tls";
 
@@ -38,7 +39,8 @@ function echo(): pulumi.runtime.Mocks {
 
 /**
  * Mocks that answer GlusterCluster's commands as a healthy cluster would — each Docker
- * engine's platform and ID, each node's GlusterFS version, and an empty stdout for the
+ * engine's platform and ID, each node's GlusterFS version, the identity step's record of a
+ * new cluster (so TLS by default is on), and an empty stdout for the
  * other steps (a command that printed nothing) — give the TLS resources placeholder PEM
  * where `inner` gives none, and pass everything else to `inner`
  * (default: the standard mocks that echo the inputs). A command `inner` answers with a
@@ -59,7 +61,7 @@ export function glusterMocks(inner: pulumi.runtime.Mocks = echo(), options: Glus
                     ? engineOutputForTests(args.name, options.platform)
                     : isReadyScript(script)
                       ? readyOutputForTests(options.glusterfsVersion)
-                      : "";
+                      : (identityRecordForTests(script) ?? "");
                 state.stderr = state.stderr ?? "";
             }
             return { ...answer, state };

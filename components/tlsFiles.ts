@@ -71,6 +71,11 @@ export function tlsFilesScript(spec: Scope["spec"], node: NodeSpec, image: strin
     ].join("\n");
 }
 
+/** What the files step does for a cluster that runs plain (TLS by default, off): nothing. */
+export function tlsFilesPlainScript(node: NodeSpec): string {
+    return `echo "${dq(node.name)}: the cluster runs without TLS (it ran plain before TLS was the default): no TLS files written"\n`;
+}
+
 /** A node's files step: after its storage (and the image), before any container. */
 export function declareTlsFiles(
     scope: Scope,
@@ -79,6 +84,8 @@ export function declareTlsFiles(
     bundle: pulumi.Output<string>,
     after: pulumi.Resource[],
 ): pulumi.Resource {
-    const create = image.apply((i) => tlsFilesScript(scope.spec, node, i));
-    return hostCommand(scope.names.tlsFiles(node.name), node.host, { create, stdin: bundle }, childOptions(scope, { dependsOn: after }));
+    const create = pulumi.all([image, scope.tlsOn]).apply(([i, on]) => (on ? tlsFilesScript(scope.spec, node, i) : tlsFilesPlainScript(node)));
+    // A plain cluster's hosts get no key material.
+    const stdin = pulumi.all([bundle, scope.tlsOn]).apply(([b, on]) => (on ? b : ""));
+    return hostCommand(scope.names.tlsFiles(node.name), node.host, { create, stdin }, childOptions(scope, { dependsOn: after }));
 }

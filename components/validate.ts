@@ -211,6 +211,8 @@ function problemsOfChildNames(args: GlusterClusterArgs, hostOfNode: string[], ad
         for (const role of ["server", "client"] as const) for (const f of [names.tlsCaKey, names.tlsCa]) make(f(role));
         if (args.tls?.acceptOutage === true) for (const f of [names.tlsSwitchStop, names.tlsSwitchStart]) make(f());
         const clients = Array.isArray(args.tls?.clients) ? args.tls.clients.filter((c) => typeof c === "string") : [];
+        // The Rancher cluster's identity (spec.ts nodeMountClient).
+        if (args.rancher) clients.push(`rancher-${String(args.rancher.clusterId)}`);
         for (const c of clients) for (const f of [names.tlsClientKey, names.tlsClientRequest, names.tlsClientCert]) make(f(c));
     }
     for (const [i, child] of [...clashes].sort(([a], [b]) => a - b))
@@ -530,9 +532,14 @@ function keyMatches(keyPem: string, cert: crypto.X509Certificate): boolean {
     }
 }
 
-/** Whether the cluster runs with TLS. Off unless asked for (a host-mode default on waits until a new cluster can be told from an existing one at program time). */
+/**
+ * Whether the component declares TLS (its certificates, files steps and outputs): asked for,
+ * or host mode with `tls.enabled` unset. Whether such a default cluster then runs TLS is
+ * decided by the identity step (on for a cluster it sees first, as before for one it knows:
+ * identity.ts tlsRecorded).
+ */
 export function tlsEnabled(args: GlusterClusterArgs): boolean {
-    return args.tls?.enabled === true;
+    return args.tls?.enabled === true || (args.tls?.enabled === undefined && args.networkMode === "host");
 }
 
 /** The volume options the component holds itself while it manages TLS. */
@@ -589,7 +596,7 @@ function problemsOfTls(args: GlusterClusterArgs, add: Add): void {
     } else if (t?.clients !== undefined && t.clients.length > 0) {
         add(
             "tls.clients",
-            `client identities need TLS, which is off${t.enabled === false ? "" : " by default"}. Fix: set tls.enabled: true, or remove tls.clients.`,
+            `client identities need TLS, which is off${t.enabled === false ? "" : " by default in container mode"}. Fix: set tls.enabled: true, or remove tls.clients.`,
         );
     }
 }

@@ -5,7 +5,7 @@
 import { ClusterSpec } from "./spec";
 
 export function configWarnings(spec: ClusterSpec): string[] {
-    return [openDoorWarning(spec), ...hostKeyWarnings(spec), serverQuorumWarning(spec), plainHostModeWarning(spec)].filter((w): w is string => w !== undefined);
+    return [openDoorWarning(spec), ...hostKeyWarnings(spec), serverQuorumWarning(spec)].filter((w): w is string => w !== undefined);
 }
 
 /** The firewall admits every source: loud, and louder when nothing else restricts mounting. */
@@ -45,8 +45,7 @@ export function serverQuorumWarning(spec: ClusterSpec): string | undefined {
     );
 }
 
-/** Host mode with TLS off by default (not by choice): the data and management cross the network in clear. */
-export function plainHostModeWarning(spec: ClusterSpec): string | undefined {
-    if (spec.networkMode !== "host" || spec.tls !== undefined || !spec.tlsDefaulted) return undefined;
-    return `TLS is off (tls.enabled is not set): file contents and management traffic cross the network in clear, and only auth.allow decides who mounts. A new cluster: set tls.enabled: true before its first pulumi up. A running one switches with tls.enabled: true and tls.acceptOutage: true, which stops the volume for the switch (clients then mount with a bundle); or set tls.enabled: false to say plain is meant (README: TLS).`;
+/** A host-mode cluster that ran plain before TLS was the default (tls.enabled unset): it stays plain, and says how to move. */
+export function plainByDefaultWarning(): string {
+    return `TLS is off: this cluster ran without it before TLS became the default, and is not switched silently. File contents and management traffic cross the network in clear, and only auth.allow decides who mounts. Switch it with tls.enabled: true and tls.acceptOutage: true, which stops the volume for the switch (clients then mount with a bundle); or set tls.enabled: false to say plain is meant (README: TLS).`;
 }

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { tlsStateForTests } from "../components/tls";
+import { identityRecordForTests } from "../components/identity";
 
 export interface Recorded {
     type: string;
@@ -32,11 +33,14 @@ export interface MockBehaviour {
 }
 
 /** What the mocks give back for the types the component declares. */
-export function defaultState(type: string, name: string, _inputs: any): Record<string, unknown> {
+export function defaultState(type: string, name: string, inputs: any): Record<string, unknown> {
     switch (type) {
         case "command:local:Command":
         case "command:remote:Command":
             if (name.includes("-engine-")) return { stdout: `platform: linux/amd64\nengine: ENGINE-${name}`, stderr: "" };
+            // The identity step's first run prints its record (a new cluster: TLS by default on).
+            if (name.endsWith("-identity") && typeof inputs?.create === "string" && identityRecordForTests(inputs.create) !== undefined)
+                return { stdout: identityRecordForTests(inputs.create), stderr: "" };
             return { stdout: name.includes("-ready-") ? "ok: glusterd answers (0.20 s)\nglusterfs-version: 11.1" : `done ${name}`, stderr: "" };
         case "docker:index/container:Container":
             return { id: `${name}-container-id` };

@@ -85,6 +85,11 @@ export interface PreflightParams {
     replacer?: string;
     /** TLS: when each issued certificate ends (seconds since the epoch), by "node NAME" / "client NAME". */
     expiries?: Array<[string, number]>;
+    /**
+     * TLS is to run and no switch was accepted (host mode): a first node's state that holds a
+     * cluster (glusterd.info) without `secure-access` runs plain, and is refused.
+     */
+    tlsExpected?: boolean;
 }
 
 /**
@@ -161,6 +166,7 @@ export function preflightScript(p: PreflightParams): string {
     const label = (key: string) => `{{index .Config.Labels "${key}"}}`;
     return [
         `set -eu`,
+        ...plainStateRefused(p),
         `# One inspect for the three fields (each docker call costs a round trip, over SSH too).`,
         `# Only "no such container" means there is none: any other failure (the engine, the user's`,
         `# access to it) stops here, rather than being taken for a cluster that does not exist.`,
@@ -195,6 +201,24 @@ export function preflightScript(p: PreflightParams): string {
         inContainer(p.container, wholeBeforeRoll(p)),
         ``,
     ].join("\n");
+}
+
+/**
+ * TLS that is to run on a cluster whose first node runs plain: its TLS files would turn on
+ * management TLS at each node's next start, one node at a time, cut off from its peers. It
+ * happens when the identity step records TLS afresh (a new stack on the hosts of a plain
+ * cluster, or the step replaced) while tls.enabled is unset (TLS by default) or true.
+ */
+function plainStateRefused(p: PreflightParams): string[] {
+    if (!p.tlsExpected || !("dir" in p.state)) return [];
+    const dir = shq(p.state.dir);
+    return [
+        `# glusterd runs management TLS only where secure-access exists: a cluster without it runs plain.`,
+        `if [ -e ${dir}/glusterd.info ] && [ ! -e ${dir}/secure-access ]; then`,
+        `  echo "error: the first node's state (${dq(p.state.dir)}) holds a cluster that runs without TLS, and TLS would be turned on for it node by node (the identity step recorded TLS afresh: a new stack, or the step replaced). Nothing was changed. Keep it plain: set tls.enabled: false, and replace the identity step once more so that it records that (pulumi up --replace with its URN: pulumi stack --show-urns | grep identity). Or switch it: set tls.enabled: true and tls.acceptOutage: true, which stops the volume for the switch (README: TLS)." >&2`,
+        `  exit 1`,
+        `fi`,
+    ];
 }
 
 /**

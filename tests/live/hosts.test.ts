@@ -58,6 +58,8 @@ function args(over: Partial<GlusterClusterArgs> & BedArgs = {}): GlusterClusterA
         clientCidrs: [`${bed.CLIENT_HOST.ip}/32`],
         firewall: { backend: backend ?? "auto", enabled: enabled ?? true },
         deleteDataOnDestroy: true,
+        // Plain clients mount in these tests (TLS is host mode's default for a new cluster: 6t).
+        tls: { enabled: false },
         ...rest,
     };
 }
@@ -315,9 +317,69 @@ describe("live: host mode across three hosts, with firewalls", function () {
             fs.rmSync(BUNDLE, { recursive: true, force: true });
         });
 
-        it("6t. with TLS the client host mounts with its bundle (tlsClientDockerArgs); an outsider the firewall lets through gets no TLS session without a certificate", async () => {
+        it("6s. a cluster that ran plain stays plain when tls.enabled is left unset (with a warning), and a plain client still mounts; the identity step replaced (recording TLS afresh) is refused by the preflight until tls.enabled: false is recorded", async () => {
+            const plain = new LiveStack();
+            try {
+                const first = await plain.up(program(args({ backend: "nftables" })));
+                await clusterFormed();
+                // tls.enabled unset: TLS by default, but this cluster ran plain.
+                const unset = program(args({ backend: "nftables", tls: undefined }));
+                const mark = plain.warnings.length;
+                const outputs = await plain.up(unset);
+                assert.deepStrictEqual(outputs, first);
+                assert.match(plain.warnings.slice(mark).join("\n"), /TLS is off: this cluster ran without it before TLS became the default/);
+                for (const host of bed.CLUSTER_HOSTS)
+                    assert.strictEqual(
+                        (await on(host)("exec", `gt-${host.name}`, "sh", "-c", "ls /var/lib/glusterd/secure-access 2>&1 || true")).includes("No such file"),
+                        true,
+                    );
+                const volume = await gx(on(H1), "gt-h1", "volume info hvol", "string(//volume/options/option[name='client.ssl']/value)");
+                assert.strictEqual(volume, "", "client.ssl was set on a plain cluster");
+                const client = dockerOn(bed.CLIENT_HOST.dockerHost);
+                await client(
+                    "run",
+                    "--rm",
+                    "--network",
+                    "host",
+                    ...outputs.clientDockerArgs,
+                    "--entrypoint",
+                    "sh",
+                    IMAGE,
+                    "-c",
+                    `mkdir -p /mnt/hvol && ${outputs.mountCommand} && echo plain-kept > /mnt/hvol/plain-note && sync`,
+                );
+                assert.strictEqual(await on(H2)("exec", "gt-h2", "cat", "/bricks/hvol/plain-note"), "plain-kept");
+                // Re-applying changes nothing.
+                const again = plain.log.length;
+                await plain.up(unset);
+                assert.deepStrictEqual(
+                    plain
+                        .since(again)
+                        .filter((e) => e.op !== "same")
+                        .map((e) => `${e.op} ${e.name}`),
+                    [],
+                );
+                // The identity step replaced (as after a reinstalled engine): its first run records TLS,
+                // and the preflight finds the first node's state plain, before anything is touched.
+                plain.taint("hc-identity");
+                await assert.rejects(
+                    plain.up(unset),
+                    /holds a cluster that runs without TLS[\s\S]*Nothing was changed\. Keep it plain: set tls\.enabled: false/,
+                );
+                for (const host of bed.CLUSTER_HOSTS)
+                    assert.match(await on(host)("exec", `gt-${host.name}`, "sh", "-c", "ls /var/lib/glusterd/secure-access 2>&1 || true"), /No such file/);
+                // The way out the refusal names: tls.enabled: false, recorded by the identity step replaced once more.
+                plain.taint("hc-identity");
+                await plain.up(program(args({ backend: "nftables" })));
+                await clusterFormed();
+            } finally {
+                await plain.destroy().catch(() => undefined);
+            }
+        });
+
+        it("6t. TLS by default: a new host-mode cluster with tls.enabled unset runs TLS; the client host mounts with its bundle (tlsClientDockerArgs); an outsider the firewall lets through gets no TLS session without a certificate", async () => {
             const outputs = await h.up(() => {
-                const c = new GlusterCluster("hc", args({ backend: "nftables", tls: { enabled: true, clients: ["app"] } }));
+                const c = new GlusterCluster("hc", args({ backend: "nftables", tls: { clients: ["app"] } }));
                 return {
                     mountCommand: c.mountCommand,
                     clientDockerArgs: c.clientDockerArgs,

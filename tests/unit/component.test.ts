@@ -727,7 +727,6 @@ describe("warnings on every apply", () => {
                     "GlusterCluster edge: firewall.allowAllClients is set: GlusterFS's client",
                     "GlusterCluster edge: the SSH host key of",
                     "GlusterCluster edge: the SSH host key of",
-                    "GlusterCluster edge: TLS is off (tls.enabled is",
                 ],
             );
             logged.length = 0;

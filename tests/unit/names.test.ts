@@ -18,6 +18,7 @@ function everyTableName(names: ChildNames, nodes: string[], clients: string[], m
         names.rancherNamespace,
         names.mountContract,
         names.nodeMountCheck,
+        names.tlsSecret,
         names.provisionerNamespace,
         names.provisionerRepo,
         names.provisionerApp,
@@ -74,7 +75,8 @@ describe("child names", () => {
             const table = everyTableName(
                 childNames("gluster"),
                 nodes,
-                args.tls?.clients ?? [],
+                // With TLS (host mode's default), the Rancher cluster has an identity of its own.
+                [...(args.tls?.clients ?? []), ...(args.rancher && args.networkMode === "host" ? [`rancher-${args.rancher.clusterId}`] : [])],
                 (args.rancher?.nodeMounts ?? []).map((m) => m.name),
             );
             const stray = names.filter((n) => !table.has(n));

@@ -1,6 +1,6 @@
 import { adoptScript, reclaimCheckScript, reclaimHostScript, rejoinBrickScript, rejoinProbeScript } from "../../components/gluster/reclaim";
 import { nodeMountCheckScript, nodeMountScript, nodeUnmountScript } from "../../components/nodeMount";
-import { tlsFilesInnerScript } from "../../components/tlsFiles";
+import { tlsFilesInnerScript, tlsFilesPlainScript } from "../../components/tlsFiles";
 import { switchRestartScript, switchStartScript, switchStopScript } from "../../components/tlsSwitch";
 import { resolveSpec } from "../../components/spec";
 import * as assert from "assert";
@@ -115,6 +115,8 @@ const all = () => ({
     tlsSwitchRestart: switchRestartScript(SWITCH, "gluster-1"),
     tlsSwitchStart: switchStartScript(SWITCH),
     preflight: preflightScript(PREFLIGHT),
+    preflightHostTls: preflightScript({ ...PREFLIGHT, state: { dir: "/data/glusterfs/glusterd" }, tlsExpected: true }),
+    tlsFilesPlain: tlsFilesPlainScript(resolveSpec("gluster", { nodes: [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }] }).nodes[0]),
     preflightWhole: wholeBeforeRoll(PREFLIGHT),
     readyDelete: readyDeleteScript(GO),
     goGate: goGateScript(GO),
@@ -179,6 +181,8 @@ describe("generated scripts", () => {
         "tlsSwitchStart",
         "preflight",
         "preflightWhole",
+        "preflightHostTls",
+        "tlsFilesPlain",
         "readyDelete",
         "goGate",
         "firewallRules",

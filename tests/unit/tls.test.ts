@@ -16,7 +16,8 @@ import { tlsFilesInnerScript, tlsFilesScript } from "../../components/tlsFiles";
 import { switchRestartScript, switchStartScript, switchStopScript } from "../../components/tlsSwitch";
 import { fixture, runWithGluster } from "./glusterStandIn";
 import { runProgram, threeRemoteNodes } from "../helpers";
-import { plainHostModeWarning } from "../../components/warnings";
+import { volumeOptions } from "../../components/bootstrap";
+import { preflightScript } from "../../components/gluster/whole";
 import { tempDir } from "../support/temp-dirs";
 
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
@@ -71,7 +72,7 @@ describe("TLS", () => {
                 );
             assert.match(
                 messages({ nodes: THREE, tls: { clients: ["app"] } }).join("\n"),
-                /tls\.clients: client identities need TLS, which is off by default\. Fix: set tls\.enabled: true/,
+                /tls\.clients: client identities need TLS, which is off by default in container mode\. Fix: set tls\.enabled: true/,
             );
         });
 
@@ -143,11 +144,14 @@ describe("TLS", () => {
 
         it("the volume gets client.ssl and server.ssl on, and auth.ssl-allow lists every node and client", () => {
             const spec = resolveSpec("gluster", { ...ON, nodes: [...THREE, { name: "gluster-3" }] });
+            const options = volumeOptions(spec, [], false, true).perVolume;
             assert.deepStrictEqual(
-                [spec.volumeOptions["client.ssl"], spec.volumeOptions["server.ssl"], spec.volumeOptions["auth.ssl-allow"]],
+                [options["client.ssl"], options["server.ssl"], options["auth.ssl-allow"]],
                 ["on", "on", "app,backup,gluster-0,gluster-1,gluster-2,gluster-3"],
             );
-            assert.strictEqual(resolveSpec("gluster", { nodes: THREE }).volumeOptions["client.ssl"], undefined);
+            // Only while TLS runs (a host-mode cluster that ran plain by default keeps running plain).
+            assert.strictEqual(volumeOptions(spec, [], false, false).perVolume["client.ssl"], undefined);
+            assert.strictEqual(volumeOptions(resolveSpec("gluster", { nodes: THREE }), [], false, true).perVolume["client.ssl"], undefined);
         });
 
         it("the preflight holds when each certificate ends, to refuse a roll once one has", async () => {
@@ -268,16 +272,131 @@ describe("TLS", () => {
         });
     });
 
-    describe("the warning for plain host mode", () => {
-        it("warns a host-mode stack that leaves tls unset, saying how to turn it on or say plain is meant; not one that chose, nor container mode", () => {
-            const hosts = { networkMode: "host" as const, nodes: threeRemoteNodes(), clientCidrs: ["10.0.5.0/24"] };
-            assert.match(
-                String(plainHostModeWarning(resolveSpec("g", hosts))),
-                /TLS is off \(tls\.enabled is not set\).*set tls\.enabled: true.*tls\.acceptOutage: true.*set tls\.enabled: false/,
+    describe("TLS by default in host mode", () => {
+        const HOSTS: GlusterClusterArgs = { networkMode: "host", nodes: threeRemoteNodes(), clientCidrs: ["10.0.5.0/24"], tls: { clients: ["app"] } };
+        /** The identity step's record of a host-mode cluster that ran plain (as the update script leaves it). */
+        const plainRecord = (args: GlusterClusterArgs) => identityText(resolveSpec("gluster", { ...args, tls: { enabled: false } }), hostEngines(args));
+        const hostEngines = (args: GlusterClusterArgs) => Object.fromEntries(resolveSpec("gluster", args).hosts.map((h) => [h.key, `ENGINE:${h.key}`]));
+
+        /** Declares the cluster with the identity step answering `record`, collecting the warnings. */
+        async function declareWithRecord(args: GlusterClusterArgs, record?: string) {
+            const logged: string[] = [];
+            const warn = pulumi.log.warn;
+            (pulumi.log as any).warn = (message: string) => logged.push(message);
+            try {
+                let cluster: GlusterCluster | undefined;
+                const { rec, outputs } = await runProgram(
+                    () => {
+                        cluster = new GlusterCluster("gluster", args);
+                        return {
+                            clients: cluster.tlsClients,
+                            dockerArgs: cluster.tlsClientDockerArgs,
+                            expiry: cluster.certificateExpiry,
+                            files: cluster.tlsClientFiles,
+                        };
+                    },
+                    { state: (_t, name) => (record !== undefined && name === "gluster-identity" ? { stdout: record } : {}) },
+                );
+                return { rec, outputs, logged };
+            } finally {
+                (pulumi.log as any).warn = warn;
+            }
+        }
+
+        it("a new host-mode cluster with tls.enabled unset runs TLS: the identity records it, the files steps write the switch, the volume gets its options, the outputs hold the bundles", async () => {
+            const { rec, outputs, logged } = await declareWithRecord(HOSTS);
+            assert.match(String(rec.named("gluster-identity").inputs.create), /^tls on$/m);
+            assert.match(String(rec.named("gluster-identity").inputs.update), /^tls default$/m);
+            for (const node of ["g1", "g2", "g3"])
+                assert.match(String(rec.named(`gluster-tls-files-${node}`).inputs.create), /: > \/var\/lib\/glusterd\/secure-access/);
+            assert.match(String(rec.named("gluster-volume").inputs.create), /client\.ssl/);
+            assert.deepStrictEqual(Object.keys(outputs.clients), ["app"]);
+            assert.ok(outputs.dockerArgs.length > 0);
+            assert.deepStrictEqual(
+                logged.filter((m) => m.includes("TLS is off")),
+                [],
             );
-            assert.strictEqual(plainHostModeWarning(resolveSpec("g", { ...hosts, tls: { enabled: false } })), undefined);
-            assert.strictEqual(plainHostModeWarning(resolveSpec("g", { ...hosts, tls: { enabled: true } })), undefined);
-            assert.strictEqual(plainHostModeWarning(resolveSpec("g", { nodes: THREE })), undefined);
+        });
+
+        it("a host-mode cluster that ran plain (its record has no TLS) stays plain with tls.enabled unset: no files, no options, no key material sent, empty outputs, and a warning that says how to switch", async () => {
+            const { rec, outputs, logged } = await declareWithRecord(HOSTS, plainRecord(HOSTS));
+            for (const node of ["g1", "g2", "g3"]) {
+                const files = rec.named(`gluster-tls-files-${node}`);
+                assert.doesNotMatch(String(files.inputs.create), /secure-access|docker run/);
+                assert.strictEqual((files.inputs.stdin as { value: string }).value, "", "key material sent to a plain cluster's host");
+            }
+            assert.doesNotMatch(String(rec.named("gluster-volume").inputs.create), /client\.ssl|auth\.ssl-allow/);
+            assert.doesNotMatch(String(rec.named("gluster-preflight").inputs.create), /certificate of|secure-access/);
+            assert.deepStrictEqual([outputs.clients, outputs.dockerArgs, outputs.expiry, outputs.files], [{}, [], {}, {}]);
+            const warnings = logged.filter((m) => m.includes("TLS is off"));
+            assert.strictEqual(warnings.length, 1, logged.join("\n"));
+            assert.match(warnings[0], /ran without it before TLS became the default.*tls\.enabled: true and tls\.acceptOutage: true.*tls\.enabled: false/);
+        });
+
+        it("container mode, and host mode with tls.enabled: false, declare no TLS", async () => {
+            for (const args of [{ nodes: THREE }, { ...HOSTS, tls: { enabled: false } }] as GlusterClusterArgs[]) {
+                const { rec, logged } = await declareWithRecord(args);
+                assert.deepStrictEqual(
+                    rec.records.filter((r) => r.type.startsWith("tls:") || r.name.includes("tls-files")).map((r) => r.name),
+                    [],
+                );
+                assert.deepStrictEqual(
+                    logged.filter((m) => m.includes("TLS is off")),
+                    [],
+                );
+            }
+        });
+
+        it("the identity step keeps the default as the last record says: on after a record with TLS, off (no line, no CA) after a plain one", () => {
+            const next = resolveSpec("gluster", HOSTS);
+            const run = (recorded: string) =>
+                spawnSync("/bin/sh", ["-c", identityUpdateScript(next, hostEngines(HOSTS))], {
+                    env: { PATH: process.env.PATH, PULUMI_COMMAND_STDOUT: recorded },
+                    encoding: "utf8",
+                });
+            const on = run(identityText(next, hostEngines(HOSTS)));
+            assert.deepStrictEqual([on.status, on.stderr], [0, ""]);
+            assert.match(on.stdout, /^tls on$/m);
+            const plain = run(plainRecord(HOSTS));
+            assert.deepStrictEqual([plain.status, plain.stderr], [0, ""]);
+            assert.doesNotMatch(plain.stdout, /^tls/m);
+            assert.strictEqual(plain.stdout.replace(/\n$/, ""), plainRecord(HOSTS));
+        });
+
+        it("the preflight refuses TLS for a cluster whose first node's state runs plain (the record made afresh), before anything is touched; not a new cluster, nor one with the switch in place", () => {
+            const root = tempDir("tls-default-");
+            const state = path.join(root, "glusterd");
+            fs.mkdirSync(state);
+            const script = (tlsExpected: boolean) =>
+                preflightScript({
+                    cluster: "gluster",
+                    container: "g1",
+                    fingerprint: "f",
+                    volumeName: "my_vol",
+                    bricks: [],
+                    glusterdSeconds: 1,
+                    healSeconds: 1,
+                    state: { dir: state },
+                    tlsExpected,
+                });
+            // docker answers that there is no container: the script then judges the state alone.
+            const bin = path.join(root, "bin");
+            fs.mkdirSync(bin);
+            fs.writeFileSync(path.join(bin, "docker"), "#!/bin/sh\necho 'Error: No such container: g1' >&2\nexit 1\n", { mode: 0o755 });
+            const run = (tlsExpected = true) =>
+                spawnSync("/bin/sh", ["-c", script(tlsExpected)], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+            assert.strictEqual(run().status, 0, "a new cluster is refused");
+            fs.writeFileSync(path.join(state, "glusterd.info"), "UUID=x\n");
+            const refused = run();
+            assert.strictEqual(refused.status, 1);
+            assert.match(
+                refused.stderr,
+                /holds a cluster that runs without TLS.*Nothing was changed\. Keep it plain: set tls\.enabled: false, and replace the identity step once more.*--replace.*Or switch it: set tls\.enabled: true and tls\.acceptOutage: true/,
+            );
+            fs.writeFileSync(path.join(state, "secure-access"), "");
+            assert.strictEqual(run().status, 0, "a cluster that runs TLS is refused");
+            fs.rmSync(path.join(state, "secure-access"));
+            assert.strictEqual(run(false).status, 0, "a plain cluster is refused while TLS is not to run (or its switch is accepted)");
         });
     });
 
