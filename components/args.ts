@@ -164,15 +164,17 @@ export interface TlsArgs {
      * Whether the cluster runs with TLS. Defaults to `true` for a new host-mode cluster (the
      * identity step's first run records it on); a host-mode cluster that ran plain before stays
      * plain, with a warning on every run; `false` in container mode. Turning it on for a running
-     * volume stops it (every glusterd, brick and client must switch at once): refused unless
-     * `acceptOutage` is set. Turning it off for a running volume is refused.
+     * volume stops it (every glusterd, brick and client must switch at once), and so does
+     * turning it off: each is refused unless `acceptOutage` is set.
      */
     enabled?: boolean;
     /**
-     * Accept the outage of turning TLS on for a running, plain volume: in one update the
-     * volume is stopped, its TLS options set, every node's glusterd restarted with TLS, and
-     * the volume started again and healed; clients must then mount with a bundle. Does
-     * nothing to a volume that already runs TLS, or a new one. Defaults to `false`.
+     * Accept the outage of turning TLS on (with `enabled: true`) for a running, plain volume,
+     * or off (with `enabled: false`) for one that runs TLS: in one update the volume is
+     * stopped, its TLS options set on or off, every node's glusterd restarted with TLS or
+     * without, and the volume started again and healed; clients must then mount with a bundle
+     * (on) or without one (off). Does nothing to a volume that already runs so, or a new one.
+     * Defaults to `false`.
      */
     acceptOutage?: boolean;
     /**

@@ -119,8 +119,8 @@ export class GlusterCluster extends pulumi.ComponentResource {
                   declareTlsFiles(scope, n, hosts.get(n.host.key)!.image, tls.nodeBundle(n.name), [preflight, ...firewalls, ...storage.get(n.name)!]),
               )
             : [];
-        // TLS turned on for a running volume (tls.acceptOutage): stopped, every node restarted with TLS, started.
-        const tlsSwitch = spec.tls?.acceptOutage ? declareTlsSwitch(scope, [preflight, ...firewalls, ...tlsFiles], stdoutOf(preflight)) : [];
+        // TLS turned on or off for a running volume (tls.acceptOutage): stopped, every node restarted with TLS or without, started.
+        const tlsSwitch = spec.tlsSwitch ? declareTlsSwitch(scope, spec.tlsSwitch, [preflight, ...firewalls, ...tlsFiles], stdoutOf(preflight)) : [];
         const allStorage = [...[...storage.values()].flat(), ...tlsFiles, ...tlsSwitch];
 
         // The containers come after every firewall holds the new rules (a new brick range must be

@@ -52,7 +52,7 @@ export function identityText(spec: ClusterSpec, engines: EngineIds, tls: "on" | 
         // Recorded only when on: an identity of a version before TLS (no line) is a plain cluster.
         ...(spec.tls ? [`tls ${spec.tls.byDefault ? tls : "on"}`, ...(spec.tls.ca ? [`tlsca ${caFingerprint(spec.tls.ca.cert)}`] : [])] : []),
         // Not part of the identity (never compared): the operator's acceptance of a switch.
-        ...(spec.tls?.acceptOutage ? ["tlsswitch accepted"] : []),
+        ...(spec.tlsSwitch ? ["tlsswitch accepted"] : []),
         ...spec.nodes.map((n) => `${n.holdsBrick ? "brick" : "node"} ${n.name} ${n.address} ${storageOf(spec, n, engines)} ${n.replaces ?? "-"}`),
     ].join("\n");
 }
@@ -186,7 +186,8 @@ END {
   if (omode != nmode) refuse("networkMode changed from \\"" omode "\\" to \\"" nmode "\\": the nodes would start on the other mode's storage, empty, as a new cluster beside the old one. Put back networkMode: \\"" omode "\\"; to move a cluster between modes, stand up a new stack and copy the data.")
   if (omode == nmode && onet != nnet) refuse("the Docker network changed from \\"" onet "\\" to \\"" nnet "\\": the nodes would move to it one at a time, where they cannot reach the others. Put back network.name: \\"" onet "\\".")
   if (otls != ntls && ntls == "on" && nswitch != "accepted") refuse("TLS would be turned on for a volume that runs without it: every glusterd, brick and client must switch at once, with the volume stopped. To accept that outage, set tls.acceptOutage: true (the update then stops the volume, switches every node and starts it again; clients mount with a bundle afterwards); or put back tls.enabled: false (README: TLS).")
-  if (otls != ntls && ntls != "on") refuse("TLS would be turned off for a volume that runs with it: every glusterd, brick and client must switch at once, with the volume stopped, and that is not done by an update. Put back tls.enabled: true; to run without TLS, stand up a new stack without it and copy the data (README: TLS).")
+  if (otls != ntls && ntls != "on" && nswitch != "accepted") refuse("TLS would be turned off for a volume that runs with it: every glusterd, brick and client must switch at once, with the volume stopped. To accept that outage, set tls.acceptOutage: true with tls.enabled: false (the update then stops the volume, switches every node off TLS and starts it again; clients mount without a bundle afterwards); or put back tls.enabled: true (README: TLS).")
+  if (otls != ntls && ntls != "on" && nswitch == "accepted" && !bad) print "switching TLS off for the running volume (tls.acceptOutage): it is stopped, every node restarted without TLS, and started again"
   if (otls != ntls && ntls == "on" && nswitch == "accepted" && !bad) print "switching TLS on for the running volume (tls.acceptOutage): it is stopped, every node restarted with TLS, and started again"
   if (otls == "on" && ntls == "on" && (oca == "" ? "own" : oca) != (nca == "" ? "own" : nca)) refuse("the CA that signs the cluster's certificates would change (" (oca == "" ? "the cluster's own" : "operator CA " oca) " -> " (nca == "" ? "the cluster's own" : "operator CA " nca) "): every node and client would stop trusting the others at once. Put back tls.ca as it was; to move to another CA, stand up a new stack with it and copy the data.")
   for (n in nstore) {

@@ -41,7 +41,7 @@ export interface ChildNames {
     readonly tlsClientRequest: (client: string) => string;
     readonly tlsClientCert: (client: string) => string;
     readonly tlsFiles: (node: string) => string;
-    /** Turning TLS on for a running volume (tls.acceptOutage): the stop, each node's restart, the start. */
+    /** Turning TLS on or off for a running volume (tls.acceptOutage): the stop, each node's restart, the start. */
     readonly tlsSwitchStop: () => string;
     readonly tlsSwitchRestart: (node: string) => string;
     readonly tlsSwitchStart: () => string;

@@ -77,8 +77,8 @@ export interface RancherResources {
     /**
      * Declares the ConfigMap once the volume is ready (`after`); with TLS declared, `tls.bundle`
      * (the Rancher cluster's client identity: ca, cert, key) goes into a Secret beside it, which
-     * it names — while TLS runs (`tls.on`): a cluster that runs plain by default gets an empty
-     * Secret, and a ConfigMap that names none.
+     * it names — while TLS runs (`tls.on`): a cluster that runs plain by default gets a Secret
+     * that holds only `tls: off`, and a ConfigMap that names none.
      */
     publish(after: pulumi.Resource[], tls?: { bundle: pulumi.Output<ClientBundle>; on: pulumi.Output<boolean> }): rancher2.ConfigMapV2;
 }
@@ -123,8 +123,9 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
                           data: pulumi.secret(
                               pulumi
                                   .all([tls.bundle, tls.on])
+                                  // The provider requires data: a plain cluster's Secret says so, and holds no key.
                                   .apply(([b, on]): Record<string, string> =>
-                                      on ? { "glusterfs.ca": b.ca, "glusterfs.pem": b.cert, "glusterfs.key": b.key } : {},
+                                      on ? { "glusterfs.ca": b.ca, "glusterfs.pem": b.cert, "glusterfs.key": b.key } : { tls: "off" },
                                   ),
                           ),
                       },

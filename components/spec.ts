@@ -54,9 +54,10 @@ export interface ClusterSpec {
     openToAnyClient: boolean;
     allowBricksOnRootFilesystem: boolean;
     createMissingVolume: boolean;
-    /** TLS, when on: the client identities, the rotation counter and the certificates' validity. */
+    /** The switch of a running volume that tls.acceptOutage accepts: to TLS (tls.enabled: true) or off it (false). */
+    tlsSwitch?: "on" | "off";
     /**
-     * TLS, when declared: asked for, or host mode's default (`byDefault`: whether it runs is
+     * TLS, when declared (the client identities, the rotation counter, the certificates' validity): asked for, or host mode's default (`byDefault`: whether it runs is
      * then the identity step's verdict, Scope.tlsOn). Its volume options are not in
      * `volumeOptions`: they follow that verdict (bootstrap.ts volumeOptions).
      */
@@ -172,6 +173,7 @@ export function resolveSpec(name: string, args: GlusterClusterArgs): ClusterSpec
         allowBricksOnRootFilesystem: args.allowBricksOnRootFilesystem ?? false,
         createMissingVolume: args.createMissingVolume ?? false,
         ...(tls ? { tls } : {}),
+        ...(args.tls?.acceptOutage === true && args.tls.enabled !== undefined ? { tlsSwitch: args.tls.enabled ? ("on" as const) : ("off" as const) } : {}),
         ports: { base: args.brickPorts?.base ?? argDefaults().brickPortBase, max: args.brickPorts?.max ?? argDefaults().brickPortMax },
         mountPoint: args.mountPoint ?? `/mnt/${args.volumeName ?? argDefaults().volumeName}`,
         timeouts: {

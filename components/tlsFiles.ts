@@ -24,12 +24,22 @@ export const TLS_DIR = `${STATE_DIR}/tls`;
 /**
  * The script run in the throw-away container: it splits the PEM on its standard input —
  * the key, the node's certificate, then the CAs — into the three files, replaces each
- * whole, and creates the management switch.
+ * whole, and creates the management switch. A node whose state holds a pool member that runs
+ * plain is refused, unless the switch to TLS was accepted (`switchAccepted`): its glusterd
+ * would start with TLS at its next restart, cut off from its plain peers.
  */
-export function tlsFilesInnerScript(node: string): string {
+export function tlsFilesInnerScript(node: string, switchAccepted = false): string {
     return [
         `set -eu`,
         `umask 077`,
+        ...(switchAccepted
+            ? []
+            : [
+                  `if [ -e ${STATE_DIR}/glusterd.info ] && [ ! -e ${STATE_DIR}/secure-access ]; then`,
+                  `  echo "error: ${dq(node)} runs without TLS (its state holds a pool member and no secure-access), and its TLS files would turn TLS on at its next restart, cut off from its peers. Nothing was changed. To switch the cluster, set tls.enabled: true and tls.acceptOutage: true; to keep it plain, set tls.enabled: false (README: TLS)." >&2`,
+                  `  exit 1`,
+                  `fi`,
+              ]),
         `d=${TLS_DIR}`,
         `mkdir -p "$d"`,
         ...pemSplitSteps(node),
@@ -66,7 +76,7 @@ export function tlsFilesScript(spec: Scope["spec"], node: NodeSpec, image: strin
     const state = spec.networkMode === "host" ? nodeHostDirs(node).state : nodeVolumeNames(spec, node).state;
     return [
         `set -eu`,
-        `docker run --rm -i --network none -v ${shq(`${state}:${STATE_DIR}`)} --entrypoint sh ${shq(image)} -c ${shq(tlsFilesInnerScript(node.name))}`,
+        `docker run --rm -i --network none -v ${shq(`${state}:${STATE_DIR}`)} --entrypoint sh ${shq(image)} -c ${shq(tlsFilesInnerScript(node.name, spec.tlsSwitch === "on"))}`,
         ``,
     ].join("\n");
 }

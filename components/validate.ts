@@ -205,7 +205,7 @@ function problemsOfChildNames(args: GlusterClusterArgs, hostOfNode: string[], ad
         for (const role of ["state", "bricks", "logs"] as const) make(names.storage(n, role), i);
         if (i >= 3) for (const f of [names.probe, names.probeBackOf]) make(f(n), i);
         if (tlsEnabled(args)) for (const f of [names.tlsNodeKey, names.tlsNodeRequest, names.tlsNodeCert, names.tlsFiles]) make(f(n), i);
-        if (tlsEnabled(args) && args.tls?.acceptOutage === true) make(names.tlsSwitchRestart(n), i);
+        if (args.tls?.acceptOutage === true) make(names.tlsSwitchRestart(n), i);
     });
     if (tlsEnabled(args)) {
         for (const role of ["server", "client"] as const) for (const f of [names.tlsCaKey, names.tlsCa]) make(f(role));
@@ -555,10 +555,10 @@ function problemsOfTls(args: GlusterClusterArgs, add: Add): void {
     }
     if (t?.enabled !== undefined && typeof t.enabled !== "boolean") add("tls.enabled", `must be true or false; got ${show(t.enabled)}.`);
     if (t?.acceptOutage !== undefined && typeof t.acceptOutage !== "boolean") add("tls.acceptOutage", `must be true or false; got ${show(t.acceptOutage)}.`);
-    else if (t?.acceptOutage === true && t.enabled !== true) {
+    else if (t?.acceptOutage === true && t.enabled === undefined) {
         add(
             "tls.acceptOutage",
-            `accepts the outage of turning TLS on, which is off here. Fix: set tls.enabled: true, or remove tls.acceptOutage (turning TLS off for a running volume is not done by an update).`,
+            `accepts the outage of switching a running volume to TLS or off it, and says which by tls.enabled, which is not set. Fix: set tls.enabled: true (to TLS) or false (off it), or remove tls.acceptOutage.`,
         );
     }
     if (t?.rotation !== undefined && (!Number.isInteger(t.rotation) || t.rotation < 0)) {
@@ -581,10 +581,14 @@ function problemsOfTls(args: GlusterClusterArgs, add: Add): void {
         else if (seen.has(c)) add(f, `${show(c)} is listed twice.`);
         else seen.add(c);
     });
-    const reserved = Array.isArray(args.rancher?.nodeMounts) && args.rancher.nodeMounts.length > 0 ? `rancher-${String(args.rancher.clusterId)}` : undefined;
+    // spec.ts nodeMountClient: the Rancher cluster's own identity, whenever rancher is set.
+    const reserved = args.rancher ? `rancher-${String(args.rancher.clusterId)}` : undefined;
     (Array.isArray(t?.clients) ? t.clients : []).forEach((c, i) => {
         if (c === reserved)
-            add(`tls.clients[${i}]`, `${show(c)} is the identity the component gives the nodes of rancher.nodeMounts. Fix: choose another name.`);
+            add(
+                `tls.clients[${i}]`,
+                `${show(c)} is the identity the component gives the Rancher cluster (its nodeMounts and workloads). Fix: choose another name.`,
+            );
     });
     if (tlsEnabled(args)) {
         for (const key of Object.keys(args.volumeOptions ?? {}).filter((k) => tlsManagedOptions().includes(k))) {

@@ -230,6 +230,24 @@ function opVersionSteps(): string[] {
     ];
 }
 
+/**
+ * TLS options reach a volume only before its first start, or through the switch
+ * (tls.acceptOutage), which stops it and sets them first: set on a started volume that runs
+ * plain, they would switch its bricks and clients at their next connection, while every
+ * glusterd still runs plain (a switch begun and backed out, then TLS by default).
+ */
+function tlsOnlyBeforeStart(p: VolumeScriptParams): string[] {
+    const vol = shq(p.volumeName);
+    return [
+        `if [ -z "$created" ] && [ "$status" = Started ]; then`,
+        `  out=$(g volume info ${vol})`,
+        `  if [ "$(xv "//volume/options/option[name='server.ssl']/value")" != on ]; then`,
+        `    die "volume ${dq(p.volumeName)} runs without TLS, and its TLS options would be set while it runs: every glusterd, brick and client must switch at once, with the volume stopped. Nothing was changed. To switch it, set tls.enabled: true and tls.acceptOutage: true; to keep it plain, set tls.enabled: false (README: TLS)."`,
+        `  fi`,
+        `fi`,
+    ];
+}
+
 /** Step 3: options differing from what the volume holds are set in one transaction per scope; what an earlier run managed and this one does not is reset. */
 function options(p: VolumeScriptParams): string[] {
     const vol = shq(p.volumeName);
@@ -244,6 +262,7 @@ function options(p: VolumeScriptParams): string[] {
     // cluster-wide ones are in the record too: taken out of the map, they are reset as well.
     const managed = [...Object.keys(p.options), ...Object.keys(p.globalOptions)].sort().join(",") || "none";
     return [
+        ...(p.options["server.ssl"] === "on" ? tlsOnlyBeforeStart(p) : []),
         `value_in() { printf '%s' "$1" | xmllint --xpath "string(//volGetopts/Opt[Option='$2']/Value)" - 2>/dev/null || true; }`,
         `# A volume created just now holds no option yet, so nothing needs to be read. The user.*`,
         `# options are not listed by "volume get VOL all": they are read one by one.`,

@@ -340,7 +340,7 @@ describe("live: TLS between servers and clients", function () {
         const before = await engineHolds(docker, "tg");
         await assert.rejects(
             h.up(program({ ...BASE, tls: { enabled: false } })),
-            /TLS would be turned off for a volume that runs with it[\s\S]*Put back tls\.enabled: true/,
+            /TLS would be turned off for a volume that runs with it[\s\S]*set tls\.acceptOutage: true with tls\.enabled: false[\s\S]*put back tls\.enabled: true/,
         );
         assert.deepStrictEqual(
             h
@@ -497,7 +497,7 @@ describe("live: TLS with an operator's CA", function () {
     });
 });
 
-describe("live: a plain cluster: the capture's control, then TLS turned on with tls.acceptOutage", function () {
+describe("live: a plain cluster: the capture's control, then TLS turned on and off again with tls.acceptOutage", function () {
     this.timeout(600_000);
     const h = new LiveStack();
     const nodes = [{ name: "tp-0" }, { name: "tp-1" }, { name: "tp-2" }];
@@ -591,6 +591,50 @@ describe("live: a plain cluster: the capture's control, then TLS turned on with 
         // Applied again (the acceptance still set): nothing to do.
         const again = h.log.length;
         await h.up(program({ enabled: true, clients: ["app"], acceptOutage: true }));
+        assert.deepStrictEqual(
+            h.since(again).filter((e) => e.op !== "same"),
+            [],
+        );
+    });
+
+    it("turning TLS off is refused without tls.acceptOutage, touching nothing; with it (tls.enabled: false), the volume is stopped, switched, started and healed: a plain client mounts again and reads the old files, and no node keeps its TLS files", async () => {
+        const ids = await Promise.all(nodes.map((n) => docker("inspect", "-f", "{{.Id}}", n.name)));
+        await assert.rejects(
+            h.up(program({ enabled: false })),
+            /TLS would be turned off for a volume that runs with it[\s\S]*set tls\.acceptOutage: true with tls\.enabled: false/,
+        );
+        assert.deepStrictEqual([await option("server.ssl"), await gx(docker, "tp-0", "volume info pvol", "string(//volume/statusStr)")], ["on", "Started"]);
+        outputs = await h.up(program({ enabled: false, acceptOutage: true }));
+        assert.deepStrictEqual(await Promise.all(nodes.map((n) => docker("inspect", "-f", "{{.Id}}", n.name))), ids, "a container was replaced");
+        assert.match(h.find("tp-tls-switch-stop").outputs.stdout, /stopped pvol to switch it off TLS/);
+        for (const n of nodes) assert.doesNotMatch(h.find(`tp-tls-switch-${n.name}`).outputs.stdout, /no switch under way/, `${n.name} was not restarted`);
+        assert.match(h.find("tp-tls-switch-start").outputs.stdout, /pvol runs without TLS/);
+        // The volume step reset the options the switch had set off.
+        assert.deepStrictEqual([await option("server.ssl"), await option("client.ssl"), await option("auth.ssl-allow")], ["", "", ""]);
+        assert.strictEqual(await gx(docker, "tp-0", "volume info pvol", "string(//volume/statusStr)"), "Started");
+        for (const n of nodes) {
+            assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "2", `${n.name}'s peers in clear`);
+            assert.strictEqual(
+                await docker("exec", n.name, "sh", "-c", "ls /var/lib/glusterd/secure-access /var/lib/glusterd/tls/glusterfs.key 2>/dev/null | wc -l"),
+                "0",
+            );
+        }
+        assert.strictEqual(await gx(docker, "tp-0", "volume heal pvol info summary", "sum(//healInfo/bricks/brick/totalNumberOfEntries)"), "0");
+        assert.deepStrictEqual(outputs.tlsClients, {});
+        // The plain client mounts again, reads what was written with TLS, and writes.
+        const read = await check([
+            "docker",
+            "exec",
+            "tp-client",
+            "sh",
+            "-c",
+            `umount -l /mnt/pvol 2>/dev/null || true; ${outputs.mountCommand} && cat /mnt/pvol/tls-after.txt && echo z > /mnt/pvol/plain-again.txt && sync`,
+        ]);
+        assert.strictEqual(read, "y");
+        assert.deepStrictEqual(await onBricks("plain-again.txt"), ["tp-0", "tp-1", "tp-2"]);
+        // Applied again (the acceptance still set): nothing to do.
+        const again = h.log.length;
+        await h.up(program({ enabled: false, acceptOutage: true }));
         assert.deepStrictEqual(
             h.since(again).filter((e) => e.op !== "same"),
             [],

@@ -332,6 +332,28 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(r.xmllint, 11);
         });
 
+        it("TLS options reach a started volume only if it runs TLS already (the switch sets them on a stopped one): on one that runs plain, nothing is set", () => {
+            const tls = { ...VOLUME.options, "client.ssl": "on", "server.ssl": "on", "auth.ssl-allow": "rec-0,rec-1,rec-2" };
+            const plain = runWithGluster(volumeScript({ ...VOLUME, options: tls }), EXISTING, INFO(U0));
+            assert.strictEqual(plain.code, 1);
+            assert.match(
+                plain.stderr,
+                /volume vol runs without TLS, and its TLS options would be set while it runs.*Nothing was changed\. To switch it, set tls\.enabled: true and tls\.acceptOutage: true/,
+            );
+            assert.deepStrictEqual(writes(plain.calls), []);
+            const withTls = fixture("volume-info").replace("</options>", "<option><name>server.ssl</name><value>on</value></option></options>");
+            const running = runWithGluster(volumeScript({ ...VOLUME, options: tls }), { ...EXISTING, "volume info vol": withTls }, INFO(U0));
+            assert.doesNotMatch(running.stderr, /runs without TLS/);
+            // A new volume gets them before its first start.
+            const created = runWithGluster(
+                volumeScript({ ...VOLUME, options: tls }),
+                { ...EXISTING, "volume info vol": [fixture("volume-info-absent"), fixture("volume-info-created"), fixture("volume-info")] },
+                INFO(U0),
+            );
+            assert.strictEqual(created.code, 0, created.stderr);
+            assert.ok(writes(created.calls).some((c) => c.includes("server.ssl on")));
+        });
+
         it("resets an option an earlier run managed and this one does not, and sets only what differs", () => {
             const r = runWithGluster(
                 volumeScript({ ...VOLUME, options: { "cluster.quorum-type": "fixed" } }),

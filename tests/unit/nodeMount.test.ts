@@ -317,8 +317,15 @@ describe("node mounts (rancher.nodeMounts)", () => {
         });
         assert.match(
             withTls.map((p) => `${p.field}: ${p.message}`).join("\n"),
-            /^tls\.clients\[0\]: "rancher-local" is the identity the component gives the nodes of rancher\.nodeMounts/m,
+            /^tls\.clients\[0\]: "rancher-local" is the identity the component gives the Rancher cluster/m,
         );
+        // Reserved whenever rancher is set (the cluster's workloads mount with it too), not only with nodeMounts.
+        const withoutMounts = findProblems({
+            nodes: [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }],
+            tls: { enabled: true, clients: ["rancher-local"] },
+            rancher: { clusterId: "local" },
+        });
+        assert.match(withoutMounts.map((p) => `${p.field}: ${p.message}`).join("\n"), /^tls\.clients\[0\]: "rancher-local" is the identity/m);
     });
 
     describe("what the component declares", () => {

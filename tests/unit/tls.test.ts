@@ -224,6 +224,23 @@ describe("TLS", () => {
             assert.strictEqual(fs.readFileSync(path.join(first.state, "tls", "glusterfs.key"), "utf8"), block("EC PRIVATE KEY", "KEY"));
         });
 
+        it("refuses a node whose state runs plain (a pool member without secure-access), writing nothing, unless the switch to TLS is accepted; a new or TLS node passes", () => {
+            const state = tempDir("tls-files-plain-");
+            fs.writeFileSync(path.join(state, "glusterd.info"), "UUID=x\n");
+            const text = (accepted: boolean) => tlsFilesInnerScript("gluster-0", accepted).split("/var/lib/glusterd").join(state);
+            const refused = spawnSync("sh", ["-c", text(false)], { input: bundle, encoding: "utf8" });
+            assert.strictEqual(refused.status, 1);
+            assert.match(
+                refused.stderr,
+                /gluster-0 runs without TLS .*Nothing was changed\. To switch the cluster, set tls\.enabled: true and tls\.acceptOutage: true; to keep it plain, set tls\.enabled: false/,
+            );
+            assert.deepStrictEqual([fs.existsSync(path.join(state, "tls")), fs.existsSync(path.join(state, "secure-access"))], [false, false]);
+            const accepted = spawnSync("sh", ["-c", text(true)], { input: bundle, encoding: "utf8" });
+            assert.strictEqual(accepted.status, 0, accepted.stderr);
+            // Now that it has secure-access (a node that runs TLS), a later run (a rotation) passes.
+            assert.strictEqual(spawnSync("sh", ["-c", text(false)], { input: bundle, encoding: "utf8" }).status, 0);
+        });
+
         it("the host side runs the node's image with its state storage, no network, the material on standard input", () => {
             const spec = resolveSpec("gluster", ON);
             const s = tlsFilesScript(spec, spec.nodes[0], "glusterfs-cluster/glusterfs:11");
@@ -328,6 +345,11 @@ describe("TLS", () => {
             assert.doesNotMatch(String(rec.named("gluster-volume").inputs.create), /client\.ssl|auth\.ssl-allow/);
             assert.doesNotMatch(String(rec.named("gluster-preflight").inputs.create), /certificate of|secure-access/);
             assert.deepStrictEqual([outputs.clients, outputs.dockerArgs, outputs.expiry, outputs.files], [{}, [], {}, {}]);
+            // With Rancher: the Secret holds no key material, and the ConfigMap names none.
+            const withRancher = { ...HOSTS, rancher: { clusterId: "local" } };
+            const r = await declareWithRecord(withRancher, plainRecord(withRancher));
+            assert.deepStrictEqual((r.rec.named("gluster-tls-secret").inputs.data as { value: unknown }).value, { tls: "off" });
+            assert.strictEqual((r.rec.named("gluster-mount-contract").inputs.data as Record<string, string>).tlsSecret, "");
             const warnings = logged.filter((m) => m.includes("TLS is off"));
             assert.strictEqual(warnings.length, 1, logged.join("\n"));
             assert.match(warnings[0], /ran without it before TLS became the default.*tls\.enabled: true and tls\.acceptOutage: true.*tls\.enabled: false/);
@@ -433,7 +455,8 @@ describe("TLS", () => {
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(
                 r.calls.filter((c) => /^volume (stop|set)/.test(c)),
-                ["volume stop vol", "volume set vol client.ssl on", "volume set vol server.ssl on", "volume set vol auth.ssl-allow app,rec-0,rec-1,rec-2"],
+                // server.ssl last: its value marks the switch under way.
+                ["volume stop vol", "volume set vol client.ssl on", "volume set vol auth.ssl-allow app,rec-0,rec-1,rec-2", "volume set vol server.ssl on"],
             );
             for (const status of ["Started", "Stopped"]) {
                 const again = runWithGluster(switchStopScript(SPEC()), { ...REPLIES, "volume info vol": withOptions(status) }, INFO);
@@ -478,6 +501,92 @@ describe("TLS", () => {
         });
     });
 
+    describe("turning TLS off for a running volume (tls.enabled: false, tls.acceptOutage)", () => {
+        const OFF: GlusterClusterArgs = {
+            nodes: [{ name: "rec-0" }, { name: "rec-1" }, { name: "rec-2" }],
+            volumeName: "vol",
+            tls: { enabled: false, acceptOutage: true },
+        };
+        const SPEC = () => resolveSpec("gluster", OFF);
+        const INFO = { files: { "glusterd.info": "UUID=74ef5fff-07be-433e-8442-c25c2753660c\n" } };
+        const withSsl = (value: string, status: string) =>
+            fixture("volume-info")
+                .replace("</options>", `<option><name>server.ssl</name><value>${value}</value></option></options>`)
+                .replace(/<statusStr>Started<\/statusStr>/, `<statusStr>${status}</statusStr>`);
+        const REPLIES = { "volume info vol": withSsl("on", "Started"), "peer status": fixture("peer-status") };
+        const running = { container: { status: "running", cluster: "gluster", spec: "x" } };
+
+        it("is validated: acceptOutage says which way by tls.enabled, and declares the three steps without TLS material", async () => {
+            assert.deepStrictEqual(messages({ nodes: THREE, tls: { enabled: false, acceptOutage: true } }), []);
+            assert.match(
+                messages({ nodes: THREE, tls: { acceptOutage: true } }).join("\n"),
+                /tls\.acceptOutage: .*says which by tls\.enabled, which is not set\. Fix: set tls\.enabled: true \(to TLS\) or false \(off it\)/,
+            );
+            const { rec } = await declare({ nodes: THREE, tls: { enabled: false, acceptOutage: true } });
+            assert.deepStrictEqual(
+                rec.records
+                    .filter((r) => r.name.includes("tls-"))
+                    .map((r) => r.name)
+                    .sort(),
+                [
+                    "gluster-tls-switch-gluster-0",
+                    "gluster-tls-switch-gluster-1",
+                    "gluster-tls-switch-gluster-2",
+                    "gluster-tls-switch-start",
+                    "gluster-tls-switch-stop",
+                ],
+            );
+        });
+
+        it("the stop step stops a volume that runs TLS and sets client.ssl and server.ssl off (server.ssl last); a plain volume, or one with them off, it leaves alone", () => {
+            const r = runWithGluster(switchStopScript(SPEC(), "off"), REPLIES, INFO);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(
+                r.calls.filter((c) => /^volume (stop|set)/.test(c)),
+                ["volume stop vol", "volume set vol client.ssl off", "volume set vol server.ssl off"],
+            );
+            for (const info of [fixture("volume-info"), withSsl("off", "Stopped"), withSsl("off", "Started")]) {
+                const again = runWithGluster(switchStopScript(SPEC(), "off"), { ...REPLIES, "volume info vol": info }, INFO);
+                assert.strictEqual(again.code, 0, again.stderr);
+                assert.deepStrictEqual(again.calls, ["volume info vol"]);
+            }
+        });
+
+        it("a node's switch and TLS files are removed and it is restarted only while the switch is under way", () => {
+            const under = runWithGluster(
+                switchRestartScript(SPEC(), "rec-1", "off"),
+                { "volume info vol": withSsl("off", "Stopped"), "pool list": fixture("pool-list") },
+                { ...INFO, ...running },
+            );
+            assert.strictEqual(under.code, 0, under.stderr);
+            const removed = under.docker.findIndex((d) =>
+                /^exec rec-1 sh -c rm -f \S*\/secure-access \S*\/tls\/glusterfs\.key \S*\/tls\/glusterfs\.pem \S*\/tls\/glusterfs\.ca$/.test(d),
+            );
+            const restarted = under.docker.indexOf("restart -t 60 rec-1");
+            assert.ok(removed >= 0 && restarted > removed, under.docker.join("\n"));
+            for (const info of [withSsl("on", "Stopped"), withSsl("off", "Started"), fixture("volume-info")]) {
+                const done = runWithGluster(switchRestartScript(SPEC(), "rec-1", "off"), { "volume info vol": info }, { ...INFO, ...running });
+                assert.strictEqual(done.code, 0, done.stderr);
+                assert.ok(!done.docker.some((d) => d.startsWith("restart") || d.includes("rm -f")), done.docker.join("\n"));
+            }
+        });
+
+        it("the start step starts the volume only while the switch off is under way", () => {
+            const replies = {
+                ...REPLIES,
+                "volume info vol": withSsl("off", "Stopped"),
+                "volume status vol": fixture("volume-status"),
+                "volume heal vol info summary": fixture("heal-summary"),
+            };
+            const under = runWithGluster(switchStartScript(SPEC(), "off"), replies, INFO);
+            assert.strictEqual(under.code, 0, under.stderr);
+            assert.ok(under.calls.includes("volume start vol"));
+            assert.match(under.stdout, /vol runs without TLS/);
+            const on = runWithGluster(switchStartScript(SPEC(), "off"), { ...replies, "volume info vol": withSsl("on", "Stopped") }, INFO);
+            assert.deepStrictEqual(on.calls, ["volume info vol"]);
+        });
+    });
+
     describe("the identity guard", () => {
         function update(previous: GlusterClusterArgs, next: GlusterClusterArgs) {
             const engines = (a: GlusterClusterArgs) => Object.fromEntries(resolveSpec("gluster", a).hosts.map((h) => [h.key, `ENGINE:${h.key}`]));
@@ -495,12 +604,15 @@ describe("TLS", () => {
             assert.match(on.stderr, /TLS would be turned on for a volume that runs without it.*put back tls\.enabled: false/);
             const off = update(ON, { nodes: THREE });
             assert.strictEqual(off.status, 1);
-            assert.match(off.stderr, /TLS would be turned off for a volume that runs with it.*Put back tls\.enabled: true/);
+            assert.match(
+                off.stderr,
+                /TLS would be turned off for a volume that runs with it.*set tls\.acceptOutage: true with tls\.enabled: false.*put back tls\.enabled: true/,
+            );
             assert.strictEqual(update(ON, { ...ON, tls: { enabled: true, clients: ["app", "backup", "etl"], rotation: 1 } }).status, 0);
             assert.strictEqual(update({ nodes: THREE }, { nodes: THREE, tls: { enabled: false } }).status, 0);
         });
 
-        it("lets TLS be turned on for a running cluster with tls.acceptOutage, saying what it does; never off", () => {
+        it("lets TLS be turned on, or off, for a running cluster with tls.acceptOutage, saying what it does", () => {
             assert.match(update({ nodes: THREE }, ON).stderr, /To accept that outage, set tls\.acceptOutage: true/);
             const accepted = update({ nodes: THREE }, { ...ON, tls: { ...ON.tls, acceptOutage: true } });
             assert.strictEqual(accepted.status, 0, accepted.stderr);
@@ -512,6 +624,12 @@ describe("TLS", () => {
             const again = update({ ...ON, tls: { ...ON.tls, acceptOutage: true } }, { ...ON, tls: { ...ON.tls, acceptOutage: true } });
             assert.deepStrictEqual([again.status, again.stderr], [0, ""]);
             assert.strictEqual(update({ ...ON, tls: { ...ON.tls, acceptOutage: true } }, ON).status, 0);
+            const off = update(ON, { nodes: THREE, tls: { enabled: false, acceptOutage: true } });
+            assert.strictEqual(off.status, 0, off.stderr);
+            assert.match(
+                off.stderr,
+                /switching TLS off for the running volume \(tls\.acceptOutage\): it is stopped, every node restarted without TLS, and started again/,
+            );
         });
     });
 
