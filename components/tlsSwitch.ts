@@ -108,6 +108,29 @@ function plainFilesSteps(node: string): string {
 }
 
 /**
+ * Off TLS, on a volume that runs plain: the TLS files a switch to TLS wrote and never used
+ * (begun, failed before the stop, then backed out) are removed — once the node's peers are
+ * all connected, which says its glusterd runs plain like them — so that no later restart
+ * starts it with TLS.
+ */
+function leftoverFilesSteps(spec: ClusterSpec, node: string): string[] {
+    const plainAndPeers = script(
+        `vol=${shq(spec.volumeName)}`,
+        ...wholeFunctions(),
+        `wait_for "every peer of ${dq(node)} to be connected" ${spec.timeouts.peersSeconds} peers_connected`,
+    );
+    return [
+        `case $now in on/*|off/Stopped) ;; *)`,
+        `  if ${inContainer(node, "test -e /var/lib/glusterd/secure-access")}; then`,
+        `    ${inContainer(node, plainAndPeers)} >/dev/null || { echo "error: ${dq(node)} holds TLS files while ${dq(spec.volumeName)} runs without TLS, and not every peer of it is connected: it may run TLS apart from them. Nothing was changed. Bring its peers back, or, if it was restarted with TLS, remove /var/lib/glusterd/secure-access in it and restart it; then run pulumi up again (README: TLS)." >&2; exit 1; }`,
+        `    ${plainFilesSteps(node)}`,
+        `    echo "${dq(node)}: removed the TLS files of a switch to TLS that did not happen"`,
+        `  fi ;;`,
+        `esac`,
+    ];
+}
+
+/**
  * On a node's host: while the volume is stopped with `server.ssl` set as asked (the switch
  * under way), the container restarted (off TLS: its switch and files removed first), so that
  * its glusterd starts with TLS or without. Anything else (the switch done, or never begun)
@@ -121,6 +144,7 @@ export function switchRestartScript(spec: ClusterSpec, node: string, to: SwitchT
         `[ "$state" != gone ] || { echo "no container ${dq(node)} yet"; exit 0; }`,
         `[ "$state" = running ] || { echo "error: ${dq(node)} is $state; start it (docker start ${dq(node)}), then run pulumi up again. ${midSwitch(to)}" >&2; exit 1; }`,
         `now=$(${inContainer(node, script(...volumeState(spec, "the TLS switch"), `echo "$now"`))})`,
+        ...(to === "off" ? leftoverFilesSteps(spec, node) : []),
         `if [ "$now" != ${to}/Stopped ]; then echo "${dq(node)}: no switch under way (${dq(spec.volumeName)}: $now)"; exit 0; fi`,
         to === "on"
             ? `${inContainer(node, "test -e /var/lib/glusterd/secure-access")} || { echo "error: the TLS files of ${dq(node)} are not in place. ${midSwitch(to)}" >&2; exit 1; }`

@@ -95,8 +95,8 @@ function createOrCheck(p: VolumeScriptParams): string[] {
     return [
         `# info: what this step reads of the "volume info" reply in $out, with one xmllint.`,
         `info() {`,
-        `  IFS=/ read -r ret errno replica volume_id status <<EOF`,
-        `$(xv "concat(/cliOutput/opRet, '/', /cliOutput/opErrno, '/', //volume/replicaCount, '/', //volume/id, '/', //volume/statusStr)")`,
+        `  IFS=/ read -r ret errno replica volume_id status ssl <<EOF`,
+        `$(xv "concat(/cliOutput/opRet, '/', /cliOutput/opErrno, '/', //volume/replicaCount, '/', //volume/id, '/', //volume/statusStr, '/', //volume/options/option[name='server.ssl']/value)")`,
         `EOF`,
         `}`,
         `# in_set WORD LIST: WORD is one of the words of LIST (a brick name holds no blank).`,
@@ -231,19 +231,20 @@ function opVersionSteps(): string[] {
 }
 
 /**
- * TLS options reach a volume only before its first start, or through the switch
- * (tls.acceptOutage), which stops it and sets them first: set on a started volume that runs
- * plain, they would switch its bricks and clients at their next connection, while every
- * glusterd still runs plain (a switch begun and backed out, then TLS by default).
+ * TLS (`server.ssl`) changes on a volume only before its first start, or through the switch
+ * (tls.acceptOutage), which stops it and sets `server.ssl` on or off first: set or reset on a
+ * started volume, it would switch its bricks and clients at their next connection while every
+ * glusterd runs as before (a switch begun and backed out, then TLS by default; a record made
+ * afresh). `$ssl`: the volume's server.ssl as `info` read it.
  */
-function tlsOnlyBeforeStart(p: VolumeScriptParams): string[] {
-    const vol = shq(p.volumeName);
+function tlsOnlyWhileStopped(p: VolumeScriptParams): string[] {
+    const name = dq(p.volumeName);
+    const on = p.options["server.ssl"] === "on";
     return [
-        `if [ -z "$created" ] && [ "$status" = Started ]; then`,
-        `  out=$(g volume info ${vol})`,
-        `  if [ "$(xv "//volume/options/option[name='server.ssl']/value")" != on ]; then`,
-        `    die "volume ${dq(p.volumeName)} runs without TLS, and its TLS options would be set while it runs: every glusterd, brick and client must switch at once, with the volume stopped. Nothing was changed. To switch it, set tls.enabled: true and tls.acceptOutage: true; to keep it plain, set tls.enabled: false (README: TLS)."`,
-        `  fi`,
+        `if [ -z "$created" ] && [ "$status" = Started ] && ${on ? `[ "$ssl" != on ]` : `[ "$ssl" = on ]`}; then`,
+        on
+            ? `  die "volume ${name} runs without TLS, and its TLS options would be set while it runs: every glusterd, brick and client must switch at once, with the volume stopped. Nothing was changed. To switch it, set tls.enabled: true and tls.acceptOutage: true; to keep it plain, set tls.enabled: false (README: TLS)."`
+            : `  die "volume ${name} runs with TLS, and its TLS options would be reset while it runs: every glusterd, brick and client must switch at once, with the volume stopped. Nothing was changed. To switch it off, set tls.enabled: false and tls.acceptOutage: true; to keep it, set tls.enabled: true (README: TLS)."`,
         `fi`,
     ];
 }
@@ -262,7 +263,7 @@ function options(p: VolumeScriptParams): string[] {
     // cluster-wide ones are in the record too: taken out of the map, they are reset as well.
     const managed = [...Object.keys(p.options), ...Object.keys(p.globalOptions)].sort().join(",") || "none";
     return [
-        ...(p.options["server.ssl"] === "on" ? tlsOnlyBeforeStart(p) : []),
+        ...tlsOnlyWhileStopped(p),
         `value_in() { printf '%s' "$1" | xmllint --xpath "string(//volGetopts/Opt[Option='$2']/Value)" - 2>/dev/null || true; }`,
         `# A volume created just now holds no option yet, so nothing needs to be read. The user.*`,
         `# options are not listed by "volume get VOL all": they are read one by one.`,

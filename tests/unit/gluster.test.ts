@@ -332,7 +332,7 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(r.xmllint, 11);
         });
 
-        it("TLS options reach a started volume only if it runs TLS already (the switch sets them on a stopped one): on one that runs plain, nothing is set", () => {
+        it("TLS options are set or reset on a started volume only as it runs already (the switch sets server.ssl on a stopped one): else nothing is set", () => {
             const tls = { ...VOLUME.options, "client.ssl": "on", "server.ssl": "on", "auth.ssl-allow": "rec-0,rec-1,rec-2" };
             const plain = runWithGluster(volumeScript({ ...VOLUME, options: tls }), EXISTING, INFO(U0));
             assert.strictEqual(plain.code, 1);
@@ -352,6 +352,16 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             );
             assert.strictEqual(created.code, 0, created.stderr);
             assert.ok(writes(created.calls).some((c) => c.includes("server.ssl on")));
+            // Nor are they reset on a started volume that runs TLS (only the switch off sets server.ssl off first).
+            const reset = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": withTls }, INFO(U0));
+            assert.strictEqual(reset.code, 1);
+            assert.match(
+                reset.stderr,
+                /volume vol runs with TLS, and its TLS options would be reset while it runs.*To switch it off, set tls\.enabled: false and tls\.acceptOutage: true/,
+            );
+            assert.deepStrictEqual(writes(reset.calls), []);
+            const switchedOff = fixture("volume-info").replace("</options>", "<option><name>server.ssl</name><value>off</value></option></options>");
+            assert.strictEqual(runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": switchedOff }, INFO(U0)).code, 0);
         });
 
         it("resets an option an earlier run managed and this one does not, and sets only what differs", () => {

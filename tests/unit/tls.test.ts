@@ -571,6 +571,27 @@ describe("TLS", () => {
             }
         });
 
+        it("on a volume that runs plain, the TLS files a switch to TLS left unused (backed out before the stop) are removed once every peer is connected; with a peer cut off, nothing is touched", () => {
+            const withFiles = { files: { ...INFO.files, "secure-access": "", "tls/glusterfs.key": "K" } };
+            const clean = runWithGluster(
+                switchRestartScript(SPEC(), "rec-1", "off"),
+                { "volume info vol": fixture("volume-info"), "peer status": fixture("peer-status") },
+                { ...withFiles, ...running },
+            );
+            assert.strictEqual(clean.code, 0, clean.stderr);
+            assert.match(clean.stdout, /rec-1: removed the TLS files of a switch to TLS that did not happen/);
+            assert.ok(clean.docker.some((d) => /rm -f \S*\/secure-access/.test(d)));
+            assert.ok(!clean.docker.some((d) => d.startsWith("restart")), "a node of a running volume was restarted");
+            const cut = runWithGluster(
+                switchRestartScript(resolveSpec("gluster", { ...OFF, timeouts: { peersSeconds: 1 } }), "rec-1", "off"),
+                { "volume info vol": fixture("volume-info"), "peer status": fixture("peer-status-one-down") },
+                { ...withFiles, ...running },
+            );
+            assert.strictEqual(cut.code, 1);
+            assert.match(cut.stderr, /rec-1 holds TLS files while vol runs without TLS, and not every peer of it is connected/);
+            assert.ok(!cut.docker.some((d) => /rm -f/.test(d)));
+        });
+
         it("the start step starts the volume only while the switch off is under way", () => {
             const replies = {
                 ...REPLIES,
@@ -610,6 +631,23 @@ describe("TLS", () => {
             );
             assert.strictEqual(update(ON, { ...ON, tls: { enabled: true, clients: ["app", "backup", "etl"], rotation: 1 } }).status, 0);
             assert.strictEqual(update({ nodes: THREE }, { nodes: THREE, tls: { enabled: false } }).status, 0);
+        });
+
+        it("going back to an identity recorded before a switch does not switch TLS back: the refusal stands", () => {
+            const engines = (a: GlusterClusterArgs) => Object.fromEntries(resolveSpec("gluster", a).hosts.map((h) => [h.key, `ENGINE:${h.key}`]));
+            const switched = { ...ON, tls: { ...ON.tls, acceptOutage: true } };
+            // The record after a switch to TLS: the switched identity, then the plain one before it.
+            const recorded = `${identityText(resolveSpec("gluster", switched), engines(switched))}\nearlier\n${identityText(resolveSpec("gluster", { nodes: THREE }), engines({ nodes: THREE }))}`;
+            const r = spawnSync(
+                "/bin/sh",
+                ["-c", identityUpdateScript(resolveSpec("gluster", { nodes: THREE, tls: { enabled: false } }), engines({ nodes: THREE }))],
+                {
+                    env: { PATH: process.env.PATH, PULUMI_COMMAND_STDOUT: recorded },
+                    encoding: "utf8",
+                },
+            );
+            assert.strictEqual(r.status, 1, r.stdout);
+            assert.match(r.stderr, /TLS would be turned off for a volume that runs with it/);
         });
 
         it("lets TLS be turned on, or off, for a running cluster with tls.acceptOutage, saying what it does", () => {
