@@ -21,6 +21,10 @@ import { NodeSpec } from "./spec";
 /** Where the image links OpenSSL's glusterfs.* files to, in the node's state storage. */
 export const TLS_DIR = `${STATE_DIR}/tls`;
 
+/** The ways out of TLS asked for a cluster that runs plain, when the record was made afresh (the preflight and the files steps say them). */
+export const PLAIN_WAYS_OUT =
+    "Keep it plain: set tls.enabled: false, and replace the identity step once more so that it records that (pulumi up --replace with its URN: pulumi stack --show-urns | grep identity). Or switch it: set tls.enabled: true and tls.acceptOutage: true, which stops the volume for the switch (README: TLS).";
+
 /**
  * The script run in the throw-away container: it splits the PEM on its standard input —
  * the key, the node's certificate, then the CAs — into the three files, replaces each
@@ -35,8 +39,10 @@ export function tlsFilesInnerScript(node: string, switchAccepted = false): strin
         ...(switchAccepted
             ? []
             : [
-                  `if [ -e ${STATE_DIR}/glusterd.info ] && [ ! -e ${STATE_DIR}/secure-access ]; then`,
-                  `  echo "error: ${dq(node)} runs without TLS (its state holds a pool member and no secure-access), and its TLS files would turn TLS on at its next restart, cut off from its peers. Nothing was changed. To switch the cluster, set tls.enabled: true and tls.acceptOutage: true; to keep it plain, set tls.enabled: false (README: TLS)." >&2`,
+                  `# A pool member (it knows peers or a volume) without the switch runs plain; a node whose`,
+                  `# state is new (a new node, a host rebuilt in place) has neither.`,
+                  `if [ ! -e ${STATE_DIR}/secure-access ] && { [ -n "$(ls -A ${STATE_DIR}/peers 2>/dev/null)" ] || [ -n "$(ls -A ${STATE_DIR}/vols 2>/dev/null)" ]; }; then`,
+                  `  echo "error: ${dq(node)} runs without TLS (its state holds a pool member and no secure-access), and its TLS files would turn TLS on at its next restart, cut off from its peers. Nothing was changed. ${PLAIN_WAYS_OUT}" >&2`,
                   `  exit 1`,
                   `fi`,
               ]),

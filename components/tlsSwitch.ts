@@ -20,6 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { hostCommand } from "./commands";
 import { containerState, inContainer } from "./gluster/exec";
 import { script } from "./gluster/prelude";
+import { TLS_SWITCH_KEY } from "./gluster/volume";
 import { wholeFunctions } from "./gluster/whole";
 import { childOptions, Scope } from "./scope";
 import { dq, shq } from "./shell";
@@ -27,16 +28,20 @@ import { ClusterSpec, tlsVolumeOptions } from "./spec";
 
 /**
  * What the volume is, asked of the local glusterd, as `$ssl/$status` ("on/Started",
- * "/Stopped", ...); `none` when there is no such volume. Anything else stops the step.
+ * "/Stopped", ...; a volume never started counts as stopped); `none` when there is no such
+ * volume; and in `$mark`, the way a switch under way goes (TLS_SWITCH_KEY). Anything else
+ * stops the step.
  */
-function volumeState(spec: ClusterSpec, step: string): string[] {
+function volumeState(spec: ClusterSpec, step: string, readMark = false): string[] {
     const vol = shq(spec.volumeName);
     return [
         `out=$(g volume info ${vol})`,
         `if [ "$(xv /cliOutput/opRet)" = 0 ]; then`,
-        `  now="$(xv "//volume/options/option[name='server.ssl']/value")/$(xv //volume/statusStr)"`,
+        `  st=$(xv //volume/statusStr); [ "$st" = Started ] || st=Stopped`,
+        `  now="$(xv "//volume/options/option[name='server.ssl']/value")/$st"`,
+        ...(readMark ? [`  mark=$(xv "//volume/options/option[name='${TLS_SWITCH_KEY}']/value")`] : []),
         `elif [ "$(xv /cliOutput/opErrno)" = 30806 ]; then`,
-        `  now=none`,
+        `  now=none${readMark ? `; mark=""` : ""}`,
         `else`,
         `  die "${step}: cannot read ${dq(spec.volumeName)}: $(reason)"`,
         `fi`,
@@ -92,6 +97,8 @@ export function switchStopScript(spec: ClusterSpec, to: SwitchTo = "on"): string
             ? `  echo "stopped ${name} to switch it to TLS (tls.acceptOutage): its clients lose the mount until they mount with a bundle"`
             : `  echo "stopped ${name} to switch it off TLS (tls.acceptOutage): its clients lose the mount until they mount without a bundle"`,
         `fi`,
+        `# Held until the start step is done: the volume step refuses to start a volume half-way through.`,
+        `tx volume set ${vol} ${TLS_SWITCH_KEY} ${to} || die "volume set ${name} ${TLS_SWITCH_KEY}: $(reason). ${midSwitch(to)}"`,
         ...switchOptions(spec, to).map(
             ([k, v]) => `tx volume set ${vol} ${shq(k)} ${shq(v)} || die "volume set ${name} ${dq(k)}: $(reason). ${midSwitch(to)}"`,
         ),
@@ -108,23 +115,18 @@ function plainFilesSteps(node: string): string {
 }
 
 /**
- * Off TLS, on a volume that runs plain: the TLS files a switch to TLS wrote and never used
- * (begun, failed before the stop, then backed out) are removed — once the node's peers are
- * all connected, which says its glusterd runs plain like them — so that no later restart
- * starts it with TLS.
+ * Off TLS, on a volume that runs plain: a node that holds TLS files (a switch to TLS that
+ * wrote them and stopped before the volume did, then backed out) is refused. Whether its
+ * glusterd runs TLS (it restarted since) cannot be told from here, and removing the files of
+ * one that does would leave it unable to speak to anyone at its next start; finishing that
+ * switch first leaves every node and the volume agreeing.
  */
 function leftoverFilesSteps(spec: ClusterSpec, node: string): string[] {
-    const plainAndPeers = script(
-        `vol=${shq(spec.volumeName)}`,
-        ...wholeFunctions(),
-        `wait_for "every peer of ${dq(node)} to be connected" ${spec.timeouts.peersSeconds} peers_connected`,
-    );
     return [
         `case $now in on/*|off/Stopped) ;; *)`,
         `  if ${inContainer(node, "test -e /var/lib/glusterd/secure-access")}; then`,
-        `    ${inContainer(node, plainAndPeers)} >/dev/null || { echo "error: ${dq(node)} holds TLS files while ${dq(spec.volumeName)} runs without TLS, and not every peer of it is connected: it may run TLS apart from them. Nothing was changed. Bring its peers back, or, if it was restarted with TLS, remove /var/lib/glusterd/secure-access in it and restart it; then run pulumi up again (README: TLS)." >&2; exit 1; }`,
-        `    ${plainFilesSteps(node)}`,
-        `    echo "${dq(node)}: removed the TLS files of a switch to TLS that did not happen"`,
+        `    echo "error: ${dq(node)} holds the TLS files of a switch to TLS that did not finish, while ${dq(spec.volumeName)} runs without TLS; whether its glusterd runs TLS cannot be told from here. Nothing was changed. Finish that switch first: set tls.enabled: true and tls.acceptOutage: true; then, to run without TLS, switch off: tls.enabled: false and tls.acceptOutage: true (README: TLS)." >&2`,
+        `    exit 1`,
         `  fi ;;`,
         `esac`,
     ];
@@ -166,14 +168,19 @@ export function switchStartScript(spec: ClusterSpec, to: SwitchTo = "on"): strin
     const vol = shq(spec.volumeName);
     const how = to === "on" ? "with" : "without";
     return script(
-        ...volumeState(spec, "the TLS switch"),
-        `if [ "$now" != ${to}/Stopped ]; then echo "no switch under way (${dq(spec.volumeName)}: $now)"; exit 0; fi`,
+        ...volumeState(spec, "the TLS switch", true),
+        `if [ "$now" != ${to}/Stopped ]; then`,
+        `  # Started by a run that failed before it let go of the volume: the switch is done.`,
+        `  if [ -n "$mark" ] && [ "$now" = ${to}/Started ]; then tx volume reset ${vol} ${TLS_SWITCH_KEY} || die "volume reset ${dq(spec.volumeName)} ${TLS_SWITCH_KEY}: $(reason)"; fi`,
+        `  echo "no switch under way (${dq(spec.volumeName)}: $now)"; exit 0`,
+        `fi`,
         `vol=${vol}`,
         ...wholeFunctions(),
         `wait_for "every peer to be connected ${to === "on" ? "over TLS" : "without TLS"}" ${spec.timeouts.peersSeconds} peers_connected`,
         `tx volume start ${vol} || die "volume start ${dq(spec.volumeName)}: $(reason). ${midSwitch(to)}"`,
         `wait_for "every brick of ${dq(spec.volumeName)} to be online ${how} TLS" ${spec.timeouts.volumeSeconds} bricks_up`,
         `wait_for "self-heal of ${dq(spec.volumeName)} to catch up" ${spec.timeouts.healSeconds} heal_done`,
+        `tx volume reset ${vol} ${TLS_SWITCH_KEY} || die "volume reset ${dq(spec.volumeName)} ${TLS_SWITCH_KEY}: $(reason). ${midSwitch(to)}"`,
         `echo "${dq(spec.volumeName)} runs ${how} TLS"`,
     );
 }

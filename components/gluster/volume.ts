@@ -33,6 +33,8 @@ export interface VolumeScriptParams {
 export const MANAGED_OPTIONS_KEY = "user.glusterfs-cluster.managed-options";
 /** The volume option that names the resource that owns the volume. */
 export const OWNER_KEY = "user.glusterfs-cluster.owner";
+/** The volume option the TLS switch (tlsSwitch.ts) holds while it is under way: "on" or "off", the way it goes. */
+export const TLS_SWITCH_KEY = "user.glusterfs-cluster.tls-switch";
 
 /** Options that `gluster volume set all` takes (cluster-wide, not per volume). */
 export function globalOptions(): string[] {
@@ -95,8 +97,8 @@ function createOrCheck(p: VolumeScriptParams): string[] {
     return [
         `# info: what this step reads of the "volume info" reply in $out, with one xmllint.`,
         `info() {`,
-        `  IFS=/ read -r ret errno replica volume_id status ssl <<EOF`,
-        `$(xv "concat(/cliOutput/opRet, '/', /cliOutput/opErrno, '/', //volume/replicaCount, '/', //volume/id, '/', //volume/statusStr, '/', //volume/options/option[name='server.ssl']/value)")`,
+        `  IFS=/ read -r ret errno replica volume_id status ssl switching <<EOF`,
+        `$(xv "concat(/cliOutput/opRet, '/', /cliOutput/opErrno, '/', //volume/replicaCount, '/', //volume/id, '/', //volume/statusStr, '/', //volume/options/option[name='server.ssl']/value, '/', //volume/options/option[name='${TLS_SWITCH_KEY}']/value)")`,
         `EOF`,
         `}`,
         `# in_set WORD LIST: WORD is one of the words of LIST (a brick name holds no blank).`,
@@ -116,6 +118,7 @@ function createOrCheck(p: VolumeScriptParams): string[] {
         `  if [ "$replica" != 3 ] || { [ -n "$gone$new" ] && ${p.mayCreate ? "true" : `{ [ "$(echo $gone | wc -w)" != 1 ] || [ "$(echo $new | wc -w)" != 1 ]; }`}; }; then`,
         `    die "volume ${dq(p.volumeName)} has replica $replica on $(echo $actual); this program wants replica 3 on $(echo $expected). Nothing was changed.${p.mayCreate ? " If it is not this stack's volume, choose another volumeName." : " Only one brick can be replaced per update (README: Replacing a lost host)."}"`,
         `  fi`,
+        ...tlsOnlyThroughSwitch(p),
         ...(p.mayCreate ? [] : replaceBrick(p)),
         `  echo "volume ${dq(p.volumeName)} holds the expected bricks"`,
         `fi`,
@@ -233,19 +236,23 @@ function opVersionSteps(): string[] {
 /**
  * TLS (`server.ssl`) changes on a volume only before its first start, or through the switch
  * (tls.acceptOutage), which stops it and sets `server.ssl` on or off first: set or reset on a
- * started volume, it would switch its bricks and clients at their next connection while every
- * glusterd runs as before (a switch begun and backed out, then TLS by default; a record made
- * afresh). `$ssl`: the volume's server.ssl as `info` read it.
+ * volume that was started, it would switch its bricks and clients at their next start while
+ * every glusterd runs as before (a switch begun and backed out, then TLS by default or
+ * tls.acceptOutage taken out; a record made afresh). `$ssl`: the volume's server.ssl and
+ * `$status` its state, as `info` read them. Checked before anything is changed.
  */
-function tlsOnlyWhileStopped(p: VolumeScriptParams): string[] {
+function tlsOnlyThroughSwitch(p: VolumeScriptParams): string[] {
     const name = dq(p.volumeName);
     const on = p.options["server.ssl"] === "on";
     return [
-        `if [ -z "$created" ] && [ "$status" = Started ] && ${on ? `[ "$ssl" != on ]` : `[ "$ssl" = on ]`}; then`,
+        `  if [ -n "$switching" ]; then`,
+        `    die "volume ${name} is stopped half-way through a switch \${switching} TLS (tls.acceptOutage), and that switch is no longer asked for: started now, its bricks and its glusterds would not agree. Nothing was changed. Finish it: set tls.enabled: $([ "$switching" = on ] && echo true || echo false) and tls.acceptOutage: true, and run pulumi up again (README: TLS)."`,
+        `  fi`,
+        `  if [ "$status" != Created ] && ${on ? `[ "$ssl" != on ]` : `[ "$ssl" = on ]`}; then`,
         on
-            ? `  die "volume ${name} runs without TLS, and its TLS options would be set while it runs: every glusterd, brick and client must switch at once, with the volume stopped. Nothing was changed. To switch it, set tls.enabled: true and tls.acceptOutage: true; to keep it plain, set tls.enabled: false (README: TLS)."`
-            : `  die "volume ${name} runs with TLS, and its TLS options would be reset while it runs: every glusterd, brick and client must switch at once, with the volume stopped. Nothing was changed. To switch it off, set tls.enabled: false and tls.acceptOutage: true; to keep it, set tls.enabled: true (README: TLS)."`,
-        `fi`,
+            ? `    die "volume ${name} runs without TLS (server.ssl: \${ssl:-unset}), and TLS would be set on it outside the switch: every glusterd, brick and client must switch at once, with the volume stopped. Nothing was changed. Switch it (or finish a switch begun): set tls.enabled: true and tls.acceptOutage: true (README: TLS)."`
+            : `    die "volume ${name} runs with TLS, and its TLS options would be reset outside the switch: every glusterd, brick and client must switch at once, with the volume stopped. Nothing was changed. Switch it off (or finish a switch begun): set tls.enabled: false and tls.acceptOutage: true; or keep it: tls.enabled: true (README: TLS)."`,
+        `  fi`,
     ];
 }
 
@@ -263,7 +270,6 @@ function options(p: VolumeScriptParams): string[] {
     // cluster-wide ones are in the record too: taken out of the map, they are reset as well.
     const managed = [...Object.keys(p.options), ...Object.keys(p.globalOptions)].sort().join(",") || "none";
     return [
-        ...tlsOnlyWhileStopped(p),
         `value_in() { printf '%s' "$1" | xmllint --xpath "string(//volGetopts/Opt[Option='$2']/Value)" - 2>/dev/null || true; }`,
         `# A volume created just now holds no option yet, so nothing needs to be read. The user.*`,
         `# options are not listed by "volume get VOL all": they are read one by one.`,

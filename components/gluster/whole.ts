@@ -1,4 +1,5 @@
 import { dq, shq, shqAll } from "../shell";
+import { PLAIN_WAYS_OUT } from "../tlsFiles";
 import { inContainer } from "./exec";
 import { script } from "./prelude";
 
@@ -214,8 +215,9 @@ function plainStateRefused(p: PreflightParams): string[] {
     const dir = shq(p.state.dir);
     return [
         `# glusterd runs management TLS only where secure-access exists: a cluster without it runs plain.`,
-        `if [ -e ${dir}/glusterd.info ] && [ ! -e ${dir}/secure-access ]; then`,
-        `  echo "error: the first node's state (${dq(p.state.dir)}) holds a cluster that runs without TLS, and TLS would be turned on for it node by node (the identity step recorded TLS afresh: a new stack, or the step replaced). Nothing was changed. Keep it plain: set tls.enabled: false, and replace the identity step once more so that it records that (pulumi up --replace with its URN: pulumi stack --show-urns | grep identity). Or switch it: set tls.enabled: true and tls.acceptOutage: true, which stops the volume for the switch (README: TLS)." >&2`,
+        `# A pool member (it knows peers or a volume); a fresh state (a host rebuilt in place) is none.`,
+        `if [ ! -e ${dir}/secure-access ] && { [ -n "$(ls -A ${dir}/peers 2>/dev/null)" ] || [ -n "$(ls -A ${dir}/vols 2>/dev/null)" ]; }; then`,
+        `  echo "error: the first node's state (${dq(p.state.dir)}) holds a cluster that runs without TLS, and TLS would be turned on for it node by node (the identity step recorded TLS afresh: a new stack, or the step replaced). Nothing was changed. ${PLAIN_WAYS_OUT}" >&2`,
         `  exit 1`,
         `fi`,
     ];

@@ -338,7 +338,7 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(plain.code, 1);
             assert.match(
                 plain.stderr,
-                /volume vol runs without TLS, and its TLS options would be set while it runs.*Nothing was changed\. To switch it, set tls\.enabled: true and tls\.acceptOutage: true/,
+                /volume vol runs without TLS \(server\.ssl: unset\), and TLS would be set on it outside the switch.*Nothing was changed\. Switch it \(or finish a switch begun\): set tls\.enabled: true and tls\.acceptOutage: true/,
             );
             assert.deepStrictEqual(writes(plain.calls), []);
             const withTls = fixture("volume-info").replace("</options>", "<option><name>server.ssl</name><value>on</value></option></options>");
@@ -357,11 +357,19 @@ describe("gluster scripts against recorded GlusterFS 11.1 replies", () => {
             assert.strictEqual(reset.code, 1);
             assert.match(
                 reset.stderr,
-                /volume vol runs with TLS, and its TLS options would be reset while it runs.*To switch it off, set tls\.enabled: false and tls\.acceptOutage: true/,
+                /volume vol runs with TLS, and its TLS options would be reset outside the switch.*Switch it off \(or finish a switch begun\): set tls\.enabled: false and tls\.acceptOutage: true/,
             );
             assert.deepStrictEqual(writes(reset.calls), []);
             const switchedOff = fixture("volume-info").replace("</options>", "<option><name>server.ssl</name><value>off</value></option></options>");
             assert.strictEqual(runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": switchedOff }, INFO(U0)).code, 0);
+            // A volume half-way through a switch (its mark still held) is not started or changed outside it.
+            const halfWay = switchedOff
+                .replace("</options>", "<option><name>user.glusterfs-cluster.tls-switch</name><value>off</value></option></options>")
+                .replace(/<statusStr>Started<\/statusStr>/, "<statusStr>Stopped</statusStr>");
+            const held = runWithGluster(volumeScript(VOLUME), { ...EXISTING, "volume info vol": halfWay }, INFO(U0));
+            assert.strictEqual(held.code, 1);
+            assert.match(held.stderr, /stopped half-way through a switch off TLS.*Finish it: set tls\.enabled: false and tls\.acceptOutage: true/);
+            assert.deepStrictEqual(writes(held.calls), []);
         });
 
         it("resets an option an earlier run managed and this one does not, and sets only what differs", () => {

@@ -228,11 +228,18 @@ describe("TLS", () => {
             const state = tempDir("tls-files-plain-");
             fs.writeFileSync(path.join(state, "glusterd.info"), "UUID=x\n");
             const text = (accepted: boolean) => tlsFilesInnerScript("gluster-0", accepted).split("/var/lib/glusterd").join(state);
+            // A node whose state is new (a host rebuilt in place: glusterd wrote its UUID, knows no one) passes.
+            const fresh = spawnSync("sh", ["-c", text(false)], { input: bundle, encoding: "utf8" });
+            assert.strictEqual(fresh.status, 0, fresh.stderr);
+            fs.rmSync(path.join(state, "tls"), { recursive: true });
+            fs.rmSync(path.join(state, "secure-access"));
+            fs.mkdirSync(path.join(state, "peers"));
+            fs.writeFileSync(path.join(state, "peers", "74ef5fff-07be-433e-8442-c25c2753660c"), "hostname1=gluster-1\n");
             const refused = spawnSync("sh", ["-c", text(false)], { input: bundle, encoding: "utf8" });
             assert.strictEqual(refused.status, 1);
             assert.match(
                 refused.stderr,
-                /gluster-0 runs without TLS .*Nothing was changed\. To switch the cluster, set tls\.enabled: true and tls\.acceptOutage: true; to keep it plain, set tls\.enabled: false/,
+                /gluster-0 runs without TLS .*Nothing was changed\. Keep it plain: set tls\.enabled: false, and replace the identity step once more.*Or switch it: set tls\.enabled: true and tls\.acceptOutage: true/,
             );
             assert.deepStrictEqual([fs.existsSync(path.join(state, "tls")), fs.existsSync(path.join(state, "secure-access"))], [false, false]);
             const accepted = spawnSync("sh", ["-c", text(true)], { input: bundle, encoding: "utf8" });
@@ -409,6 +416,8 @@ describe("TLS", () => {
                 spawnSync("/bin/sh", ["-c", script(tlsExpected)], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
             assert.strictEqual(run().status, 0, "a new cluster is refused");
             fs.writeFileSync(path.join(state, "glusterd.info"), "UUID=x\n");
+            assert.strictEqual(run().status, 0, "a first node rebuilt in place (its state new) is refused");
+            fs.mkdirSync(path.join(state, "vols", "my_vol"), { recursive: true });
             const refused = run();
             assert.strictEqual(refused.status, 1);
             assert.match(
@@ -456,7 +465,13 @@ describe("TLS", () => {
             assert.deepStrictEqual(
                 r.calls.filter((c) => /^volume (stop|set)/.test(c)),
                 // server.ssl last: its value marks the switch under way.
-                ["volume stop vol", "volume set vol client.ssl on", "volume set vol auth.ssl-allow app,rec-0,rec-1,rec-2", "volume set vol server.ssl on"],
+                [
+                    "volume stop vol",
+                    "volume set vol user.glusterfs-cluster.tls-switch on",
+                    "volume set vol client.ssl on",
+                    "volume set vol auth.ssl-allow app,rec-0,rec-1,rec-2",
+                    "volume set vol server.ssl on",
+                ],
             );
             for (const status of ["Started", "Stopped"]) {
                 const again = runWithGluster(switchStopScript(SPEC()), { ...REPLIES, "volume info vol": withOptions(status) }, INFO);
@@ -543,7 +558,7 @@ describe("TLS", () => {
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(
                 r.calls.filter((c) => /^volume (stop|set)/.test(c)),
-                ["volume stop vol", "volume set vol client.ssl off", "volume set vol server.ssl off"],
+                ["volume stop vol", "volume set vol user.glusterfs-cluster.tls-switch off", "volume set vol client.ssl off", "volume set vol server.ssl off"],
             );
             for (const info of [fixture("volume-info"), withSsl("off", "Stopped"), withSsl("off", "Started")]) {
                 const again = runWithGluster(switchStopScript(SPEC(), "off"), { ...REPLIES, "volume info vol": info }, INFO);
@@ -571,25 +586,36 @@ describe("TLS", () => {
             }
         });
 
-        it("on a volume that runs plain, the TLS files a switch to TLS left unused (backed out before the stop) are removed once every peer is connected; with a peer cut off, nothing is touched", () => {
+        it("on a volume that runs plain, a node holding the TLS files of a switch to TLS that never stopped the volume is refused, touching nothing: finishing that switch first is the way", () => {
             const withFiles = { files: { ...INFO.files, "secure-access": "", "tls/glusterfs.key": "K" } };
-            const clean = runWithGluster(
+            const r = runWithGluster(
                 switchRestartScript(SPEC(), "rec-1", "off"),
                 { "volume info vol": fixture("volume-info"), "peer status": fixture("peer-status") },
                 { ...withFiles, ...running },
             );
-            assert.strictEqual(clean.code, 0, clean.stderr);
-            assert.match(clean.stdout, /rec-1: removed the TLS files of a switch to TLS that did not happen/);
-            assert.ok(clean.docker.some((d) => /rm -f \S*\/secure-access/.test(d)));
-            assert.ok(!clean.docker.some((d) => d.startsWith("restart")), "a node of a running volume was restarted");
-            const cut = runWithGluster(
-                switchRestartScript(resolveSpec("gluster", { ...OFF, timeouts: { peersSeconds: 1 } }), "rec-1", "off"),
-                { "volume info vol": fixture("volume-info"), "peer status": fixture("peer-status-one-down") },
-                { ...withFiles, ...running },
+            assert.strictEqual(r.code, 1);
+            assert.match(
+                r.stderr,
+                /rec-1 holds the TLS files of a switch to TLS that did not finish.*Nothing was changed\. Finish that switch first: set tls\.enabled: true and tls\.acceptOutage: true/,
             );
-            assert.strictEqual(cut.code, 1);
-            assert.match(cut.stderr, /rec-1 holds TLS files while vol runs without TLS, and not every peer of it is connected/);
-            assert.ok(!cut.docker.some((d) => /rm -f/.test(d)));
+            assert.ok(!r.docker.some((d) => /rm -f|^restart/.test(d)), r.docker.join("\n"));
+            // Without such files, nothing to do.
+            const clean = runWithGluster(switchRestartScript(SPEC(), "rec-1", "off"), { "volume info vol": fixture("volume-info") }, { ...INFO, ...running });
+            assert.strictEqual(clean.code, 0, clean.stderr);
+        });
+
+        it("a volume never started counts as stopped: the switch sets its options and the start step starts it", () => {
+            const created = fixture("volume-info").replace(/<statusStr>Started<\/statusStr>/, "<statusStr>Created</statusStr>");
+            const r = runWithGluster(
+                switchStopScript(SPEC(), "off"),
+                { ...REPLIES, "volume info vol": created.replace("</options>", "<option><name>server.ssl</name><value>on</value></option></options>") },
+                INFO,
+            );
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(
+                r.calls.filter((c) => /^volume (stop|set)/.test(c)),
+                ["volume set vol user.glusterfs-cluster.tls-switch off", "volume set vol client.ssl off", "volume set vol server.ssl off"],
+            );
         });
 
         it("the start step starts the volume only while the switch off is under way", () => {
@@ -603,6 +629,14 @@ describe("TLS", () => {
             assert.strictEqual(under.code, 0, under.stderr);
             assert.ok(under.calls.includes("volume start vol"));
             assert.match(under.stdout, /vol runs without TLS/);
+            // It lets go of the volume only once it is whole; one a failed run started, it lets go of then.
+            assert.ok(under.calls.indexOf("volume reset vol user.glusterfs-cluster.tls-switch") > under.calls.indexOf("volume heal vol info summary"));
+            const marked = withSsl("off", "Started").replace(
+                "</options>",
+                "<option><name>user.glusterfs-cluster.tls-switch</name><value>off</value></option></options>",
+            );
+            const leftOver = runWithGluster(switchStartScript(SPEC(), "off"), { ...replies, "volume info vol": marked }, INFO);
+            assert.deepStrictEqual(leftOver.calls, ["volume info vol", "volume reset vol user.glusterfs-cluster.tls-switch"]);
             const on = runWithGluster(switchStartScript(SPEC(), "off"), { ...replies, "volume info vol": withSsl("on", "Stopped") }, INFO);
             assert.deepStrictEqual(on.calls, ["volume info vol"]);
         });
