@@ -171,7 +171,7 @@ export function switchStartScript(spec: ClusterSpec, to: SwitchTo = "on"): strin
         ...volumeState(spec, "the TLS switch", true),
         `if [ "$now" != ${to}/Stopped ]; then`,
         `  # Started by a run that failed before it let go of the volume: the switch is done.`,
-        `  if [ -n "$mark" ] && [ "$now" = ${to}/Started ]; then tx volume reset ${vol} ${TLS_SWITCH_KEY} || die "volume reset ${dq(spec.volumeName)} ${TLS_SWITCH_KEY}: $(reason)"; fi`,
+        `  if [ "$mark" = ${to} ] && [ "$now" = ${to}/Started ]; then tx volume set ${vol} ${TLS_SWITCH_KEY} 'done' || die "volume set ${dq(spec.volumeName)} ${TLS_SWITCH_KEY} done: $(reason)"; fi`,
         `  echo "no switch under way (${dq(spec.volumeName)}: $now)"; exit 0`,
         `fi`,
         `vol=${vol}`,
@@ -180,7 +180,7 @@ export function switchStartScript(spec: ClusterSpec, to: SwitchTo = "on"): strin
         `tx volume start ${vol} || die "volume start ${dq(spec.volumeName)}: $(reason). ${midSwitch(to)}"`,
         `wait_for "every brick of ${dq(spec.volumeName)} to be online ${how} TLS" ${spec.timeouts.volumeSeconds} bricks_up`,
         `wait_for "self-heal of ${dq(spec.volumeName)} to catch up" ${spec.timeouts.healSeconds} heal_done`,
-        `tx volume reset ${vol} ${TLS_SWITCH_KEY} || die "volume reset ${dq(spec.volumeName)} ${TLS_SWITCH_KEY}: $(reason). ${midSwitch(to)}"`,
+        `tx volume set ${vol} ${TLS_SWITCH_KEY} 'done' || die "volume set ${dq(spec.volumeName)} ${TLS_SWITCH_KEY} done: $(reason). ${midSwitch(to)}"`,
         `echo "${dq(spec.volumeName)} runs ${how} TLS"`,
     );
 }

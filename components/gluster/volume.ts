@@ -33,7 +33,7 @@ export interface VolumeScriptParams {
 export const MANAGED_OPTIONS_KEY = "user.glusterfs-cluster.managed-options";
 /** The volume option that names the resource that owns the volume. */
 export const OWNER_KEY = "user.glusterfs-cluster.owner";
-/** The volume option the TLS switch (tlsSwitch.ts) holds while it is under way: "on" or "off", the way it goes. */
+/** The volume option the TLS switch (tlsSwitch.ts) holds while it is under way: "on" or "off", the way it goes; "done" after (GlusterFS 11.1 cannot reset a user.* option). */
 export const TLS_SWITCH_KEY = "user.glusterfs-cluster.tls-switch";
 
 /** Options that `gluster volume set all` takes (cluster-wide, not per volume). */
@@ -245,7 +245,7 @@ function tlsOnlyThroughSwitch(p: VolumeScriptParams): string[] {
     const name = dq(p.volumeName);
     const on = p.options["server.ssl"] === "on";
     return [
-        `  if [ -n "$switching" ]; then`,
+        `  if [ -n "$switching" ] && [ "$switching" != "done" ]; then`,
         `    die "volume ${name} is stopped half-way through a switch \${switching} TLS (tls.acceptOutage), and that switch is no longer asked for: started now, its bricks and its glusterds would not agree. Nothing was changed. Finish it: set tls.enabled: $([ "$switching" = on ] && echo true || echo false) and tls.acceptOutage: true, and run pulumi up again (README: TLS)."`,
         `  fi`,
         `  if [ "$status" != Created ] && ${on ? `[ "$ssl" != on ]` : `[ "$ssl" = on ]`}; then`,

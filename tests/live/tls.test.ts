@@ -548,7 +548,11 @@ describe("live: a plain cluster: the capture's control, then TLS turned on and o
         for (const n of nodes) assert.doesNotMatch(h.find(`tp-tls-switch-${n.name}`).outputs.stdout, /no switch under way/, `${n.name} was not restarted`);
         assert.match(h.find("tp-tls-switch-start").outputs.stdout, /pvol runs with TLS/);
         assert.ok(h.since(mark).some((e) => e.name === "tp-tls-switch-start" && e.op === "create"));
-        assert.deepStrictEqual([await option("server.ssl"), await option("client.ssl"), await option("auth.ssl-allow")], ["on", "on", "app,tp-0,tp-1,tp-2"]);
+        assert.deepStrictEqual(
+            [await option("server.ssl"), await option("client.ssl"), await option("auth.ssl-allow"), await option("user.glusterfs-cluster.tls-switch")],
+            ["on", "on", "app,tp-0,tp-1,tp-2", "done"],
+            "the options, and the switch's mark let go",
+        );
         assert.strictEqual(await gx(docker, "tp-0", "volume info pvol", "string(//volume/statusStr)"), "Started");
         for (const n of nodes)
             assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "2", `${n.name}'s peers over TLS`);
@@ -610,7 +614,10 @@ describe("live: a plain cluster: the capture's control, then TLS turned on and o
         for (const n of nodes) assert.doesNotMatch(h.find(`tp-tls-switch-${n.name}`).outputs.stdout, /no switch under way/, `${n.name} was not restarted`);
         assert.match(h.find("tp-tls-switch-start").outputs.stdout, /pvol runs without TLS/);
         // The volume step reset the options the switch had set off.
-        assert.deepStrictEqual([await option("server.ssl"), await option("client.ssl"), await option("auth.ssl-allow")], ["", "", ""]);
+        assert.deepStrictEqual(
+            [await option("server.ssl"), await option("client.ssl"), await option("auth.ssl-allow"), await option("user.glusterfs-cluster.tls-switch")],
+            ["", "", "", "done"],
+        );
         assert.strictEqual(await gx(docker, "tp-0", "volume info pvol", "string(//volume/statusStr)"), "Started");
         for (const n of nodes) {
             assert.strictEqual(await gx(docker, n.name, "peer status", "count(//peer[state=3 and connected=1])"), "2", `${n.name}'s peers in clear`);

@@ -630,13 +630,13 @@ describe("TLS", () => {
             assert.ok(under.calls.includes("volume start vol"));
             assert.match(under.stdout, /vol runs without TLS/);
             // It lets go of the volume only once it is whole; one a failed run started, it lets go of then.
-            assert.ok(under.calls.indexOf("volume reset vol user.glusterfs-cluster.tls-switch") > under.calls.indexOf("volume heal vol info summary"));
+            assert.ok(under.calls.indexOf("volume set vol user.glusterfs-cluster.tls-switch done") > under.calls.indexOf("volume heal vol info summary"));
             const marked = withSsl("off", "Started").replace(
                 "</options>",
                 "<option><name>user.glusterfs-cluster.tls-switch</name><value>off</value></option></options>",
             );
             const leftOver = runWithGluster(switchStartScript(SPEC(), "off"), { ...replies, "volume info vol": marked }, INFO);
-            assert.deepStrictEqual(leftOver.calls, ["volume info vol", "volume reset vol user.glusterfs-cluster.tls-switch"]);
+            assert.deepStrictEqual(leftOver.calls, ["volume info vol", "volume set vol user.glusterfs-cluster.tls-switch done"]);
             const on = runWithGluster(switchStartScript(SPEC(), "off"), { ...replies, "volume info vol": withSsl("on", "Stopped") }, INFO);
             assert.deepStrictEqual(on.calls, ["volume info vol"]);
         });
