@@ -17,7 +17,7 @@ import { declareTlsSwitch } from "./tlsSwitch";
 import { ClientBundle, clientBundleDir, clientTlsFiles, declareTls, expiringSoon, tlsClientDockerArgs } from "./tls";
 import { declareTlsFiles } from "./tlsFiles";
 import { declareNodes, declarePreflight } from "./rolling";
-import { childOptions, Scope } from "./scope";
+import { childOptions, Scope, whileTls } from "./scope";
 import { nodeMountClient, resolveSpec } from "./spec";
 import { isIPv4Cidr } from "./validate";
 import { configWarnings, plainByDefaultWarning } from "./warnings";
@@ -132,7 +132,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
         const bootstrap = declareBootstrap(scope, nodes, firewalls, authClients(network, extraClients), restrict);
         // The Rancher cluster's identity, while TLS runs ("" / undefined while it does not).
         const rancherClient = tls && args.rancher ? nodeMountClient(args.rancher.clusterId) : undefined;
-        rancher?.publish(bootstrap.last, rancherClient ? { bundle: tls!.clients.apply((c) => c[rancherClient]), on: scope.tlsOn } : undefined);
+        rancher?.publish(bootstrap.last, rancherClient ? tls!.clients.apply((c) => c[rancherClient]) : undefined);
         const mountSteps = args.rancher?.nodeMounts?.length
             ? declareNodeMounts(
                   scope,
@@ -140,7 +140,7 @@ export class GlusterCluster extends pulumi.ComponentResource {
                   nodes.get(spec.nodes[0].name)!.readyStdout.apply(versionFromReadyOutput),
                   rancher?.nodeAddresses,
                   bootstrap.last,
-                  rancherClient ? pulumi.all([tls!.clientBundle(rancherClient), scope.tlsOn]).apply(([b, on]) => (on ? b : "")) : undefined,
+                  rancherClient ? tls!.clientBundle(rancherClient) : undefined,
                   args.rancher.nodeMountOptions,
               )
             : [];
@@ -160,18 +160,18 @@ export class GlusterCluster extends pulumi.ComponentResource {
         this.clientDockerNote = whenReady(clientDockerNote());
         this.poolMembers = whenReady(spec.nodes.map((n) => n.address));
         this.brickPortRange = whenReady(`${spec.ports.base}-${spec.ports.max}`);
-        // The TLS outputs: empty while TLS does not run.
-        const whileTls = <T>(value: pulumi.Input<T>, none: T): pulumi.Output<T> =>
-            pulumi.all([pulumi.all(bootstrap.finished), scope.tlsOn, pulumi.output(tls ? value : none)]).apply(([, on, v]) => (on ? (v as T) : none));
-        this.tlsClients = pulumi.secret(whileTls<Record<string, ClientBundle>>(tls?.clients ?? {}, {}));
-        this.certificateExpiry = whileTls<Record<string, string>>(tls?.expiries ?? {}, {});
+        // The TLS outputs, once the volume is ready: empty while TLS does not run.
+        const once = <T>(o: pulumi.Output<T>): pulumi.Output<T> => pulumi.all(bootstrap.finished).apply(() => o);
+        const expiries = whileTls<Record<string, string>>(scope, tls?.expiries ?? {}, {});
+        this.tlsClients = pulumi.secret(once(whileTls<Record<string, ClientBundle>>(scope, tls?.clients ?? {}, {})));
+        this.certificateExpiry = once(expiries);
         // A certificate that ends within 30 days: raise tls.rotation before its holder loses the connection.
-        pulumi.all([tls?.expiries ?? {}, scope.tlsOn]).apply(([e, on]) => {
-            for (const [who, end] of on ? expiringSoon(e, new Date()) : [])
+        expiries.apply((e) => {
+            for (const [who, end] of expiringSoon(e, new Date()))
                 void pulumi.log.warn(`GlusterCluster ${name}: the certificate of ${who} ends on ${end}. Fix: raise tls.rotation (README: TLS).`, this);
         });
-        this.tlsClientFiles = whileTls<Record<string, string>>(clientTlsFiles(), {});
-        this.tlsClientDockerArgs = whileTls<string[]>(tlsClientDockerArgs(clientBundleDir(name)), []);
+        this.tlsClientFiles = once(whileTls<Record<string, string>>(scope, clientTlsFiles(), {}));
+        this.tlsClientDockerArgs = once(whileTls<string[]>(scope, tlsClientDockerArgs(clientBundleDir(name)), []));
         this.storageClassName = app ? app.id.apply(() => storageClassName(spec, args.rancher!.storageClass!)) : whenReady("");
         this.registerOutputs({
             volumeName: this.volumeName,

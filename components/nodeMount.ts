@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { argDefaults, NodeMountArgs } from "./args";
 import { hostCommand } from "./commands";
 import { mountInfo } from "./mount";
-import { childOptions, Scope } from "./scope";
+import { childOptions, Scope, whileTls } from "./scope";
 import { dq, shq } from "./shell";
 import { pemSplitSteps } from "./tlsFiles";
 import { HostSpec } from "./spec";
@@ -307,7 +307,8 @@ export function declareNodeMounts(
                         tls: tlsBundle !== undefined && tlsOn,
                     }),
                 ),
-                ...(tlsBundle ? { stdin: tlsBundle } : {}),
+                // The bundle while TLS runs: a plain cluster's nodes get no key material.
+                ...(tlsBundle ? { stdin: whileTls(scope, tlsBundle, "") } : {}),
                 delete: nodeUnmountScript({ node: n.name, mountPoint }),
                 // Another mount point is another unit: the new one is mounted, then the old one's delete
                 // removes it (refused while pods use it), rather than leaving it behind.

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rancher2 from "@pulumi/rancher2";
 import { RancherArgs } from "./args";
 import { clientDockerArgs, mountInfo } from "./mount";
-import { Scope, childOptions } from "./scope";
+import { Scope, childOptions, whileTls } from "./scope";
 import { ClusterSpec, sortedRecord } from "./spec";
 import { ClientBundle } from "./tls";
 
@@ -75,12 +75,12 @@ export interface RancherResources {
     /** The addresses of the cluster's nodes, when `allowClusterNodes` is set. */
     nodeAddresses?: pulumi.Output<string[]>;
     /**
-     * Declares the ConfigMap once the volume is ready (`after`); with TLS declared, `tls.bundle`
+     * Declares the ConfigMap once the volume is ready (`after`); with TLS declared, `bundle`
      * (the Rancher cluster's client identity: ca, cert, key) goes into a Secret beside it, which
-     * it names — while TLS runs (`tls.on`): a cluster that runs plain by default gets a Secret
-     * that holds only `tls: off`, and a ConfigMap that names none.
+     * it names — while TLS runs: a cluster that runs plain by default gets a Secret that holds
+     * only `tls: off`, and a ConfigMap that names none.
      */
-    publish(after: pulumi.Resource[], tls?: { bundle: pulumi.Output<ClientBundle>; on: pulumi.Output<boolean> }): rancher2.ConfigMapV2;
+    publish(after: pulumi.Resource[], bundle?: pulumi.Output<ClientBundle>): rancher2.ConfigMapV2;
 }
 
 /** Declares the Rancher side: the node list (optional), the namespace (optional), the ConfigMap. */
@@ -108,9 +108,9 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
         : undefined;
     return {
         nodeAddresses,
-        publish: (after, tls) => {
+        publish: (after, bundle) => {
             const labels = { "app.kubernetes.io/name": "glusterfs-mount-contract", "app.kubernetes.io/managed-by": "pulumi" };
-            const secret = tls
+            const secret = bundle
                 ? new rancher2.SecretV2(
                       names.tlsSecret(),
                       {
@@ -120,13 +120,13 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
                           type: "Opaque",
                           labels,
                           // The provider takes the values as they are (it encodes them) and keeps them secret.
+                          // The provider requires data: a plain cluster's Secret says so, and holds no key.
                           data: pulumi.secret(
-                              pulumi
-                                  .all([tls.bundle, tls.on])
-                                  // The provider requires data: a plain cluster's Secret says so, and holds no key.
-                                  .apply(([b, on]): Record<string, string> =>
-                                      on ? { "glusterfs.ca": b.ca, "glusterfs.pem": b.cert, "glusterfs.key": b.key } : { tls: "off" },
-                                  ),
+                              whileTls<Record<string, string>>(
+                                  scope,
+                                  bundle.apply((b) => ({ "glusterfs.ca": b.ca, "glusterfs.pem": b.cert, "glusterfs.key": b.key })),
+                                  { tls: "off" },
+                              ),
                           ),
                       },
                       childOptions(scope, { ...provider, deleteBeforeReplace: true, dependsOn: after }),
@@ -140,7 +140,7 @@ export function declareRancher(scope: Scope, r: RancherArgs): RancherResources {
                     // An explicit name: no random suffix, so readers can find it.
                     name: mountContractName(spec, r),
                     labels,
-                    data: tls ? tls.on.apply((on) => mountContractData(spec, on ? tlsSecretName(spec, r) : "")) : mountContractData(spec),
+                    data: bundle ? whileTls(scope, tlsSecretName(spec, r), "").apply((name) => mountContractData(spec, name)) : mountContractData(spec),
                 },
                 // A replacement must not leave two objects behind (the name is fixed).
                 childOptions(scope, { ...provider, deleteBeforeReplace: true, dependsOn: [...after, ...(secret ? [secret] : [])] }),

@@ -18,6 +18,14 @@ export interface Scope {
     tlsOn: pulumi.Output<boolean>;
 }
 
+/**
+ * `value` while the cluster runs TLS, else `none`: what reaches a host, a Secret or an output
+ * only with TLS (key material, bundles, expiries). A secret `value` stays secret.
+ */
+export function whileTls<T>(scope: Scope, value: pulumi.Input<T>, none: T): pulumi.Output<T> {
+    return pulumi.all([scope.tlsOn, value]).apply(([on, v]) => (on ? (v as T) : none));
+}
+
 /** A child's options: parented, after the identity guard and `dependsOn`, with anything else given. */
 export function childOptions(
     scope: Scope,

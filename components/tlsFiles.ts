@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { hostCommand } from "./commands";
 import { nodeHostDirs, nodeVolumeNames, STATE_DIR } from "./container";
 import { dq, shq } from "./shell";
-import { childOptions, Scope } from "./scope";
+import { childOptions, Scope, whileTls } from "./scope";
 import { NodeSpec } from "./spec";
 
 /** Where the image links OpenSSL's glusterfs.* files to, in the node's state storage. */
@@ -102,6 +102,5 @@ export function declareTlsFiles(
 ): pulumi.Resource {
     const create = pulumi.all([image, scope.tlsOn]).apply(([i, on]) => (on ? tlsFilesScript(scope.spec, node, i) : tlsFilesPlainScript(node)));
     // A plain cluster's hosts get no key material.
-    const stdin = pulumi.all([bundle, scope.tlsOn]).apply(([b, on]) => (on ? b : ""));
-    return hostCommand(scope.names.tlsFiles(node.name), node.host, { create, stdin }, childOptions(scope, { dependsOn: after }));
+    return hostCommand(scope.names.tlsFiles(node.name), node.host, { create, stdin: whileTls(scope, bundle, "") }, childOptions(scope, { dependsOn: after }));
 }
