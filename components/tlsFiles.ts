@@ -21,9 +21,22 @@ import { NodeSpec } from "./spec";
 /** Where the image links OpenSSL's glusterfs.* files to, in the node's state storage. */
 export const TLS_DIR = `${STATE_DIR}/tls`;
 
-/** The ways out of TLS asked for a cluster that runs plain, when the record was made afresh (the preflight and the files steps say them). */
-export const PLAIN_WAYS_OUT =
-    "Keep it plain: set tls.enabled: false, and replace the identity step once more so that it records that (pulumi up --replace with its URN: pulumi stack --show-urns | grep identity). Or switch it: set tls.enabled: true and tls.acceptOutage: true, which stops the volume for the switch (README: TLS).";
+/**
+ * Refuses TLS for a pool member that runs plain: a state (`dir`) that knows peers or a volume
+ * and has no `secure-access`. Its glusterd would start with TLS at its next restart, cut off
+ * from its plain peers. A state that is new (a new node, a host rebuilt in place) knows
+ * neither. `what` says what was found, and the message names the ways out. Used by the
+ * preflight (the first node, before anything is touched) and by each node's files step.
+ */
+export function plainMemberRefused(dir: string, what: string): string[] {
+    return [
+        `# glusterd runs management TLS only where secure-access exists: a pool member without it runs plain.`,
+        `if [ ! -e ${dir}/secure-access ] && { [ -n "$(ls -A ${dir}/peers 2>/dev/null)" ] || [ -n "$(ls -A ${dir}/vols 2>/dev/null)" ]; }; then`,
+        `  echo "error: ${what}. Nothing was changed. Keep it plain: set tls.enabled: false, and replace the identity step once more so that it records that (pulumi up --replace with its URN: pulumi stack --show-urns | grep identity). Or switch it: set tls.enabled: true and tls.acceptOutage: true, which stops the volume for the switch (README: TLS)." >&2`,
+        `  exit 1`,
+        `fi`,
+    ];
+}
 
 /**
  * The script run in the throw-away container: it splits the PEM on its standard input —
@@ -38,14 +51,10 @@ export function tlsFilesInnerScript(node: string, switchAccepted = false): strin
         `umask 077`,
         ...(switchAccepted
             ? []
-            : [
-                  `# A pool member (it knows peers or a volume) without the switch runs plain; a node whose`,
-                  `# state is new (a new node, a host rebuilt in place) has neither.`,
-                  `if [ ! -e ${STATE_DIR}/secure-access ] && { [ -n "$(ls -A ${STATE_DIR}/peers 2>/dev/null)" ] || [ -n "$(ls -A ${STATE_DIR}/vols 2>/dev/null)" ]; }; then`,
-                  `  echo "error: ${dq(node)} runs without TLS (its state holds a pool member and no secure-access), and its TLS files would turn TLS on at its next restart, cut off from its peers. Nothing was changed. ${PLAIN_WAYS_OUT}" >&2`,
-                  `  exit 1`,
-                  `fi`,
-              ]),
+            : plainMemberRefused(
+                  STATE_DIR,
+                  `${dq(node)} runs without TLS (its state holds a pool member and no secure-access), and its TLS files would turn TLS on at its next restart, cut off from its peers`,
+              )),
         `d=${TLS_DIR}`,
         `mkdir -p "$d"`,
         ...pemSplitSteps(node),

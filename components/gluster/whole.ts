@@ -1,5 +1,5 @@
 import { dq, shq, shqAll } from "../shell";
-import { PLAIN_WAYS_OUT } from "../tlsFiles";
+import { plainMemberRefused } from "../tlsFiles";
 import { inContainer } from "./exec";
 import { script } from "./prelude";
 
@@ -204,23 +204,13 @@ export function preflightScript(p: PreflightParams): string {
     ].join("\n");
 }
 
-/**
- * TLS that is to run on a cluster whose first node runs plain: its TLS files would turn on
- * management TLS at each node's next start, one node at a time, cut off from its peers. It
- * happens when the identity step records TLS afresh (a new stack on the hosts of a plain
- * cluster, or the step replaced) while tls.enabled is unset (TLS by default) or true.
- */
+/** TLS that is to run on a cluster whose first node runs plain (tlsFiles.ts plainMemberRefused). */
 function plainStateRefused(p: PreflightParams): string[] {
     if (!p.tlsExpected || !("dir" in p.state)) return [];
-    const dir = shq(p.state.dir);
-    return [
-        `# glusterd runs management TLS only where secure-access exists: a cluster without it runs plain.`,
-        `# A pool member (it knows peers or a volume); a fresh state (a host rebuilt in place) is none.`,
-        `if [ ! -e ${dir}/secure-access ] && { [ -n "$(ls -A ${dir}/peers 2>/dev/null)" ] || [ -n "$(ls -A ${dir}/vols 2>/dev/null)" ]; }; then`,
-        `  echo "error: the first node's state (${dq(p.state.dir)}) holds a cluster that runs without TLS, and TLS would be turned on for it node by node (the identity step recorded TLS afresh: a new stack, or the step replaced). Nothing was changed. ${PLAIN_WAYS_OUT}" >&2`,
-        `  exit 1`,
-        `fi`,
-    ];
+    return plainMemberRefused(
+        shq(p.state.dir),
+        `the first node's state (${dq(p.state.dir)}) holds a cluster that runs without TLS, and TLS would be turned on for it node by node (the identity step recorded TLS afresh: a new stack, or the step replaced)`,
+    );
 }
 
 /**
