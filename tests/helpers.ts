@@ -159,6 +159,18 @@ export async function runProgram<T extends Record<string, any>>(
     return { rec, outputs: (outputs ?? {}) as Record<string, any> };
 }
 
+/** Runs `fn` with pulumi.log.warn collecting its messages (restored after): what it returned, and the warnings. */
+export async function withWarnings<T>(fn: () => Promise<T>): Promise<{ result: T; logged: string[] }> {
+    const logged: string[] = [];
+    const warn = pulumi.log.warn;
+    (pulumi.log as { warn: unknown }).warn = (message: string) => logged.push(message);
+    try {
+        return { result: await fn(), logged };
+    } finally {
+        (pulumi.log as { warn: unknown }).warn = warn;
+    }
+}
+
 /** Three nodes on remote hosts 10.10.0.1-3 (g1..g3), each with an SSH connection, for host-mode tests. */
 export function threeRemoteNodes() {
     const privateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----";

@@ -4,7 +4,7 @@ import { MANAGED_OPTIONS_KEY, OWNER_KEY } from "../../components/gluster/volume"
 import { ownerToken } from "../../components/owner";
 import { shq } from "../../components/shell";
 import { SPEC_LABEL, specFingerprint } from "../../components/container";
-import { Recorder, runProgram, threeRemoteNodes } from "../helpers";
+import { Recorder, runProgram, threeRemoteNodes, withWarnings } from "../helpers";
 
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
 const T = {
@@ -715,26 +715,19 @@ describe("warnings on every apply", () => {
     });
 
     it("are logged on the component, each once and prefixed with its name; a quiet config logs none", async () => {
-        const pulumi = await import("@pulumi/pulumi");
-        const logged: string[] = [];
-        const warn = pulumi.log.warn;
-        (pulumi.log as any).warn = (message: string) => logged.push(message);
-        try {
-            await build({ networkMode: "host", nodes: HOSTS, firewall: { allowAllClients: true }, clientCidrs: ["10.0.5.0/24"] }, "edge");
-            assert.deepStrictEqual(
-                logged.map((m) => m.replace(/^(GlusterCluster edge: \S+ \S+ \S+ \S+ \S+).*$/, "$1")),
-                [
-                    "GlusterCluster edge: firewall.allowAllClients is set: GlusterFS's client",
-                    "GlusterCluster edge: the SSH host key of",
-                    "GlusterCluster edge: the SSH host key of",
-                ],
-            );
-            logged.length = 0;
-            await build({ nodes: THREE });
-            assert.deepStrictEqual(logged, []);
-        } finally {
-            (pulumi.log as any).warn = warn;
-        }
+        const edge = await withWarnings(() =>
+            build({ networkMode: "host", nodes: HOSTS, firewall: { allowAllClients: true }, clientCidrs: ["10.0.5.0/24"] }, "edge"),
+        );
+        assert.deepStrictEqual(
+            edge.logged.map((m) => m.replace(/^(GlusterCluster edge: \S+ \S+ \S+ \S+ \S+).*$/, "$1")),
+            [
+                "GlusterCluster edge: firewall.allowAllClients is set: GlusterFS's client",
+                "GlusterCluster edge: the SSH host key of",
+                "GlusterCluster edge: the SSH host key of",
+            ],
+        );
+        const quiet = await withWarnings(() => build({ nodes: THREE }));
+        assert.deepStrictEqual(quiet.logged, []);
     });
 
     it("each remote host without a pinned SSH host key is named; a pinned one is not", async () => {

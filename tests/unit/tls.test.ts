@@ -15,7 +15,7 @@ import { expiringSoon } from "../../components/tls";
 import { tlsFilesInnerScript, tlsFilesScript } from "../../components/tlsFiles";
 import { switchRestartScript, switchStartScript, switchStopScript } from "../../components/tlsSwitch";
 import { fixture, runWithGluster } from "./glusterStandIn";
-import { runProgram, threeRemoteNodes } from "../helpers";
+import { MockBehaviour, runProgram, threeRemoteNodes, withWarnings } from "../helpers";
 import { volumeOptions } from "../../components/bootstrap";
 import { preflightScript } from "../../components/gluster/whole";
 import { tempDir } from "../support/temp-dirs";
@@ -23,8 +23,8 @@ import { tempDir } from "../support/temp-dirs";
 const THREE = [{ name: "gluster-0" }, { name: "gluster-1" }, { name: "gluster-2" }];
 const ON: GlusterClusterArgs = { nodes: THREE, tls: { enabled: true, clients: ["app", "backup"] } };
 
-/** Runs a stack with the cluster; its TLS outputs resolved, and the cluster itself. */
-async function declare(args: GlusterClusterArgs) {
+/** Runs a stack with the cluster (the mocks answering as `behaviour` says); its TLS outputs resolved, and the cluster itself. */
+async function declare(args: GlusterClusterArgs, behaviour: MockBehaviour = {}) {
     let cluster: GlusterCluster | undefined;
     const { rec, outputs } = await runProgram(() => {
         cluster = new GlusterCluster("gluster", args);
@@ -35,7 +35,7 @@ async function declare(args: GlusterClusterArgs) {
             expiry: cluster.certificateExpiry,
             servers: cluster.servers,
         };
-    });
+    }, behaviour);
     return { rec, outputs, cluster: cluster! };
 }
 
@@ -272,23 +272,12 @@ describe("TLS", () => {
 
         it("warns on every run, naming the certificate and the fix", async () => {
             const soon = new Date(Date.now() + 10 * 24 * 3600 * 1000).toISOString();
-            const logged: string[] = [];
-            const warn = pulumi.log.warn;
-            (pulumi.log as { warn: unknown }).warn = (m: string) => logged.push(m);
-            try {
-                await runProgram(
-                    () => {
-                        const c = new GlusterCluster("gluster", ON);
-                        return { expiry: c.certificateExpiry };
-                    },
-                    {
-                        state: (type: string, name: string) =>
-                            type === "tls:index/locallySignedCert:LocallySignedCert" && name.endsWith("-app") ? { validityEndTime: soon } : {},
-                    },
-                );
-            } finally {
-                (pulumi.log as { warn: unknown }).warn = warn;
-            }
+            const { logged } = await withWarnings(() =>
+                declare(ON, {
+                    state: (type: string, name: string) =>
+                        type === "tls:index/locallySignedCert:LocallySignedCert" && name.endsWith("-app") ? { validityEndTime: soon } : {},
+                }),
+            );
             assert.deepStrictEqual(
                 logged.filter((m) => m.includes("ends on")),
                 [`GlusterCluster gluster: the certificate of client app ends on ${soon}. Fix: raise tls.rotation (README: TLS).`],
@@ -304,27 +293,10 @@ describe("TLS", () => {
 
         /** Declares the cluster with the identity step answering `record`, collecting the warnings. */
         async function declareWithRecord(args: GlusterClusterArgs, record?: string) {
-            const logged: string[] = [];
-            const warn = pulumi.log.warn;
-            (pulumi.log as any).warn = (message: string) => logged.push(message);
-            try {
-                let cluster: GlusterCluster | undefined;
-                const { rec, outputs } = await runProgram(
-                    () => {
-                        cluster = new GlusterCluster("gluster", args);
-                        return {
-                            clients: cluster.tlsClients,
-                            dockerArgs: cluster.tlsClientDockerArgs,
-                            expiry: cluster.certificateExpiry,
-                            files: cluster.tlsClientFiles,
-                        };
-                    },
-                    { state: (_t, name) => (record !== undefined && name === "gluster-identity" ? { stdout: record } : {}) },
-                );
-                return { rec, outputs, logged };
-            } finally {
-                (pulumi.log as any).warn = warn;
-            }
+            const { result, logged } = await withWarnings(() =>
+                declare(args, { state: (_t, name) => (record !== undefined && name === "gluster-identity" ? { stdout: record } : {}) }),
+            );
+            return { ...result, logged };
         }
 
         it("a new host-mode cluster with tls.enabled unset runs TLS: the identity records it, the files steps write the switch, the volume gets its options, the outputs hold the bundles", async () => {
