@@ -20,6 +20,8 @@ import { NodeSpec } from "./spec";
 
 /** Where the image links OpenSSL's glusterfs.* files to, in the node's state storage. */
 export const TLS_DIR = `${STATE_DIR}/tls`;
+/** The management switch: glusterd, the CLI and a client speak TLS to each other when it exists at their start. */
+export const SECURE_ACCESS = `${STATE_DIR}/secure-access`;
 
 /**
  * Refuses TLS for a pool member that runs plain: a state (`dir`) that knows peers or a volume
@@ -59,7 +61,7 @@ export function tlsFilesInnerScript(node: string, switchAccepted = false): strin
         `mkdir -p "$d"`,
         ...pemSplitSteps(node),
         `# Management TLS (glusterd, the CLI) is on when this file exists at their start.`,
-        `: > ${STATE_DIR}/secure-access`,
+        `: > ${SECURE_ACCESS}`,
         `echo "TLS files of ${dq(node)} in place"`,
         ``,
     ].join("\n");

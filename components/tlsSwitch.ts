@@ -14,7 +14,7 @@
  *
  * Each step reads the volume itself: on a volume that runs as asked, or one not created yet (it
  * is created so), no step touches anything; after a failure half-way, the next run goes on
- * from where the switch stands. Off TLS, the volume step resets the two options afterwards.
+ * from where the switch stands. Off TLS, the volume step resets the TLS options afterwards.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { hostCommand } from "./commands";
@@ -24,6 +24,7 @@ import { TLS_SWITCH_KEY } from "./gluster/volume";
 import { wholeFunctions } from "./gluster/whole";
 import { childOptions, Scope } from "./scope";
 import { dq, shq } from "./shell";
+import { SECURE_ACCESS, TLS_DIR } from "./tlsFiles";
 import { ClusterSpec, tlsVolumeOptions } from "./spec";
 
 /**
@@ -90,7 +91,7 @@ export function switchStopScript(spec: ClusterSpec, to: SwitchTo = "on"): string
         `vol=${vol}`,
         ...wholeFunctions(),
         `wait_for "every peer to be connected before the volume is stopped" ${spec.timeouts.peersSeconds} peers_connected`,
-        ...(to === "on" ? [`[ -e /var/lib/glusterd/secure-access ] || die "the TLS files of this node are not in place. Nothing was changed."`] : []),
+        ...(to === "on" ? [`[ -e ${SECURE_ACCESS} ] || die "the TLS files of this node are not in place. Nothing was changed."`] : []),
         `if [ "\${now#*/}" = Started ]; then`,
         `  tx volume stop ${vol} || die "volume stop ${name}: $(reason). Nothing was changed."`,
         to === "on"
@@ -108,10 +109,7 @@ export function switchStopScript(spec: ClusterSpec, to: SwitchTo = "on"): string
 
 /** Off TLS: the management switch and the TLS files go from the node's state (read at glusterd's start). */
 function plainFilesSteps(node: string): string {
-    return inContainer(
-        node,
-        "rm -f /var/lib/glusterd/secure-access /var/lib/glusterd/tls/glusterfs.key /var/lib/glusterd/tls/glusterfs.pem /var/lib/glusterd/tls/glusterfs.ca",
-    );
+    return inContainer(node, `rm -f ${SECURE_ACCESS} ${TLS_DIR}/glusterfs.key ${TLS_DIR}/glusterfs.pem ${TLS_DIR}/glusterfs.ca`);
 }
 
 /**
@@ -121,10 +119,10 @@ function plainFilesSteps(node: string): string {
  * one that does would leave it unable to speak to anyone at its next start; finishing that
  * switch first leaves every node and the volume agreeing.
  */
-function leftoverFilesSteps(spec: ClusterSpec, node: string): string[] {
+function leftoverFilesRefused(spec: ClusterSpec, node: string): string[] {
     return [
         `case $now in on/*|off/Stopped) ;; *)`,
-        `  if ${inContainer(node, "test -e /var/lib/glusterd/secure-access")}; then`,
+        `  if ${inContainer(node, `test -e ${SECURE_ACCESS}`)}; then`,
         `    echo "error: ${dq(node)} holds the TLS files of a switch to TLS that did not finish, while ${dq(spec.volumeName)} runs without TLS; whether its glusterd runs TLS cannot be told from here. Nothing was changed. Finish that switch first: set tls.enabled: true and tls.acceptOutage: true; then, to run without TLS, switch off: tls.enabled: false and tls.acceptOutage: true (README: TLS)." >&2`,
         `    exit 1`,
         `  fi ;;`,
@@ -146,10 +144,10 @@ export function switchRestartScript(spec: ClusterSpec, node: string, to: SwitchT
         `[ "$state" != gone ] || { echo "no container ${dq(node)} yet"; exit 0; }`,
         `[ "$state" = running ] || { echo "error: ${dq(node)} is $state; start it (docker start ${dq(node)}), then run pulumi up again. ${midSwitch(to)}" >&2; exit 1; }`,
         `now=$(${inContainer(node, script(...volumeState(spec, "the TLS switch"), `echo "$now"`))})`,
-        ...(to === "off" ? leftoverFilesSteps(spec, node) : []),
+        ...(to === "off" ? leftoverFilesRefused(spec, node) : []),
         `if [ "$now" != ${to}/Stopped ]; then echo "${dq(node)}: no switch under way (${dq(spec.volumeName)}: $now)"; exit 0; fi`,
         to === "on"
-            ? `${inContainer(node, "test -e /var/lib/glusterd/secure-access")} || { echo "error: the TLS files of ${dq(node)} are not in place. ${midSwitch(to)}" >&2; exit 1; }`
+            ? `${inContainer(node, `test -e ${SECURE_ACCESS}`)} || { echo "error: the TLS files of ${dq(node)} are not in place. ${midSwitch(to)}" >&2; exit 1; }`
             : plainFilesSteps(node),
         `docker restart -t 60 ${c} >/dev/null`,
         inContainer(
